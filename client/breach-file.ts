@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { isAfter, addMinutes } from 'date-fns';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { RISK_LEVELS, type AssessRequest, type BreachFacts } from '../domain/breach';
+import { UsageError } from './errors';
+
+const text = z.string().trim().min(1, 'must not be empty');
+const count = z.coerce.number().int('must be a whole number').min(0, 'must not be negative');
+
+export const assessmentSchema = z.strictObject({
+  risk: z.enum(RISK_LEVELS, { error: `must be one of ${RISK_LEVELS.join(', ')}` }),
+  rationale: text,
+  by: text,
+});
+
+/** A breach as `breach start` accepts it, from flags or a YAML/JSON file. */
+const breachSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores'),
+  title: text,
+  description: text,
+  awareAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-29T08:00:00Z' }),
+  reporter: text,
+  dataCategories: z.array(text).min(1, 'must name at least one category of personal data'),
+  approxSubjects: count,
+  approxRecords: count,
+  likelyConsequences: text,
+  measures: text,
+  contactPoint: text,
+  assessment: assessmentSchema.optional(),
+});
+
+export type BreachStartRequest = z.infer<typeof breachSchema>;
+
+/** Clock skew between the responder's machine and the truth is tolerated up to this much. */
+const FUTURE_TOLERANCE_MINUTES = 5;
+
+export function parseBreach(raw: unknown, source: string, now: Date = new Date()): { facts: BreachFacts; initialAssessment?: AssessRequest } {
+  const parsed = breachSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'breach'}: ${issue.message}`,
+    );
+    throw new UsageError(`${source}: ${problems.join('; ')}`);
+  }
+  const { id, assessment, ...rest } = parsed.data;
+  const awareAt = new Date(rest.awareAt);
+  if (isAfter(awareAt, addMinutes(now, FUTURE_TOLERANCE_MINUTES))) {
+    throw new UsageError(`${source}: awareAt ${rest.awareAt} is in the future; give the time the company became aware`);
+  }
+  return { facts: { breachId: id, ...rest, awareAt: awareAt.toISOString() }, initialAssessment: assessment };
+}
+
+export function readBreachFile(file: string): unknown {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read breach file ${file}`);
+  }
+  try {
+    return parseYaml(content);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { closeUpdate } from '../../workflows/breach';
+import type { Run } from '../run';
+
+export function registerClose(program: Command, run: Run): void {
+  program
+    .command('close <id>')
+    .description('close a breach once no hold is active and no work is pending')
+    .requiredOption('--by <name>', 'who closes it')
+    .action((id: string, flags: { by: string }) =>
+      run(async (session) => {
+        const handle = await session.breach(id, flags.by);
+        const summary = await handle.executeUpdate(closeUpdate, { args: [flags] });
+        const notice = summary.authorityNotice;
+        console.log(`Breach ${id} closed at ${summary.closedAt} by ${summary.closedBy}.`);
+        console.log(
+          `  risk ${summary.risk}; authority ${notice ? `notified ${notice.sentAt} (${notice.onTime ? 'on time' : 'late'})` : 'not notified (risk unlikely)'}; ` +
+            `${summary.supplements} supplement(s), ${summary.holdsPlaced} hold(s), ${summary.remindersSent} reminder(s)`,
+        );
+      }, id),
+    );
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/breach';
+import { UsageError } from '../errors';
+import type { Run } from '../run';
+
+export function registerHolds(program: Command, run: Run): void {
+  const hold = program.command('hold').description('law-enforcement holds: while any is active, no individual is contacted');
+
+  hold
+    .command('place <id>')
+    .description('place a hold requested by a law-enforcement agency')
+    .requiredOption('--agency <text>', 'the requesting agency')
+    .requiredOption('--case-ref <text>', "the agency's case reference")
+    .requiredOption('--reason <text>', 'why notice would impede the investigation')
+    .requiredOption('--by <name>', 'who places the hold')
+    .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
+    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string }) =>
+      run(async (session) => {
+        const handle = await session.breach(id, flags.by);
+        const placed = await handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: normaliseDate(flags.reviewAt) }] });
+        console.log(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
+      }, id),
+    );
+
+  hold
+    .command('release <id> <holdId>')
+    .description('release a hold')
+    .requiredOption('--reason <text>', 'why it is released')
+    .requiredOption('--by <name>', 'who releases it')
+    .action((id: string, holdId: string, flags: { reason: string; by: string }) =>
+      run(async (session) => {
+        const handle = await session.breach(id, flags.by);
+        const released = await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId, ...flags }] });
+        console.log(`Hold ${released.holdId} on breach ${id} released at ${released.release?.at}.`);
+      }, id),
+    );
+}
+
+function normaliseDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--review-at '${value}' is not an ISO 8601 date`);
+  return date.toISOString();
+}

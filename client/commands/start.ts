@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { authorityPolicy } from '../../config/load';
+import { breachWorkflowId, type BreachWorkflowInput } from '../../domain/breach';
+import { describeTimeLeft } from '../../domain/deadline';
+import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../../domain/search-attributes';
+import { BreachWorkflow } from '../../workflows/breach';
+import { authorityDeadline } from '../../domain/deadline';
+import { parseBreach, readBreachFile } from '../breach-file';
+import { UsageError } from '../errors';
+import type { Run } from '../run';
+
+interface StartFlags {
+  file?: string;
+  id?: string;
+  title?: string;
+  description?: string;
+  awareAt?: string;
+  reporter?: string;
+  categories?: string;
+  subjects?: string;
+  records?: string;
+  consequences?: string;
+  measures?: string;
+  contact?: string;
+  risk?: string;
+  rationale?: string;
+  by?: string;
+}
+
+export function registerStart(program: Command, run: Run): void {
+  program
+    .command('start')
+    .description('open a breach and start its 72-hour authority clock')
+    .option('--file <file>', 'breach description in YAML or JSON (flags override its fields)')
+    .option('--id <id>', 'breach id')
+    .option('--title <text>', 'short title')
+    .option('--description <text>', 'nature of the breach')
+    .option('--aware-at <iso>', 'when the company became aware (ISO 8601 with time zone)')
+    .option('--reporter <name>', 'who reported the breach')
+    .option('--categories <list>', 'categories of personal data, comma-separated')
+    .option('--subjects <n>', 'approximate number of data subjects')
+    .option('--records <n>', 'approximate number of records')
+    .option('--consequences <text>', 'likely consequences')
+    .option('--measures <text>', 'measures taken or proposed')
+    .option('--contact <text>', 'contact point (DPO)')
+    .option('--risk <level>', 'initial risk assessment: unlikely|risk|high')
+    .option('--rationale <text>', 'rationale of the initial assessment')
+    .option('--by <name>', 'who opens the breach (and assessed it)')
+    .action((flags: StartFlags) =>
+      run(async (session) => {
+        const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
+        const input: BreachWorkflowInput = { facts, policy: authorityPolicy(session.config), initialAssessment };
+        const client = await session.client(flags.by ?? facts.reporter);
+        const deadline = authorityDeadline(new Date(facts.awareAt), input.policy.deadlineHours);
+        await client.workflow.start(BreachWorkflow, {
+          workflowId: breachWorkflowId(facts.breachId),
+          taskQueue: session.config.temporal.taskQueue,
+          args: [input],
+          typedSearchAttributes: [
+            { key: BreachIdKey, value: facts.breachId },
+            { key: BreachPhaseKey, value: initialAssessment ? 'notifying-authority' : 'awaiting-assessment' },
+            { key: AuthorityDeadlineKey, value: deadline },
+            { key: HoldActiveKey, value: false },
+          ],
+        });
+        console.log(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
+        console.log(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
+      }, flags.id),
+    );
+}
+
+/** Merges the file (if any) with the flags; flags win so a template file can be reused. */
+function startRequest(flags: StartFlags): Record<string, unknown> {
+  const fromFile = flags.file ? readBreachFile(flags.file) : {};
+  if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+    throw new UsageError(`${flags.file} must hold one breach as a mapping of fields`);
+  }
+  const fromFlags = definedOnly({
+    id: flags.id,
+    title: flags.title,
+    description: flags.description,
+    awareAt: flags.awareAt,
+    reporter: flags.reporter ?? (flags.file ? undefined : flags.by),
+    dataCategories: flags.categories?.split(',').map((c) => c.trim()).filter(Boolean),
+    approxSubjects: flags.subjects,
+    approxRecords: flags.records,
+    likelyConsequences: flags.consequences,
+    measures: flags.measures,
+    contactPoint: flags.contact,
+  });
+  const request: Record<string, unknown> = { ...fromFile, ...fromFlags };
+  if (flags.risk !== undefined || flags.rationale !== undefined) {
+    request.assessment = { risk: flags.risk, rationale: flags.rationale, by: flags.by ?? request.reporter };
+  }
+  return request;
+}
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { differenceInMilliseconds } from 'date-fns';
+import { statusQuery } from '../../workflows/breach';
+import type { Run } from '../run';
+import { formatStatus } from '../status-view';
+
+export function registerStatus(program: Command, run: Run): void {
+  program
+    .command('status <id>')
+    .description("show a breach's phase, deadline, assessment, authority notice and holds")
+    .option('--json', 'machine-readable output')
+    .action((id: string, flags: { json?: boolean }) =>
+      run(async (session) => {
+        const handle = await session.breach(id);
+        const status = await handle.query(statusQuery);
+        const now = new Date();
+        if (flags.json) {
+          const timeLeftMs = differenceInMilliseconds(new Date(status.deadline), now);
+          console.log(JSON.stringify({ ...status, timeLeftMs }, null, 2));
+        } else {
+          console.log(formatStatus(status, now));
+        }
+      }, id),
+    );
+}

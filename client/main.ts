@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { DEFAULT_CONFIG_PATH } from '../config/load';
+import { registerAssess } from './commands/assess';
+import { registerAuthority } from './commands/authority';
+import { registerClose } from './commands/close';
+import { registerHolds } from './commands/holds';
+import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
+import { EXIT_USAGE } from './errors';
+import { runner } from './run';
+
+function buildProgram(): Command {
+  const program = new Command('breach')
+    .description('Breach-notification engine: open breaches, assess them, hold and release notices, follow the deadline.')
+    .option('--config <file>', 'configuration file', process.env.BREACH_CONFIG ?? DEFAULT_CONFIG_PATH)
+    .option('--address <host:port>', 'Temporal address (overrides the configuration)')
+    .option('--namespace <ns>', 'Temporal namespace (overrides the configuration)')
+    // Set before the subcommands are added so that they inherit it.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+  const run = runner(program);
+  registerStart(program, run);
+  registerAssess(program, run);
+  registerAuthority(program, run);
+  registerHolds(program, run);
+  registerStatus(program, run);
+  registerClose(program, run);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,44 @@
+import { describeTimeLeft } from '../domain/deadline';
+import type { Hold } from '../domain/holds';
+import type { BreachStatus } from '../domain/status';
+
+/** The status as a responder reads it; time left is computed on the reader's clock. */
+export function formatStatus(status: BreachStatus, now: Date): string {
+  const deadline = new Date(status.deadline);
+  const lines = [
+    `Breach ${status.breachId}: ${status.title}`,
+    `  phase:      ${status.phase}`,
+    `  aware at:   ${status.awareAt}`,
+    `  deadline:   ${status.deadline} (${status.authorityNotice ? 'notice recorded' : describeTimeLeft(deadline, now)})`,
+    `  risk:       ${status.risk ? describeAssessment(status) : 'not assessed yet'}`,
+    `  authority:  ${describeNotice(status)}`,
+  ];
+  if (status.lateReason) lines.push(`  late reason: ${status.lateReason.reason} (${status.lateReason.by})`);
+  for (const s of status.supplements) lines.push(`  supplement ${s.sequence}: sent ${s.sentAt} by ${s.by} (${s.messageId ?? s.portalReference})`);
+  lines.push(`  holds:      ${status.holds.active.length} active, ${status.holds.released.length} released`);
+  for (const hold of [...status.holds.active, ...status.holds.released]) lines.push(`    ${describeHold(hold)}`);
+  const delivered = status.reminders.filter((r) => r.delivered).length;
+  lines.push(`  reminders:  ${delivered} sent${status.reminders.length > delivered ? `, ${status.reminders.length - delivered} failed` : ''}`);
+  const i = status.individuals;
+  lines.push(`  individuals: ${i.pending} pending, ${i.inProgress} in progress, ${i.notified} notified, ${i.unreachable} unreachable`);
+  if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
+  return lines.join('\n');
+}
+
+function describeAssessment(status: BreachStatus): string {
+  const last = status.assessments[status.assessments.length - 1]!;
+  return `${last.risk} (by ${last.by} at ${last.at}: ${last.rationale})`;
+}
+
+function describeNotice(status: BreachStatus): string {
+  const notice = status.authorityNotice;
+  if (!notice) return status.authorityNoticeFailure ? `not notified; mail refused: ${status.authorityNoticeFailure}` : 'not notified yet';
+  const how = notice.channel === 'email' ? `by email, Message-ID ${notice.messageId}` : `on the portal, reference ${notice.portalReference}`;
+  return `notified ${notice.sentAt} ${how}, ${notice.onTime ? 'on time' : `LATE (reason: ${notice.lateReason ?? 'none given'})`}`;
+}
+
+function describeHold(hold: Hold): string {
+  const state = hold.release ? `released ${hold.release.at} by ${hold.release.by}: ${hold.release.reason}` : 'ACTIVE';
+  const review = hold.reviewAt ? `, review ${hold.reviewAt}` : '';
+  return `${hold.holdId} ${hold.agency} case ${hold.caseRef}, placed ${hold.placedAt} by ${hold.by}${review}: ${state}`;
+}

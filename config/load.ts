@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { AuthorityPolicy } from '../domain/breach';
+import { configSchema, type EngineConfig } from './schema';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const DEFAULT_CONFIG_PATH = 'temporal.yaml';
+
+/**
+ * Reads and validates temporal.yaml once. Every problem is reported with the key's path and what
+ * was expected, so a typo never surfaces later as a confusing runtime failure.
+ */
+export function loadConfig(file: string = DEFAULT_CONFIG_PATH, env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message.split('\n')[0];
+    throw new ConfigError(`${file}: ${reason}`);
+  }
+  const parsed = configSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new ConfigError(`${file}: ${describeIssues(parsed.error.issues)}`);
+  const config = parsed.data;
+  if (env.TEMPORAL_ADDRESS) config.temporal.address = env.TEMPORAL_ADDRESS;
+  if (env.TEMPORAL_NAMESPACE) config.temporal.namespace = env.TEMPORAL_NAMESPACE;
+  return config;
+}
+
+function describeIssues(issues: z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.join('.') || '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        const where = issue.path.length ? `${path}.` : '';
+        return issue.keys.map((key) => `${where}${key}: unknown key`).join('; ');
+      }
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** The policy a new breach is started under; it travels in the workflow input. */
+export function authorityPolicy(config: EngineConfig): AuthorityPolicy {
+  return {
+    deadlineHours: config.authority.deadlineHours,
+    notifyBy: config.authority.notifyBy,
+    holdsDelayNotice: config.authority.holdsDelayNotice,
+    reminderHoursBeforeDeadline: config.notifications.reminderHoursBeforeDeadline,
+    overdueReminderEveryHours: config.notifications.overdueReminderEveryHours,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The shapes a breach is made of. These types cross every boundary (CLI, workflow, activities),
+ * so they are plain data: ISO strings for instants, no classes.
+ */
+
+export const RISK_LEVELS = ['unlikely', 'risk', 'high'] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number];
+
+/** The facts Art. 33(3) requires in the authority report, known when the breach is opened. */
+export interface BreachFacts {
+  breachId: string;
+  title: string;
+  /** Nature of the breach in the reporter's words. */
+  description: string;
+  /** When the company became aware of the breach; starts the authority clock. */
+  awareAt: string;
+  reporter: string;
+  dataCategories: string[];
+  approxSubjects: number;
+  approxRecords: number;
+  likelyConsequences: string;
+  measures: string;
+  /** The data protection officer or other contact point. */
+  contactPoint: string;
+}
+
+export interface AssessRequest {
+  risk: RiskLevel;
+  rationale: string;
+  by: string;
+}
+
+export interface Assessment extends AssessRequest {
+  at: string;
+}
+
+/**
+ * The rules in force for this breach, copied from temporal.yaml when it starts. Keeping them in
+ * the workflow input records in the history which policy governed the breach, and keeps a later
+ * configuration change from altering the clock of a breach already running.
+ */
+export interface AuthorityPolicy {
+  deadlineHours: number;
+  notifyBy: 'email' | 'portal';
+  holdsDelayNotice: boolean;
+  reminderHoursBeforeDeadline: number[];
+  overdueReminderEveryHours: number;
+}
+
+export interface BreachWorkflowInput {
+  facts: BreachFacts;
+  policy: AuthorityPolicy;
+  initialAssessment?: AssessRequest;
+}
+
+/** One workflow per breach: the ID makes a second start of the same breach impossible. */
+export function breachWorkflowId(breachId: string): string {
+  return `breach-${breachId}`;
+}

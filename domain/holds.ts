@@ -1,0 +1,51 @@
+import { isValid, parseISO, isAfter } from 'date-fns';
+import { missingFields } from './required-fields';
+
+/** A law-enforcement hold: while any is active, no individual may be contacted. */
+export interface PlaceHoldRequest {
+  agency: string;
+  caseRef: string;
+  reason: string;
+  by: string;
+  /** When legal should confirm the hold is still needed (ISO 8601). */
+  reviewAt?: string;
+}
+
+export interface ReleaseHoldRequest {
+  holdId: string;
+  reason: string;
+  by: string;
+}
+
+export interface Hold extends PlaceHoldRequest {
+  holdId: string;
+  placedAt: string;
+  release?: { at: string; by: string; reason: string };
+  reviewReminderSentAt?: string;
+}
+
+export function isActive(hold: Hold): boolean {
+  return hold.release === undefined;
+}
+
+/** Why this request may not place a hold, or undefined when it may. */
+export function placeHoldProblem(request: PlaceHoldRequest, now: Date): string | undefined {
+  const missing = missingFields(request, ['agency', 'caseRef', 'reason', 'by']);
+  if (missing) return missing;
+  if (request.reviewAt !== undefined) {
+    const reviewAt = parseISO(request.reviewAt);
+    if (!isValid(reviewAt)) return `review date '${request.reviewAt}' is not an ISO 8601 date`;
+    if (!isAfter(reviewAt, now)) return `review date ${request.reviewAt} is not in the future`;
+  }
+  return undefined;
+}
+
+/** Why this request may not release a hold, or undefined when it may. */
+export function releaseHoldProblem(holds: Hold[], request: ReleaseHoldRequest): string | undefined {
+  const missing = missingFields(request, ['holdId', 'reason', 'by']);
+  if (missing) return missing;
+  const hold = holds.find((h) => h.holdId === request.holdId);
+  if (!hold) return `no hold '${request.holdId}' on this breach`;
+  if (!isActive(hold)) return `hold '${request.holdId}' was already released at ${hold.release?.at}`;
+  return undefined;
+}

@@ -1,0 +1,15 @@
+import { defineSearchAttributeKey } from '@temporalio/common';
+
+/** Typed search attributes that keep breaches findable; they must be registered on the namespace. */
+export const BreachIdKey = defineSearchAttributeKey('BreachId', 'KEYWORD');
+export const BreachPhaseKey = defineSearchAttributeKey('BreachPhase', 'KEYWORD');
+export const AuthorityDeadlineKey = defineSearchAttributeKey('AuthorityDeadline', 'DATETIME');
+export const HoldActiveKey = defineSearchAttributeKey('HoldActive', 'BOOL');
+
+/** Name and CLI type of each, for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
+export const SEARCH_ATTRIBUTE_TYPES = {
+  BreachId: 'Keyword',
+  BreachPhase: 'Keyword',
+  AuthorityDeadline: 'Datetime',
+  HoldActive: 'Bool',
+} as const;

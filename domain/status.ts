@@ -1,0 +1,70 @@
+import type { Assessment, RiskLevel } from './breach';
+import type { AuthorityNotice, Supplement } from './authority-notice';
+import type { ReminderKind } from './deadline';
+import type { Hold } from './holds';
+
+export const BREACH_PHASES = [
+  'awaiting-assessment',
+  'documented',
+  'notifying-authority',
+  'notice-held',
+  'awaiting-late-reason',
+  'awaiting-portal-submission',
+  'authority-notified',
+  'closed',
+] as const;
+export type BreachPhase = (typeof BREACH_PHASES)[number];
+
+export interface ReminderRecord {
+  kind: ReminderKind | 'hold-review';
+  at: string;
+  hoursBeforeDeadline?: number;
+  holdId?: string;
+  delivered: boolean;
+  error?: string;
+}
+
+/** Filled in by the individual-notification cascade; zero until it runs. */
+export interface IndividualCounts {
+  pending: number;
+  inProgress: number;
+  notified: number;
+  unreachable: number;
+}
+
+export interface BreachStatus {
+  breachId: string;
+  title: string;
+  phase: BreachPhase;
+  awareAt: string;
+  deadline: string;
+  /** The workflow time this status was computed at. */
+  asOf: string;
+  pastDeadline: boolean;
+  risk?: RiskLevel;
+  assessments: Assessment[];
+  authorityNotice?: AuthorityNotice;
+  authorityNoticeFailure?: string;
+  lateReason?: { reason: string; by: string; at: string };
+  supplements: Supplement[];
+  holds: { active: Hold[]; released: Hold[] };
+  reminders: ReminderRecord[];
+  individuals: IndividualCounts;
+  closed?: { by: string; at: string };
+}
+
+export interface CloseRequest {
+  by: string;
+}
+
+export interface BreachSummary {
+  breachId: string;
+  phase: 'closed';
+  risk?: RiskLevel;
+  closedAt: string;
+  closedBy: string;
+  authorityNotice?: AuthorityNotice;
+  supplements: number;
+  holdsPlaced: number;
+  remindersSent: number;
+}

@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  messageId: string;
+  to: string[];
+  subject: string;
+  text: string;
+  inReplyTo?: string;
+  receivedAt: Date;
+}
+
+/** How the sink answers the next messages: a permanent or transient refusal, or a slow acceptance. */
+export interface SmtpScript {
+  /** Refuse a message with this SMTP reply code (e.g. 550 or 451) when the predicate matches. */
+  refuse?: { code: number; when: (recipients: string[]) => boolean; times?: number };
+  /** Wait this long before accepting each message. */
+  acceptDelayMs?: number;
+}
+
+export interface SmtpSink {
+  port: number;
+  messages: ReceivedMail[];
+  script: SmtpScript;
+  waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  stop(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server, from the nodemailer project) that keeps what it receives. */
+export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  const script: SmtpScript = {};
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const recipients = session.envelope.rcptTo.map((r) => r.address);
+      const refuse = script.refuse;
+      if (refuse && refuse.when(recipients) && (refuse.times === undefined || refuse.times > 0)) {
+        if (refuse.times !== undefined) refuse.times--;
+        stream.resume();
+        stream.on('end', () => callback(Object.assign(new Error('scripted refusal'), { responseCode: refuse.code })));
+        return;
+      }
+      simpleParser(stream)
+        .then(async (parsed) => {
+          if (script.acceptDelayMs) await new Promise((resolve) => setTimeout(resolve, script.acceptDelayMs));
+          messages.push({
+            messageId: parsed.messageId ?? '',
+            to: recipients,
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            inReplyTo: typeof parsed.inReplyTo === 'string' ? parsed.inReplyTo : undefined,
+            receivedAt: new Date(),
+          });
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.server.address() as AddressInfo;
+
+  return {
+    port: address.port,
+    messages,
+    script,
+    async waitFor(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching mail within ${timeoutMs} ms (received: ${messages.map((m) => m.subject).join(' | ')})`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

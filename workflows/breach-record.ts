@@ -1,0 +1,223 @@
+import { parseISO } from 'date-fns';
+import type { AssessRequest, Assessment, BreachWorkflowInput } from '../domain/breach';
+import { RISK_LEVELS } from '../domain/breach';
+import type {
+  AuthorityNotice,
+  LateReasonRequest,
+  PortalSubmissionRequest,
+  Supplement,
+  SupplementRequest,
+} from '../domain/authority-notice';
+import { authorityDeadline, isPastDeadline } from '../domain/deadline';
+import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../domain/holds';
+import { isActive, placeHoldProblem, releaseHoldProblem } from '../domain/holds';
+import { missingFields } from '../domain/required-fields';
+import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
+
+/**
+ * Everything one breach workflow knows, with the rules that decide what a request may change.
+ * Each `...Problem` method returns the reason a request is refused (undefined when it is allowed)
+ * so that update validators can reject it before anything changes.
+ */
+export class BreachRecord {
+  readonly deadline: Date;
+  readonly assessments: Assessment[] = [];
+  readonly holds: Hold[] = [];
+  readonly supplements: Supplement[] = [];
+  readonly reminders: ReminderRecord[] = [];
+  notice?: AuthorityNotice;
+  noticeFailure?: string;
+  noticeInFlight = false;
+  supplementsInFlight = 0;
+  lateReason?: { reason: string; by: string; at: string };
+  closed?: { by: string; at: string };
+
+  constructor(readonly input: BreachWorkflowInput) {
+    this.deadline = authorityDeadline(parseISO(input.facts.awareAt), input.policy.deadlineHours);
+  }
+
+  get assessment(): Assessment | undefined {
+    return this.assessments[this.assessments.length - 1];
+  }
+
+  /** The authority must be told: the risk is not unlikely and no notice has been recorded. */
+  noticeOutstanding(): boolean {
+    return this.notice === undefined && (this.assessment === undefined || this.assessment.risk !== 'unlikely');
+  }
+
+  noticeRequired(): boolean {
+    return this.notice === undefined && this.assessment !== undefined && this.assessment.risk !== 'unlikely';
+  }
+
+  holdActive(): boolean {
+    return this.holds.some(isActive);
+  }
+
+  noticeHeldBack(): boolean {
+    return this.input.policy.holdsDelayNotice && this.holdActive();
+  }
+
+  needsLateReason(now: Date): boolean {
+    return isPastDeadline(this.deadline, now) && this.lateReason === undefined;
+  }
+
+  /** Portal submissions are how notices go out under a portal policy, and the fallback when mail was refused. */
+  acceptsPortalSubmission(): boolean {
+    return this.input.policy.notifyBy === 'portal' || this.noticeFailure !== undefined;
+  }
+
+  phase(now: Date): BreachPhase {
+    if (this.closed) return 'closed';
+    if (!this.assessment) return 'awaiting-assessment';
+    if (this.notice) return 'authority-notified';
+    if (this.assessment.risk === 'unlikely') return 'documented';
+    if (this.noticeHeldBack()) return 'notice-held';
+    if (this.needsLateReason(now)) return 'awaiting-late-reason';
+    if (this.acceptsPortalSubmission()) return 'awaiting-portal-submission';
+    return 'notifying-authority';
+  }
+
+  assessProblem(request: AssessRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    if (!RISK_LEVELS.includes(request.risk)) return `risk must be one of ${RISK_LEVELS.join(', ')}, not '${request.risk}'`;
+    const missing = missingFields(request, ['rationale', 'by']);
+    if (missing) return missing;
+    if (request.risk === 'unlikely' && (this.notice || this.noticeInFlight)) {
+      return "the authority has already been notified, so the risk cannot be lowered below 'risk'";
+    }
+    return undefined;
+  }
+
+  assess(request: AssessRequest, now: Date): Assessment {
+    const assessment = { ...request, at: now.toISOString() };
+    this.assessments.push(assessment);
+    return assessment;
+  }
+
+  lateReasonProblem(request: LateReasonRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    if (this.notice) return 'the authority has already been notified';
+    return missingFields(request, ['reason', 'by']);
+  }
+
+  giveLateReason(request: LateReasonRequest, now: Date): void {
+    this.lateReason = { reason: request.reason, by: request.by, at: now.toISOString() };
+  }
+
+  portalSubmissionProblem(request: PortalSubmissionRequest, now: Date): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    if (this.notice) return `the authority was already notified at ${this.notice.sentAt}`;
+    if (!this.acceptsPortalSubmission()) return 'this breach notifies the authority by email; a portal submission is not expected';
+    if (!this.noticeRequired()) return "the breach must be assessed as 'risk' or 'high' before the authority is notified";
+    const missing = missingFields(request, ['reference', 'by']);
+    if (missing) return missing;
+    if (this.needsLateReason(now) && !request.lateReason?.trim()) {
+      return `the submission is after the deadline (${this.deadline.toISOString()}); give the reason for the delay`;
+    }
+    return undefined;
+  }
+
+  recordPortalSubmission(request: PortalSubmissionRequest, now: Date): AuthorityNotice {
+    if (request.lateReason?.trim() && !this.lateReason) this.giveLateReason({ reason: request.lateReason, by: request.by }, now);
+    this.notice = this.noticeAt(now, { channel: 'portal', portalReference: request.reference, recordedBy: request.by });
+    return this.notice;
+  }
+
+  recordMailedNotice(messageId: string, now: Date): AuthorityNotice {
+    this.notice = this.noticeAt(now, { channel: 'email', messageId });
+    return this.notice;
+  }
+
+  private noticeAt(now: Date, how: Pick<AuthorityNotice, 'channel' | 'messageId' | 'portalReference' | 'recordedBy'>): AuthorityNotice {
+    const onTime = !isPastDeadline(this.deadline, now);
+    return {
+      ...how,
+      sentAt: now.toISOString(),
+      deadline: this.deadline.toISOString(),
+      onTime,
+      ...(onTime ? {} : { lateReason: this.lateReason?.reason }),
+    };
+  }
+
+  supplementProblem(request: SupplementRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    if (!this.notice) return 'the authority has not been notified yet; supplementary information follows the first notice';
+    const missing = missingFields(request, ['information', 'by']);
+    if (missing) return missing;
+    if (this.notice.channel === 'portal' && !request.portalReference?.trim()) {
+      return 'the authority was notified through its portal; give the portal reference of the supplement';
+    }
+    return undefined;
+  }
+
+  holdProblem(request: PlaceHoldRequest, now: Date): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    return placeHoldProblem(request, now);
+  }
+
+  placeHold(request: PlaceHoldRequest, now: Date): Hold {
+    const hold: Hold = { ...request, holdId: `hold-${this.holds.length + 1}`, placedAt: now.toISOString() };
+    this.holds.push(hold);
+    return hold;
+  }
+
+  releaseProblem(request: ReleaseHoldRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    return releaseHoldProblem(this.holds, request);
+  }
+
+  releaseHold(request: ReleaseHoldRequest, now: Date): Hold {
+    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    hold.release = { at: now.toISOString(), by: request.by, reason: request.reason };
+    return hold;
+  }
+
+  closeProblem(request: CloseRequest): string | undefined {
+    if (this.closed) return 'the breach is already closed';
+    const missing = missingFields(request, ['by']);
+    if (missing) return missing;
+    const active = this.holds.filter(isActive).map((h) => h.holdId);
+    if (active.length > 0) return `holds are still active (${active.join(', ')}); release them first`;
+    if (!this.assessment) return 'the breach has not been assessed yet';
+    if (this.noticeOutstanding()) return 'the authority has not been notified yet';
+    if (this.supplementsInFlight > 0) return 'a supplementary report is still being sent';
+    return undefined;
+  }
+
+  close(request: CloseRequest, now: Date): BreachSummary {
+    this.closed = { by: request.by, at: now.toISOString() };
+    return {
+      breachId: this.input.facts.breachId,
+      phase: 'closed',
+      risk: this.assessment?.risk,
+      closedAt: this.closed.at,
+      closedBy: this.closed.by,
+      authorityNotice: this.notice,
+      supplements: this.supplements.length,
+      holdsPlaced: this.holds.length,
+      remindersSent: this.reminders.filter((r) => r.delivered).length,
+    };
+  }
+
+  status(now: Date): BreachStatus {
+    return {
+      breachId: this.input.facts.breachId,
+      title: this.input.facts.title,
+      phase: this.phase(now),
+      awareAt: this.input.facts.awareAt,
+      deadline: this.deadline.toISOString(),
+      asOf: now.toISOString(),
+      pastDeadline: isPastDeadline(this.deadline, now),
+      risk: this.assessment?.risk,
+      assessments: this.assessments,
+      authorityNotice: this.notice,
+      authorityNoticeFailure: this.noticeFailure,
+      lateReason: this.lateReason,
+      supplements: this.supplements,
+      holds: { active: this.holds.filter(isActive), released: this.holds.filter((h) => !isActive(h)) },
+      reminders: this.reminders,
+      individuals: { pending: 0, inProgress: 0, notified: 0, unreachable: 0 },
+      closed: this.closed,
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { BreachWorkflow } from './breach';
