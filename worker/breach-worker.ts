@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createMailActivities } from '../activities/mail-activities';
 import type { MailTransport } from '../activities/smtp';
@@ -12,7 +13,7 @@ export interface BreachWorkerDeps {
 }
 
 export function breachWorkflowsPath(): string {
-  return require.resolve('../workflows');
+  return path.join(__dirname, '..', 'workflows', 'index.ts');
 }
 
 /**

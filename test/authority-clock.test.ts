@@ -1,0 +1,184 @@
+/**
+ * The 72-hour clock on the time-skipping test server, with the real policy (no shortened
+ * durations) and a real SMTP server receiving what the activities send.
+ */
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { addHours, differenceInMinutes, subHours } from 'date-fns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMailTransport, type MailTransport } from '../activities/smtp';
+import type { EngineConfig } from '../config/schema';
+import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
+import type { BreachStatus } from '../domain/status';
+import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
+import { temporalTestServerPath } from '../scripts/temporal-binaries';
+import { assessUpdate, placeHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/breach';
+import { createBreachWorker } from '../worker/breach-worker';
+import { breachFacts, eventually, expectHistoryReplays, quietRuntime, startBreach, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
+
+const { IndexedValueType } = temporal.api.enums.v1;
+const INDEXED_VALUE_TYPES = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+} as const;
+
+let env: TestWorkflowEnvironment;
+let sink: SmtpSink;
+let config: EngineConfig;
+let transport: MailTransport;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  quietRuntime();
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, INDEXED_VALUE_TYPES[type]])),
+  });
+  sink = await startSmtpSink();
+  config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue('clock') });
+  transport = createMailTransport(config.smtp);
+  worker = await createBreachWorker({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle() });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  transport?.close();
+  await sink?.stop();
+  await env?.teardown();
+});
+
+async function testNow(): Promise<Date> {
+  return new Date(await env.currentTimeMs());
+}
+
+function hoursAfter(awareAt: Date, iso: string): number {
+  return differenceInMinutes(new Date(iso), awareAt) / 60;
+}
+
+describe('the authority clock (time-skipping, real 72-hour policy)', () => {
+  it('sends the Art. 33(3) report at hour 10 when the breach is assessed at hour 10, with every required element', async () => {
+    const awareAt = await testNow();
+    const facts = breachFacts('clock-assess-10h', { awareAt: awareAt.toISOString() });
+    const handle = await startBreach(env.client, config, facts);
+
+    await env.sleep('10 hours');
+    await handle.executeUpdate(assessUpdate, { args: [{ risk: 'risk', rationale: 'Bank details exposed', by: 'Ines Responder' }] });
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
+
+    const notice = status.authorityNotice!;
+    expect(hoursAfter(awareAt, notice.sentAt)).toBeCloseTo(10, 1);
+    expect(notice).toMatchObject({ channel: 'email', onTime: true, deadline: addHours(awareAt, 72).toISOString() });
+    expect(status.phase).toBe('authority-notified');
+    expect(status.reminders).toEqual([]);
+
+    const report = await sink.waitFor((m) => m.messageId === notice.messageId);
+    expect(report.to).toEqual(['notices@authority.test']);
+    for (const element of [
+      'Art. 33(3)(a) Nature of the breach',
+      facts.description,
+      'Categories of personal data concerned: names, bank account numbers, salaries',
+      'Approximate number of data subjects concerned: 340',
+      'Approximate number of personal data records concerned: 4080',
+      'Art. 33(3)(b) Contact point',
+      facts.contactPoint,
+      'Art. 33(3)(c) Likely consequences',
+      facts.likelyConsequences,
+      'Art. 33(3)(d) Measures taken or proposed',
+      facts.measures,
+    ]) {
+      expect(report.text).toContain(element);
+    }
+    expect(report.text).not.toContain('Reasons for the delay');
+
+    // Once the authority has the notice, the deadline passes without reminders.
+    await env.sleep('70 hours');
+    expect((await handle.query(statusQuery)).reminders).toEqual([]);
+    await expectHistoryReplays(handle, 'clock-assess-at-hour-10');
+  });
+
+  it('reminds responders at 48, 24, 6 and 1 hours before the deadline, escalates at it, and keeps reminding after it', async () => {
+    const awareAt = await testNow();
+    const facts = breachFacts('clock-no-assessment', { awareAt: awareAt.toISOString() });
+    const handle = await startBreach(env.client, config, facts);
+    const mailsBefore = sink.messages.length;
+
+    await env.sleep('77 hours');
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.reminders.length >= 6);
+
+    expect(status.reminders.map((r) => [r.kind, Math.round(hoursAfter(awareAt, r.at))])).toEqual([
+      ['reminder', 24],
+      ['reminder', 48],
+      ['reminder', 66],
+      ['reminder', 71],
+      ['escalation', 72],
+      ['overdue', 76],
+    ]);
+    expect(status.reminders.every((r) => r.delivered)).toBe(true);
+    expect(status.phase).toBe('awaiting-assessment');
+    const reminderMails = sink.messages.slice(mailsBefore).filter((m) => m.subject.startsWith('[clock-no-assessment]'));
+    expect(reminderMails.map((m) => m.subject)).toEqual([
+      '[clock-no-assessment] 48 hours left to notify the authority',
+      '[clock-no-assessment] 24 hours left to notify the authority',
+      '[clock-no-assessment] 6 hours left to notify the authority',
+      '[clock-no-assessment] 1 hours left to notify the authority',
+      '[clock-no-assessment] ESCALATION: the authority deadline has been reached',
+      '[clock-no-assessment] OVERDUE: the authority has still not been notified',
+    ]);
+    expect(reminderMails.every((m) => m.to.join() === 'ir@company.test')).toBe(true);
+    await expectHistoryReplays(handle, 'clock-reminders');
+  });
+
+  it('holds a late report until a reason for the delay is given, then sends it with the reason', async () => {
+    const now = await testNow();
+    const awareAt = subHours(now, 80);
+    const facts = breachFacts('clock-late', { awareAt: awareAt.toISOString() });
+    const handle = await startBreach(env.client, config, facts);
+
+    await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details exposed', by: 'Ines Responder' }] });
+    let status: BreachStatus = await handle.query(statusQuery);
+    expect(status.phase).toBe('awaiting-late-reason');
+    expect(status.pastDeadline).toBe(true);
+
+    await env.sleep('5 hours');
+    status = await eventually(() => handle.query(statusQuery), (s) => s.reminders.some((r) => r.kind === 'overdue'));
+    expect(status.authorityNotice).toBeUndefined();
+    expect(status.reminders[0]?.kind).toBe('escalation');
+    expect(sink.messages.some((m) => m.subject.startsWith('Personal data breach notification: clock-late'))).toBe(false);
+
+    const reason = 'The breach was found by a contractor who reported it to us only on day four.';
+    await handle.executeUpdate(provideLateReasonUpdate, { args: [{ reason, by: 'Dana DPO' }] });
+    status = await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
+    expect(status.authorityNotice).toMatchObject({ onTime: false, lateReason: reason });
+    const report = await sink.waitFor((m) => m.messageId === status.authorityNotice!.messageId);
+    expect(report.text).toContain(`Art. 33(1) Reasons for the delay\n${reason}`);
+    await expectHistoryReplays(handle, 'clock-late-report');
+  });
+
+  it('does not delay the authority notice for a hold, and reminds legal when a hold passes its review date', async () => {
+    const awareAt = await testNow();
+    const handle = await startBreach(env.client, config, breachFacts('clock-hold-review', { awareAt: awareAt.toISOString() }));
+    const hold = await handle.executeUpdate(placeHoldUpdate, {
+      args: [{ agency: 'Metropolitan Police', caseRef: 'MP-77', reason: 'Covert investigation', by: 'Lena Legal', reviewAt: addHours(awareAt, 24).toISOString() }],
+    });
+    await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details', by: 'Ines Responder' }] });
+    let status = await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
+    expect(status.holds.active.map((h) => h.holdId)).toEqual([hold.holdId]);
+
+    await env.sleep('25 hours');
+    status = await eventually(() => handle.query(statusQuery), (s) => s.reminders.some((r) => r.kind === 'hold-review'));
+    const review = status.reminders.find((r) => r.kind === 'hold-review')!;
+    expect(review).toMatchObject({ holdId: 'hold-1', delivered: true });
+    expect(hoursAfter(awareAt, review.at)).toBeCloseTo(24, 1);
+    const mail = await sink.waitFor((m) => m.subject === '[clock-hold-review] Review of law-enforcement hold hold-1 is due');
+    expect(mail.to).toEqual(['legal@company.test']);
+    await expectHistoryReplays(handle, 'clock-hold-review');
+  });
+});

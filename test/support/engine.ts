@@ -1,0 +1,139 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { inject } from 'vitest';
+import { createMailTransport, type MailTransport } from '../../activities/smtp';
+import { authorityPolicy } from '../../config/load';
+import { configSchema, type EngineConfig } from '../../config/schema';
+import { breachWorkflowId, type AssessRequest, type BreachFacts } from '../../domain/breach';
+import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
+import { BreachWorkflow } from '../../workflows/breach';
+import { createBreachWorker } from '../../worker/breach-worker';
+
+let runtimeInstalled = false;
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  runtimeInstalled = true;
+}
+
+export function workflowBundle(): { code: string } {
+  return { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+}
+
+let queueCounter = 0;
+export function uniqueTaskQueue(name: string): string {
+  return `${name}-${process.pid}-${++queueCounter}-${Date.now()}`;
+}
+
+/** A valid configuration pointed at the test's servers; `overrides` changes whole sections. */
+export function testConfig(options: {
+  address: string;
+  smtpPort: number;
+  taskQueue: string;
+  authority?: Partial<EngineConfig['authority']>;
+  notifications?: Partial<EngineConfig['notifications']>;
+}): EngineConfig {
+  return configSchema.parse({
+    temporal: { address: options.address, namespace: 'default', taskQueue: options.taskQueue },
+    authority: { name: 'Test Authority', email: 'notices@authority.test', ...options.authority },
+    notifications: { from: 'engine@company.test', responders: ['ir@company.test'], legal: ['legal@company.test'], ...options.notifications },
+    smtp: { host: '127.0.0.1', port: options.smtpPort },
+  });
+}
+
+export function breachFacts(breachId: string, overrides: Partial<BreachFacts> = {}): BreachFacts {
+  return {
+    breachId,
+    title: 'Payroll export sent to the wrong recipient',
+    description: 'A payroll export was emailed to an external address by mistake.',
+    awareAt: new Date().toISOString(),
+    reporter: 'Ines Responder',
+    dataCategories: ['names', 'bank account numbers', 'salaries'],
+    approxSubjects: 340,
+    approxRecords: 4080,
+    likelyConsequences: 'Financial fraud and loss of confidentiality of salary data.',
+    measures: 'Recipient asked to delete the file; deletion confirmed in writing; outbound DLP rule added.',
+    contactPoint: 'Dana DPO, dpo@company.test, +44 20 7946 0000',
+    ...overrides,
+  };
+}
+
+export async function startBreach(
+  client: Client,
+  config: EngineConfig,
+  facts: BreachFacts,
+  initialAssessment?: AssessRequest,
+): Promise<WorkflowHandle<typeof BreachWorkflow>> {
+  return client.workflow.start(BreachWorkflow, {
+    workflowId: breachWorkflowId(facts.breachId),
+    taskQueue: config.temporal.taskQueue,
+    args: [{ facts, policy: authorityPolicy(config), initialAssessment }],
+  });
+}
+
+/** A worker, client and SMTP sink on the shared dev server, with a task queue of their own. */
+export interface DevEngine {
+  config: EngineConfig;
+  client: Client;
+  sink: SmtpSink;
+  stop(): Promise<void>;
+}
+
+export async function startDevEngine(name: string, configure: Partial<Parameters<typeof testConfig>[0]> = {}): Promise<DevEngine> {
+  quietRuntime();
+  const address = inject('temporalAddress');
+  const sink = await startSmtpSink();
+  const config = testConfig({ address, smtpPort: sink.port, taskQueue: uniqueTaskQueue(name), ...configure });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, identity: `test ${name}` });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const transport: MailTransport = createMailTransport(config.smtp);
+  const worker = await createBreachWorker({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle() });
+  const running = worker.run();
+  return {
+    config,
+    client,
+    sink,
+    async stop() {
+      worker.shutdown();
+      await running;
+      transport.close();
+      await nativeConnection.close();
+      await connection.close();
+      await sink.stop();
+    },
+  };
+}
+
+/**
+ * Replays a workflow's real history against the current workflow code, and keeps a copy in
+ * test/histories when CAPTURE_HISTORIES is set so the replay test guards running breaches
+ * against future changes.
+ */
+export async function expectHistoryReplays(handle: WorkflowHandle, name: string): Promise<void> {
+  const history = await handle.fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history, handle.workflowId);
+  if (process.env.CAPTURE_HISTORIES) {
+    const dir = path.resolve('test', 'histories');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+  }
+}
+
+/** Polls `read` until `accept` holds; the workflow acts asynchronously to our requests. */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await read();
+    if (accept(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } while (Date.now() < deadline);
+  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+}
