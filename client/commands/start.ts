@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import { authorityPolicy } from '../../config/load';
-import { breachWorkflowId, type BreachWorkflowInput } from '../../domain/breach';
+import { breachWorkflowId } from '../../domain/breach';
 import { describeTimeLeft } from '../../domain/deadline';
-import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../../domain/search-attributes';
-import { BreachWorkflow } from '../../workflows/breach';
-import { authorityDeadline } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
 import { UsageError } from '../errors';
+import { startBreachWorkflow } from '../start-breach';
 import type { Run } from '../run';
 
 interface StartFlags {
@@ -49,20 +46,8 @@ export function registerStart(program: Command, run: Run): void {
     .action((flags: StartFlags) =>
       run(async (session) => {
         const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
-        const input: BreachWorkflowInput = { facts, policy: authorityPolicy(session.config), initialAssessment };
         const client = await session.client(flags.by ?? facts.reporter);
-        const deadline = authorityDeadline(new Date(facts.awareAt), input.policy.deadlineHours);
-        await client.workflow.start(BreachWorkflow, {
-          workflowId: breachWorkflowId(facts.breachId),
-          taskQueue: session.config.temporal.taskQueue,
-          args: [input],
-          typedSearchAttributes: [
-            { key: BreachIdKey, value: facts.breachId },
-            { key: BreachPhaseKey, value: initialAssessment ? 'notifying-authority' : 'awaiting-assessment' },
-            { key: AuthorityDeadlineKey, value: deadline },
-            { key: HoldActiveKey, value: false },
-          ],
-        });
+        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment);
         console.log(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
         console.log(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
       }, flags.id),

@@ -5,11 +5,10 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import { createMailTransport, type MailTransport } from '../../activities/smtp';
-import { authorityPolicy } from '../../config/load';
 import { configSchema, type EngineConfig } from '../../config/schema';
-import { breachWorkflowId, type AssessRequest, type BreachFacts } from '../../domain/breach';
+import type { AssessRequest, BreachFacts } from '../../domain/breach';
+import { startBreachWorkflow } from '../../client/start-breach';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
-import { BreachWorkflow } from '../../workflows/breach';
 import { createBreachWorker } from '../../worker/breach-worker';
 
 let runtimeInstalled = false;
@@ -64,17 +63,8 @@ export function breachFacts(breachId: string, overrides: Partial<BreachFacts> = 
   };
 }
 
-export async function startBreach(
-  client: Client,
-  config: EngineConfig,
-  facts: BreachFacts,
-  initialAssessment?: AssessRequest,
-): Promise<WorkflowHandle<typeof BreachWorkflow>> {
-  return client.workflow.start(BreachWorkflow, {
-    workflowId: breachWorkflowId(facts.breachId),
-    taskQueue: config.temporal.taskQueue,
-    args: [{ facts, policy: authorityPolicy(config), initialAssessment }],
-  });
+export async function startBreach(client: Client, config: EngineConfig, facts: BreachFacts, initialAssessment?: AssessRequest) {
+  return (await startBreachWorkflow(client, config, facts, initialAssessment)).handle;
 }
 
 /** A worker, client and SMTP sink on the shared dev server, with a task queue of their own. */

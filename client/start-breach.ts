@@ -1,0 +1,32 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { authorityPolicy } from '../config/load';
+import type { EngineConfig } from '../config/schema';
+import { breachWorkflowId, type AssessRequest, type BreachFacts } from '../domain/breach';
+import { authorityDeadline } from '../domain/deadline';
+import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
+import { BreachWorkflow } from '../workflows/breach';
+
+/**
+ * Starts the workflow of one breach under the configured policy. The workflow ID is derived from
+ * the breach id and may never be reused, so the same breach cannot be opened twice, not even
+ * after it was closed.
+ */
+export async function startBreachWorkflow(client: Client, config: EngineConfig, facts: BreachFacts, initialAssessment?: AssessRequest) {
+  const policy = authorityPolicy(config);
+  const deadline = authorityDeadline(new Date(facts.awareAt), policy.deadlineHours);
+  const handle = await client.workflow.start(BreachWorkflow, {
+    workflowId: breachWorkflowId(facts.breachId),
+    taskQueue: config.temporal.taskQueue,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    args: [{ facts, policy, initialAssessment }],
+    // Set at once so the breach is findable before its first workflow task runs.
+    typedSearchAttributes: [
+      { key: BreachIdKey, value: facts.breachId },
+      { key: BreachPhaseKey, value: 'awaiting-assessment' },
+      { key: AuthorityDeadlineKey, value: deadline },
+      { key: HoldActiveKey, value: false },
+    ],
+  });
+  return { handle, deadline };
+}

@@ -1,0 +1,227 @@
+/**
+ * BreachWorkflow on the real Temporal dev server with a real SMTP server: holds, status, search
+ * attributes, duplicate starts, supplements, portal submissions and closing.
+ */
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { addHours, addMinutes, subMinutes } from 'date-fns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlaceHoldRequest } from '../domain/holds';
+import { BreachWorkflow } from '../workflows';
+import {
+  assessUpdate,
+  closeUpdate,
+  placeHoldUpdate,
+  recordPortalSubmissionUpdate,
+  releaseHoldUpdate,
+  statusQuery,
+  supplementAuthorityReportUpdate,
+} from '../workflows/breach';
+import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
+
+let engine: DevEngine;
+const run = `${Date.now()}`;
+
+beforeAll(async () => {
+  engine = await startDevEngine('lifecycle');
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const validHold: PlaceHoldRequest = {
+  agency: 'National Crime Agency',
+  caseRef: 'NCA-2026-17',
+  reason: 'Notice would alert the suspects',
+  by: 'Lena Legal',
+};
+
+/** The update's refusal as the person who asked sees it. */
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (err as WorkflowUpdateFailedError).cause?.message ?? '';
+}
+
+async function breachesMatching(query: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const execution of engine.client.workflow.list({ query })) ids.push(execution.workflowId);
+  return ids.sort();
+}
+
+async function assessed(handle: WorkflowHandle<typeof BreachWorkflow>, risk: 'unlikely' | 'risk' | 'high' = 'high') {
+  await handle.executeUpdate(assessUpdate, { args: [{ risk, rationale: 'Financial data exposed', by: 'Ines Responder' }] });
+  return eventually(() => handle.query(statusQuery), (s) => risk === 'unlikely' || s.authorityNotice !== undefined);
+}
+
+describe('law-enforcement holds', () => {
+  it('rejects each bad hold request with a clear reason and changes nothing', async () => {
+    const handle = await startBreach(engine.client, engine.config, breachFacts(`holds-invalid-${run}`));
+    await handle.executeUpdate(placeHoldUpdate, { args: [validHold] });
+    await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' }] });
+    const before = await handle.query(statusQuery);
+
+    const badPlacements: [Partial<PlaceHoldRequest>, string][] = [
+      [{ agency: '  ' }, 'agency must not be empty'],
+      [{ caseRef: '' }, 'case reference must not be empty'],
+      [{ reason: '' }, 'reason must not be empty'],
+      [{ by: '' }, 'actor (--by) must not be empty'],
+      [{ reviewAt: subMinutes(new Date(), 5).toISOString() }, 'is not in the future'],
+      [{ reviewAt: 'next tuesday' }, "review date 'next tuesday' is not an ISO 8601 date"],
+    ];
+    for (const [change, expected] of badPlacements) {
+      expect(await refusal(handle.executeUpdate(placeHoldUpdate, { args: [{ ...validHold, ...change }] }))).toContain(expected);
+    }
+    const badReleases: [{ holdId: string; reason: string; by: string }, string][] = [
+      [{ holdId: 'hold-9', reason: 'x', by: 'Lena Legal' }, "no hold 'hold-9' on this breach"],
+      [{ holdId: 'hold-1', reason: 'again', by: 'Lena Legal' }, "hold 'hold-1' was already released"],
+      [{ holdId: 'hold-1', reason: '', by: 'Lena Legal' }, 'reason must not be empty'],
+      [{ holdId: 'hold-1', reason: 'x', by: ' ' }, 'actor (--by) must not be empty'],
+    ];
+    for (const [request, expected] of badReleases) {
+      expect(await refusal(handle.executeUpdate(releaseHoldUpdate, { args: [request] }))).toContain(expected);
+    }
+
+    const after = await handle.query(statusQuery);
+    expect(after.holds).toEqual(before.holds);
+    expect(after.phase).toEqual(before.phase);
+    // Rejected requests never reach the history: only the two accepted updates are there.
+    const history = await handle.fetchHistory();
+    const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
+    expect(accepted).toHaveLength(2);
+  });
+
+  it("places and releases two agencies' holds independently and keeps HoldActive current", async () => {
+    const breachId = `holds-two-${run}`;
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId));
+    const police = await handle.executeUpdate(placeHoldUpdate, { args: [{ ...validHold, agency: 'City Police', caseRef: 'CP-1' }] });
+    const fbi = await handle.executeUpdate(placeHoldUpdate, {
+      args: [{ ...validHold, agency: 'FBI', caseRef: 'FBI-22', by: 'Sam Counsel', reviewAt: addHours(new Date(), 48).toISOString() }],
+    });
+    expect([police.holdId, fbi.holdId]).toEqual(['hold-1', 'hold-2']);
+    await eventually(() => breachesMatching(`BreachId = '${breachId}' AND HoldActive = true`), (ids) => ids.length === 1);
+
+    const released = await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Case closed', by: 'Lena Legal' }] });
+    expect(released.release).toMatchObject({ by: 'Lena Legal', reason: 'Case closed' });
+    let status = await handle.query(statusQuery);
+    expect(status.holds.active.map((h) => [h.holdId, h.agency, h.caseRef, h.by])).toEqual([['hold-2', 'FBI', 'FBI-22', 'Sam Counsel']]);
+    expect(status.holds.released.map((h) => h.holdId)).toEqual(['hold-1']);
+    expect(await breachesMatching(`BreachId = '${breachId}' AND HoldActive = true`)).toHaveLength(1);
+
+    await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-2', reason: 'Arrests made', by: 'Sam Counsel' }] });
+    status = await handle.query(statusQuery);
+    expect(status.holds.active).toEqual([]);
+    await eventually(() => breachesMatching(`BreachId = '${breachId}' AND HoldActive = false`), (ids) => ids.length === 1);
+    await expectHistoryReplays(handle, 'two-agency-holds');
+  });
+});
+
+describe('status and search attributes', () => {
+  it('reports phase, deadline and notice, and keeps the breach findable by phase and deadline', async () => {
+    const breachId = `status-${run}`;
+    const awareAt = subMinutes(new Date(), 90);
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId, { awareAt: awareAt.toISOString() }));
+    const deadline = addHours(awareAt, 72);
+
+    let status = await handle.query(statusQuery);
+    expect(status).toMatchObject({ breachId, phase: 'awaiting-assessment', deadline: deadline.toISOString(), pastDeadline: false });
+    await eventually(() => breachesMatching(`BreachId = '${breachId}' AND BreachPhase = 'awaiting-assessment'`), (ids) => ids.length === 1);
+
+    status = await assessed(handle, 'risk');
+    expect(status.phase).toBe('authority-notified');
+    expect(status.authorityNotice).toMatchObject({ channel: 'email', onTime: true });
+    await engine.sink.waitFor((m) => m.messageId === status.authorityNotice!.messageId);
+    await eventually(() => breachesMatching(`BreachId = '${breachId}' AND BreachPhase = 'authority-notified'`), (ids) => ids.length === 1);
+    const window = `AuthorityDeadline > '${addMinutes(deadline, -1).toISOString()}' AND AuthorityDeadline < '${addMinutes(deadline, 1).toISOString()}'`;
+    expect(await breachesMatching(`BreachId = '${breachId}' AND ${window}`)).toEqual([`breach-${breachId}`]);
+  });
+
+  it('refuses to start the same breach twice, even after it was closed', async () => {
+    const facts = breachFacts(`duplicate-${run}`);
+    const handle = await startBreach(engine.client, engine.config, facts);
+    await expect(startBreach(engine.client, engine.config, facts)).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await assessed(handle, 'unlikely');
+    await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
+    await handle.result();
+    await expect(startBreach(engine.client, engine.config, facts)).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+  });
+});
+
+describe('authority notice follow-ups and closing', () => {
+  it('sends supplements that reference the first report, refuses to lower the risk, and closes with a summary', async () => {
+    const handle = await startBreach(engine.client, engine.config, breachFacts(`supplement-${run}`));
+    const status = await assessed(handle, 'high');
+    const firstId = status.authorityNotice!.messageId!;
+
+    expect(await refusal(handle.executeUpdate(assessUpdate, { args: [{ risk: 'unlikely', rationale: 'Second look', by: 'Ines' }] }))).toContain(
+      "cannot be lowered below 'risk'",
+    );
+    const supplement = await handle.executeUpdate(supplementAuthorityReportUpdate, {
+      args: [{ information: 'Forensics confirm 12 more records were copied.', by: 'Dana DPO' }],
+    });
+    expect(supplement.sequence).toBe(1);
+    const mail = await engine.sink.waitFor((m) => m.messageId === supplement.messageId);
+    expect(mail.inReplyTo).toBe(firstId);
+    expect(mail.text).toContain(`First notification: ${firstId}`);
+    expect(mail.text).toContain('Forensics confirm 12 more records were copied.');
+
+    await handle.executeUpdate(placeHoldUpdate, { args: [validHold] });
+    expect(await refusal(handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] }))).toContain('holds are still active (hold-1)');
+    await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Released', by: 'Lena Legal' }] });
+    const summary = await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
+    expect(summary).toMatchObject({ phase: 'closed', risk: 'high', closedBy: 'Ines Responder', supplements: 1, holdsPlaced: 1 });
+    expect(await handle.result()).toEqual(summary);
+    await expectHistoryReplays(handle, 'supplement-and-close');
+  });
+
+  it('refuses to close a breach that has not been assessed', async () => {
+    const handle = await startBreach(engine.client, engine.config, breachFacts(`close-early-${run}`));
+    expect(await refusal(handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] }))).toContain('has not been assessed yet');
+    expect((await handle.query(statusQuery)).phase).toBe('awaiting-assessment');
+  });
+
+  it('falls back to a recorded portal submission when the authority mail server refuses the report', async () => {
+    const breachId = `refused-${run}`;
+    engine.sink.script.refuse = { code: 550, when: (to) => to.includes('notices@authority.test'), times: 1 };
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId));
+    await handle.executeUpdate(assessUpdate, { args: [{ risk: 'risk', rationale: 'Exposure', by: 'Ines Responder' }] });
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.authorityNoticeFailure !== undefined);
+    expect(status.authorityNoticeFailure).toContain('refused the message permanently (reply 550)');
+    expect(status.phase).toBe('awaiting-portal-submission');
+
+    const notice = await handle.executeUpdate(recordPortalSubmissionUpdate, { args: [{ reference: 'DPA-PORTAL-991', by: 'Dana DPO' }] });
+    expect(notice).toMatchObject({ channel: 'portal', portalReference: 'DPA-PORTAL-991', onTime: true, recordedBy: 'Dana DPO' });
+    expect((await handle.query(statusQuery)).phase).toBe('authority-notified');
+  });
+});
+
+describe('portal policy', () => {
+  let portal: DevEngine;
+  beforeAll(async () => {
+    portal = await startDevEngine('portal', { authority: { name: 'Portal Authority', notifyBy: 'portal' } });
+  });
+  afterAll(async () => {
+    await portal?.stop();
+  });
+
+  it('waits for the responder to record the portal submission instead of mailing the authority', async () => {
+    const handle = await startBreach(portal.client, portal.config, breachFacts(`portal-${run}`));
+    await handle.executeUpdate(assessUpdate, { args: [{ risk: 'risk', rationale: 'Exposure', by: 'Ines Responder' }] });
+    expect((await handle.query(statusQuery)).phase).toBe('awaiting-portal-submission');
+    expect(await refusal(handle.executeUpdate(recordPortalSubmissionUpdate, { args: [{ reference: '', by: 'Dana DPO' }] }))).toContain(
+      'portal reference must not be empty',
+    );
+    await handle.executeUpdate(recordPortalSubmissionUpdate, { args: [{ reference: 'DPA-2026-0042', by: 'Dana DPO' }] });
+    const status = await handle.query(statusQuery);
+    expect(status.authorityNotice).toMatchObject({ channel: 'portal', portalReference: 'DPA-2026-0042' });
+    expect(portal.sink.messages.filter((m) => m.to.includes('notices@authority.test'))).toEqual([]);
+    expect(
+      await refusal(handle.executeUpdate(supplementAuthorityReportUpdate, { args: [{ information: 'More', by: 'Dana DPO' }] })),
+    ).toContain('give the portal reference of the supplement');
+    await expectHistoryReplays(handle, 'portal-submission');
+  });
+});
