@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError, ServiceError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../config/load';
 
 /** Bad input from the person at the keyboard: exit code 2. */
@@ -20,19 +20,13 @@ export const EXIT_USAGE = 2;
 export function describeError(err: unknown, breachId?: string): { message: string; exitCode: number } {
   const subject = breachId ? `breach '${breachId}'` : 'the breach';
   if (err instanceof UsageError) return { message: err.message, exitCode: EXIT_USAGE };
+  if (err instanceof CommandFailed) return { message: err.message, exitCode: EXIT_FAILED };
   if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT_USAGE };
   if (err instanceof WorkflowUpdateFailedError) {
     return { message: `rejected: ${err.cause?.message ?? err.message}`, exitCode: EXIT_FAILED };
   }
-  if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return { message: `${subject} already exists; a breach can be started only once`, exitCode: EXIT_FAILED };
-  }
   if (err instanceof WorkflowNotFoundError) return { message: `no open ${subject} found`, exitCode: EXIT_FAILED };
-  if (err instanceof ServiceError) {
-    const text = firstLine(err.cause?.message ?? err.message);
-    if (/already completed/i.test(text)) return { message: `${subject} is closed`, exitCode: EXIT_FAILED };
-    return { message: `Temporal refused the request: ${text}`, exitCode: EXIT_FAILED };
-  }
+  if (err instanceof ServiceError) return { message: `Temporal refused the request: ${firstLine(err.cause?.message ?? err.message)}`, exitCode: EXIT_FAILED };
   return { message: firstLine(err instanceof Error ? err.message : String(err)), exitCode: EXIT_FAILED };
 }
 

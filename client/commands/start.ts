@@ -1,8 +1,9 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Command } from 'commander';
 import { breachWorkflowId } from '../../domain/breach';
 import { describeTimeLeft } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
-import { UsageError } from '../errors';
+import { CommandFailed, UsageError } from '../errors';
 import { startBreachWorkflow } from '../start-breach';
 import type { Run } from '../run';
 
@@ -47,10 +48,15 @@ export function registerStart(program: Command, run: Run): void {
       run(async (session) => {
         const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
         const client = await session.client(flags.by ?? facts.reporter);
-        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment);
+        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment).catch((err: unknown) => {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new CommandFailed(`breach '${facts.breachId}' already exists; a breach can be started only once`);
+          }
+          throw err;
+        });
         console.log(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
         console.log(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
-      }, flags.id),
+      }),
     );
 }
 

@@ -75,13 +75,20 @@ export interface DevEngine {
   stop(): Promise<void>;
 }
 
-export async function startDevEngine(name: string, configure: Partial<Parameters<typeof testConfig>[0]> = {}): Promise<DevEngine> {
+export interface DevEngineOptions {
+  taskQueue?: string;
+  /** An SMTP sink the test owns (and stops); otherwise the engine starts and stops its own. */
+  sink?: SmtpSink;
+  authority?: Partial<EngineConfig['authority']>;
+}
+
+export async function startDevEngine(name: string, options: DevEngineOptions = {}): Promise<DevEngine> {
   quietRuntime();
   const address = inject('temporalAddress');
-  const sink = await startSmtpSink();
-  const config = testConfig({ address, smtpPort: sink.port, taskQueue: uniqueTaskQueue(name), ...configure });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, identity: `test ${name}` });
+  const sink = options.sink ?? (await startSmtpSink());
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue(name);
+  const config = testConfig({ address, smtpPort: sink.port, taskQueue, authority: options.authority });
+  const { client, close } = await connectClient(name);
   const nativeConnection = await NativeConnection.connect({ address });
   const transport: MailTransport = createMailTransport(config.smtp);
   const worker = await createBreachWorker({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle() });
@@ -95,10 +102,15 @@ export async function startDevEngine(name: string, configure: Partial<Parameters
       await running;
       transport.close();
       await nativeConnection.close();
-      await connection.close();
-      await sink.stop();
+      await close();
+      if (!options.sink) await sink.stop();
     },
   };
+}
+
+export async function connectClient(name: string): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return { client: new Client({ connection, identity: `test ${name}` }), close: () => connection.close() };
 }
 
 /**

@@ -1,0 +1,169 @@
+/**
+ * The real `breach` executable, spawned as a person would run it, against the dev server.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { subHours } from 'date-fns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { breachWorkflowId } from '../domain/breach';
+import type { BreachStatus } from '../domain/status';
+import { startDevEngine, type DevEngine } from './support/engine';
+
+const root = path.resolve(__dirname, '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-cli-'));
+let engine: DevEngine;
+let configFile: string;
+const id = `cli-${Date.now()}`;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function breach(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(path.join(root, 'bin', 'breach'), ['--config', configFile, ...args], { cwd: dir }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A user error is one line naming the problem: no stack trace, no noise. */
+function expectOneLineError(result: CliResult, code: number, text: string): void {
+  expect(result.code).toBe(code);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toContain(text);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+const startFlags = (breachId: string) => [
+  'start', '--id', breachId, '--title', 'Laptop stolen', '--aware-at', subHours(new Date(), 2).toISOString(),
+  '--description', 'An unencrypted laptop with HR files was stolen from a car.', '--reporter', 'Ines Responder',
+  '--categories', 'names, health data', '--subjects', '85', '--records', '85',
+  '--consequences', 'Disclosure of health data.', '--measures', 'Remote wipe issued; police informed.', '--contact', 'dpo@company.test',
+];
+
+beforeAll(async () => {
+  engine = await startDevEngine('cli');
+  configFile = path.join(dir, 'temporal.yaml');
+  writeFileSync(configFile, stringify(engine.config));
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+describe('breach CLI', () => {
+  it('walks a breach through start, assess, hold place/release, status and close', async () => {
+    const started = await breach(...startFlags(id));
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain(`Started breach ${id} (workflow ${breachWorkflowId(id)})`);
+    expect(started.stdout).toMatch(/Authority deadline: .* \(69h 5\dm left\)/);
+
+    const held = await breach('hold', 'place', id, '--agency', 'City Police', '--case-ref', 'CP-2026-9', '--reason', 'Suspect not yet identified', '--by', 'Lena Legal', '--review-at', '2099-01-01T00:00:00Z');
+    expect(held).toMatchObject({ code: 0, stdout: `Hold hold-1 placed on breach ${id} (City Police, case CP-2026-9).\n` });
+
+    const assessed = await breach('assess', id, '--risk', 'high', '--rationale', 'Health data', '--by', 'Ines Responder');
+    expect(assessed.code).toBe(0);
+    expect(assessed.stdout).toContain(`Breach ${id} assessed as 'high' by Ines Responder`);
+
+    const closedTooEarly = await breach('close', id, '--by', 'Ines Responder');
+    expectOneLineError(closedTooEarly, 1, 'breach: rejected: holds are still active (hold-1); release them first');
+
+    const released = await breach('hold', 'release', id, 'hold-1', '--reason', 'Suspect arrested', '--by', 'Lena Legal');
+    expect(released.code).toBe(0);
+    expect(released.stdout).toContain(`Hold hold-1 on breach ${id} released at`);
+
+    const human = await breach('status', id);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`Breach ${id}: Laptop stolen`);
+    expect(human.stdout).toMatch(/phase: +authority-notified/);
+    expect(human.stdout).toMatch(/authority: +notified .* by email, Message-ID <authority-report\./);
+    expect(human.stdout).toContain('hold-1 City Police case CP-2026-9');
+
+    const json = await breach('status', id, '--json');
+    const status = JSON.parse(json.stdout) as BreachStatus & { timeLeftMs: number };
+    expect(status).toMatchObject({ breachId: id, phase: 'authority-notified', risk: 'high' });
+    expect(status.holds.released[0]).toMatchObject({ holdId: 'hold-1', agency: 'City Police', by: 'Lena Legal' });
+    expect(status.timeLeftMs).toBeGreaterThan(69 * 3_600_000);
+
+    const closed = await breach('close', id, '--by', 'Ines Responder');
+    expect(closed.code).toBe(0);
+    expect(closed.stdout).toContain(`Breach ${id} closed at`);
+    expect(closed.stdout).toContain('risk high; authority notified');
+
+    const afterClose = await breach('assess', id, '--risk', 'risk', '--rationale', 'x', '--by', 'Ines Responder');
+    expectOneLineError(afterClose, 1, `breach: breach '${id}' is closed`);
+  });
+
+  it("records the acting person as the Temporal client identity in the breach's history", async () => {
+    const history = await engine.client.workflow.getHandle(breachWorkflowId(id)).fetchHistory();
+    const identities = (history.events ?? [])
+      .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.identity)
+      .filter(Boolean);
+    expect(identities[0]).toMatch(/^Lena Legal via breach CLI@/);
+    expect(identities[1]).toMatch(/^Ines Responder via breach CLI@/);
+  });
+
+  it('starts a breach from a YAML file and refuses to start it twice', async () => {
+    const fileId = `${id}-file`;
+    const file = path.join(dir, 'breach.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        id: fileId,
+        title: 'Mail sent to wrong list',
+        description: 'A newsletter exposed all recipient addresses in the To field.',
+        awareAt: subHours(new Date(), 1).toISOString(),
+        reporter: 'Ines Responder',
+        dataCategories: ['email addresses'],
+        approxSubjects: 5000,
+        approxRecords: 5000,
+        likelyConsequences: 'Spam and phishing.',
+        measures: 'Apology sent; mailing tool reconfigured.',
+        contactPoint: 'dpo@company.test',
+        assessment: { risk: 'risk', rationale: 'Addresses only', by: 'Ines Responder' },
+      }),
+    );
+    const started = await breach('start', '--file', file);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain(`Started breach ${fileId}`);
+    const again = await breach('start', '--file', file);
+    expectOneLineError(again, 1, `breach: breach '${fileId}' already exists; a breach can be started only once`);
+  });
+
+  it('rejects bad input with exit code 2 and one line naming the problem', async () => {
+    const future = startFlags(`${id}-future`).map((a, i, all) => (all[i - 1] === '--aware-at' ? '2999-01-01T00:00:00Z' : a));
+    expectOneLineError(await breach(...future), 2, 'awareAt 2999-01-01T00:00:00Z is in the future');
+    const negative = startFlags(`${id}-neg`).map((a, i, all) => (all[i - 1] === '--subjects' ? '-4' : a));
+    expectOneLineError(await breach(...negative), 2, 'approxSubjects: must not be negative');
+    const noTitle = startFlags(`${id}-notitle`).filter((a, i, all) => a !== '--title' && all[i - 1] !== '--title');
+    expectOneLineError(await breach(...noTitle), 2, 'title: ');
+    expectOneLineError(await breach('assess', id, '--risk', 'severe', '--rationale', 'x', '--by', 'me'), 2, '--risk must be one of unlikely, risk, high');
+    expectOneLineError(await breach('assess', id, '--risk', 'high'), 2, "required option '--rationale <text>' not specified");
+    expectOneLineError(await breach('hold', 'place', id, '--agency', 'A', '--case-ref', 'C', '--reason', 'R', '--by', 'L', '--review-at', 'soon'), 2, "--review-at 'soon' is not an ISO 8601 date");
+    expectOneLineError(await breach('frobnicate'), 2, "unknown command 'frobnicate'");
+  });
+
+  it('reports refused requests and unknown breaches with exit code 1', async () => {
+    const openId = `${id}-open`;
+    expect((await breach(...startFlags(openId))).code).toBe(0);
+    expectOneLineError(await breach('hold', 'place', openId, '--agency', ' ', '--case-ref', 'C', '--reason', 'R', '--by', 'L'), 1, 'breach: rejected: agency must not be empty');
+    expectOneLineError(await breach('hold', 'release', openId, 'hold-7', '--reason', 'R', '--by', 'L'), 1, "breach: rejected: no hold 'hold-7' on this breach");
+    expectOneLineError(await breach('status', 'no-such-breach'), 1, "no open breach 'no-such-breach' found");
+  });
+
+  it('reports an invalid configuration file with the key path and exit code 2', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, stringify({ ...engine.config, authority: { ...engine.config.authority, deadlineHours: 'soon' } }));
+    const result = await new Promise<CliResult>((resolve) =>
+      execFile(path.join(root, 'bin', 'breach'), ['--config', bad, 'status', id], (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr })),
+    );
+    expectOneLineError(result, 2, `${bad}: authority.deadlineHours: `);
+  });
+});
