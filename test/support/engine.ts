@@ -1,8 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import { createMailTransport, type MailTransport } from '../../activities/smtp';
 import { configSchema, type EngineConfig } from '../../config/schema';
@@ -10,6 +10,7 @@ import type { AssessRequest, BreachFacts } from '../../domain/breach';
 import { startBreachWorkflow } from '../../client/start-breach';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
 import { createBreachWorker } from '../../worker/breach-worker';
+import { temporalCliPath } from '../../scripts/temporal-binaries';
 
 let runtimeInstalled = false;
 export function quietRuntime(): void {
@@ -122,9 +123,11 @@ export async function expectHistoryReplays(handle: WorkflowHandle, name: string)
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history, handle.workflowId);
   if (process.env.CAPTURE_HISTORIES) {
+    // Exported by the official CLI, in the JSON form `temporal workflow show --output json` prints.
+    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', (handle.client.connection as Connection).options.address, '--output', 'json']);
     const dir = path.resolve('test', 'histories');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+    writeFileSync(path.join(dir, `${name}.json`), json);
   }
 }
 

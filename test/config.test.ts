@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectionSettings } from '../config/connection';
+import { ConfigError, loadConfig } from '../config/load';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-config-'));
+let counter = 0;
+
+function configFile(content: string): string {
+  const file = path.join(dir, `temporal-${++counter}.yaml`);
+  writeFileSync(file, content);
+  return file;
+}
+
+const valid = `
+authority:
+  name: DPA
+  email: dpa@authority.test
+notifications:
+  from: engine@company.test
+  responders: [ir@company.test]
+smtp:
+  host: localhost
+  port: 1025
+`;
+
+function problemOf(content: string): string {
+  const file = configFile(content);
+  try {
+    loadConfig(file, {});
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message.replace(`${file}: `, '');
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('temporal.yaml', () => {
+  it('fills in the documented defaults', () => {
+    const config = loadConfig(configFile(valid), {});
+    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications' });
+    expect(config.authority).toMatchObject({ notifyBy: 'email', deadlineHours: 72, holdsDelayNotice: false });
+    expect(config.notifications).toMatchObject({ reminderHoursBeforeDeadline: [48, 24, 6, 1], overdueReminderEveryHours: 4 });
+  });
+
+  it("loads the project's own temporal.yaml", () => {
+    expect(loadConfig(path.resolve(__dirname, '..', 'temporal.yaml'), {}).authority.deadlineHours).toBe(72);
+  });
+
+  it('lets TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE override the file', () => {
+    const config = loadConfig(configFile(valid), { TEMPORAL_ADDRESS: 'temporal.prod:7233', TEMPORAL_NAMESPACE: 'breaches' });
+    expect(config.temporal).toMatchObject({ address: 'temporal.prod:7233', namespace: 'breaches' });
+  });
+
+  it('names the key path and what was expected for each kind of mistake', () => {
+    expect(problemOf(valid + 'smpt: {}\n')).toBe('smpt: unknown key');
+    expect(problemOf(valid.replace('  port: 1025', '  port: 1025\n  tls: true'))).toBe('smtp.tls: unknown key');
+    expect(problemOf(valid.replace('  name: DPA', '  name: DPA\n  deadlineHours: "72h"'))).toMatch(/^authority\.deadlineHours: .*expected number/);
+    expect(problemOf(valid.replace('  email: dpa@authority.test\n', ''))).toBe(
+      'authority.email: expected an email address: required when authority.notifyBy is email',
+    );
+    expect(problemOf(valid.replace('[ir@company.test]', '[not-an-address]'))).toBe('notifications.responders.0: expected an email address');
+    expect(problemOf(valid.replace('  port: 1025', '  port: 70000'))).toMatch(/^smtp\.port: /);
+    expect(problemOf(valid.replace('  host: localhost\n', ''))).toMatch(/^smtp\.host: /);
+    expect(problemOf(valid + 'temporal:\n  apiKeyEnv: "my secret key"\n')).toBe('temporal.apiKeyEnv: expected the name of an environment variable');
+    expect(problemOf('authority: [')).toMatch(/^Flow sequence|^.*(YAML|flow|Missing|Unexpected)/i);
+  });
+
+  it('reports a missing file plainly', () => {
+    expect(() => loadConfig(path.join(dir, 'nope.yaml'), {})).toThrow(`${path.join(dir, 'nope.yaml')}: file not found`);
+  });
+
+  it('reads TLS material and API keys only through the environment variables the file names', () => {
+    const cert = configFile('CERT');
+    const key = configFile('KEY');
+    const config = loadConfig(
+      configFile(valid + 'temporal:\n  address: x.tmprl.cloud:7233\n  tls:\n    clientCertPathEnv: T_CERT\n    clientKeyPathEnv: T_KEY\n'),
+      {},
+    );
+    const settings = connectionSettings(config.temporal, { T_CERT: cert, T_KEY: key });
+    expect(settings.tls).toMatchObject({ clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') } });
+    expect(() => connectionSettings(config.temporal, {})).toThrow('environment variable T_CERT (named in temporal.yaml) is not set');
+
+    const cloud = loadConfig(configFile(valid + 'temporal:\n  apiKeyEnv: T_API_KEY\n'), {});
+    expect(connectionSettings(cloud.temporal, { T_API_KEY: 'k-123' })).toMatchObject({ apiKey: 'k-123', tls: true });
+  });
+});
