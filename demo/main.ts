@@ -64,9 +64,9 @@ The engine is running:
   Temporal address  ${config.temporal.address}
 
 Try the CLI in another terminal, e.g.:
-  npx breach status <id>
-  npx breach hold place <id> --agency "City Police" --case-ref CR-1 --reason "investigation" --by legal
-  npx breach close <id> --by you
+  ./bin/breach status <id>
+  ./bin/breach hold place <id> --agency "City Police" --case-ref CR-1 --reason "investigation" --by legal
+  ./bin/breach close <id> --by you
 
 Press Ctrl-C to stop.`);
 }
