@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError, ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConfigError } from '../config/load';
 

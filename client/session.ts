@@ -1,9 +1,16 @@
 import os from 'node:os';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { connectionSettings } from '../config/connection';
 import { loadConfig } from '../config/load';
 import type { EngineConfig } from '../config/schema';
 import { breachWorkflowId } from '../domain/breach';
+import type { BreachWorkflow } from '../workflows/breach';
+import { CommandFailed } from './errors';
+
+type BreachHandle = WorkflowHandle<typeof BreachWorkflow>;
+
+/** How long a command waits for a worker to answer; BREACH_CLI_TIMEOUT_SECONDS changes it. */
+export const WORKER_ANSWER_SECONDS = Number(process.env.BREACH_CLI_TIMEOUT_SECONDS) || 30;
 
 export interface GlobalOptions {
   config: string;
@@ -37,6 +44,25 @@ export class Session {
 
   async breach(breachId: string, actor?: string) {
     return (await this.client(actor)).workflow.getHandle(breachWorkflowId(breachId));
+  }
+
+  /**
+   * Runs a query or update on a breach with a deadline: they need a worker to answer, and a CLI
+   * that waits forever for one that is not running helps nobody.
+   */
+  async ask<R>(breachId: string, actor: string | undefined, request: (handle: BreachHandle) => Promise<R>): Promise<R> {
+    const client = await this.client(actor);
+    const handle = client.workflow.getHandle<typeof BreachWorkflow>(breachWorkflowId(breachId));
+    const deadline = Date.now() + WORKER_ANSWER_SECONDS * 1000;
+    try {
+      return await client.withDeadline(deadline, () => request(handle));
+    } catch (err) {
+      if (Date.now() < deadline) throw err;
+      throw new CommandFailed(
+        `no worker answered within ${WORKER_ANSWER_SECONDS} s; is a worker running for this task queue (npm run worker)? ` +
+          'A change may still be applied once one runs; check with breach status',
+      );
+    }
   }
 
   async close(): Promise<void> {

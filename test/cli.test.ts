@@ -25,8 +25,13 @@ interface CliResult {
 }
 
 function breach(...args: string[]): Promise<CliResult> {
+  return breachWith(configFile, ...args);
+}
+
+function breachWith(config: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(path.join(root, 'bin', 'breach'), ['--config', configFile, ...args], { cwd: dir }, (err, stdout, stderr) => {
+    const env = { ...process.env, BREACH_CLI_TIMEOUT_SECONDS: '3' };
+    execFile(path.join(root, 'bin', 'breach'), ['--config', config, ...args], { cwd: dir, env }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
     });
   });
@@ -161,9 +166,15 @@ describe('breach CLI', () => {
   it('reports an invalid configuration file with the key path and exit code 2', async () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ ...engine.config, authority: { ...engine.config.authority, deadlineHours: 'soon' } }));
-    const result = await new Promise<CliResult>((resolve) =>
-      execFile(path.join(root, 'bin', 'breach'), ['--config', bad, 'status', id], (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr })),
-    );
-    expectOneLineError(result, 2, `${bad}: authority.deadlineHours: `);
+    expectOneLineError(await breachWith(bad, 'status', id), 2, `${bad}: authority.deadlineHours: `);
+  });
+
+  it('says so when no worker answers instead of waiting forever', async () => {
+    const unattended = path.join(dir, 'unattended.yaml');
+    writeFileSync(unattended, stringify({ ...engine.config, temporal: { ...engine.config.temporal, taskQueue: `nobody-${id}` } }));
+    const lonelyId = `${id}-lonely`;
+    expect((await breachWith(unattended, ...startFlags(lonelyId))).code).toBe(0);
+    expectOneLineError(await breach('status', lonelyId), 1, 'no worker answered within 3 s');
+    expectOneLineError(await breach('assess', lonelyId, '--risk', 'high', '--rationale', 'x', '--by', 'me'), 1, 'no worker answered within 3 s');
   });
 });

@@ -15,8 +15,7 @@ export function registerAssess(program: Command, run: Run): void {
       run(async (session) => {
         const parsed = assessmentSchema.safeParse(flags);
         if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('; '));
-        const handle = await session.breach(id, flags.by);
-        const assessment = await handle.executeUpdate(assessUpdate, { args: [parsed.data] });
+        const assessment = await session.ask(id, flags.by, (handle) => handle.executeUpdate(assessUpdate, { args: [parsed.data] }));
         console.log(`Breach ${id} assessed as '${assessment.risk}' by ${assessment.by} at ${assessment.at}.`);
       }, id),
     );

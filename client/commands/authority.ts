@@ -11,8 +11,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .requiredOption('--by <name>', 'who gives them')
     .action((id: string, flags: { reason: string; by: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        await handle.executeUpdate(provideLateReasonUpdate, { args: [flags] });
+        await session.ask(id, flags.by, (handle) => handle.executeUpdate(provideLateReasonUpdate, { args: [flags] }));
         console.log(`Reason for the delay recorded on breach ${id}.`);
       }, id),
     );
@@ -25,8 +24,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .option('--late-reason <text>', 'reasons for the delay, when after the deadline')
     .action((id: string, flags: { reference: string; by: string; lateReason?: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        const notice = await handle.executeUpdate(recordPortalSubmissionUpdate, { args: [flags] });
+        const notice = await session.ask(id, flags.by, (handle) => handle.executeUpdate(recordPortalSubmissionUpdate, { args: [flags] }));
         console.log(`Portal submission ${notice.portalReference} recorded at ${notice.sentAt} (${notice.onTime ? 'on time' : 'late'}).`);
       }, id),
     );
@@ -39,8 +37,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .option('--portal-reference <ref>', 'when submitted on the portal instead of mailed')
     .action((id: string, flags: { information: string; by: string; portalReference?: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        const supplement = await handle.executeUpdate(supplementAuthorityReportUpdate, { args: [flags] });
+        const supplement = await session.ask(id, flags.by, (handle) => handle.executeUpdate(supplementAuthorityReportUpdate, { args: [flags] }));
         console.log(`Supplement ${supplement.sequence} sent at ${supplement.sentAt} (${supplement.messageId ?? supplement.portalReference}).`);
       }, id),
     );

@@ -9,8 +9,7 @@ export function registerClose(program: Command, run: Run): void {
     .requiredOption('--by <name>', 'who closes it')
     .action((id: string, flags: { by: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        const summary = await handle.executeUpdate(closeUpdate, { args: [flags] });
+        const summary = await session.ask(id, flags.by, (handle) => handle.executeUpdate(closeUpdate, { args: [flags] }));
         const notice = summary.authorityNotice;
         console.log(`Breach ${id} closed at ${summary.closedAt} by ${summary.closedBy}.`);
         console.log(

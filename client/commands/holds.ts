@@ -16,8 +16,7 @@ export function registerHolds(program: Command, run: Run): void {
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
     .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        const placed = await handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: normaliseDate(flags.reviewAt) }] });
+        const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: normaliseDate(flags.reviewAt) }] }));
         console.log(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
       }, id),
     );
@@ -29,8 +28,7 @@ export function registerHolds(program: Command, run: Run): void {
     .requiredOption('--by <name>', 'who releases it')
     .action((id: string, holdId: string, flags: { reason: string; by: string }) =>
       run(async (session) => {
-        const handle = await session.breach(id, flags.by);
-        const released = await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId, ...flags }] });
+        const released = await session.ask(id, flags.by, (handle) => handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId, ...flags }] }));
         console.log(`Hold ${released.holdId} on breach ${id} released at ${released.release?.at}.`);
       }, id),
     );

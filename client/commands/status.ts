@@ -11,8 +11,7 @@ export function registerStatus(program: Command, run: Run): void {
     .option('--json', 'machine-readable output')
     .action((id: string, flags: { json?: boolean }) =>
       run(async (session) => {
-        const handle = await session.breach(id);
-        const status = await handle.query(statusQuery);
+        const status = await session.ask(id, undefined, (handle) => handle.query(statusQuery));
         const now = new Date();
         if (flags.json) {
           const timeLeftMs = differenceInMilliseconds(new Date(status.deadline), now);
