@@ -1,0 +1,79 @@
+/**
+ * Affected individuals and the evidence of notifying them. Contact data (names, addresses,
+ * numbers) is personal data: it never enters workflow inputs, histories or logs. Workflows carry
+ * only subject ids and where to read a subject's row; activities read the row when they send.
+ */
+
+export const CHANNELS = ['email', 'fax', 'postal'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export interface PostalAddress {
+  lines: string[];
+  city: string;
+  region: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2, e.g. US. */
+  country: string;
+}
+
+/** One row of the roster, as validated. */
+export interface Subject {
+  subjectId: string;
+  fullName: string;
+  email?: string;
+  /** E.164, e.g. +13125550123. */
+  fax?: string;
+  postal?: PostalAddress;
+  language: string;
+}
+
+/** The rendered Art. 34(2) notice for one person and one channel. */
+export interface NoticeContent {
+  subject: string;
+  text: string;
+  html: string;
+  /** SHA-256 (hex) of exactly what was sent, recorded with the attempt as evidence. */
+  contentSha256: string;
+}
+
+export type AttemptOutcome = 'accepted' | 'delivered' | 'bounced' | 'failed' | 'skipped' | 'returned';
+
+/** One try on one channel; what an auditor needs to prove the notice went out (or why not). */
+export interface Attempt {
+  channel: Channel;
+  at: string;
+  outcome: AttemptOutcome;
+  providerId?: string;
+  smtpReply?: string;
+  reason?: string;
+  contentSha256?: string;
+}
+
+/**
+ * Correlation ids derived from breach and subject: the same on every retry, so a provider (or a
+ * person reading its logs) recognises a repeated request as the same notice.
+ */
+export function noticeId(breachId: string, subjectId: string): string {
+  return `${breachId}.${subjectId}`;
+}
+
+/** Where the roster lives and what it must hash to; the workflow carries this, never the roster. */
+export interface RosterRef {
+  path: string;
+  sha256: string;
+  format: 'csv' | 'jsonl';
+}
+
+/** How an activity finds one subject's row without the row passing through workflow history. */
+export interface SubjectRef {
+  subjectId: string;
+  /** Byte offset of the subject's row in the roster file. */
+  rowOffset: number;
+  roster: RosterRef;
+}
+
+/** Reads a subject's contact data at send time (the worker provides it). */
+export type LoadSubject = (ref: SubjectRef) => Promise<Subject>;
+
+/** Renders the notice for one person and one channel (the worker provides it). */
+export type RenderNotice = (breachId: string, subject: Subject, channel: Channel) => Promise<NoticeContent>;
