@@ -29,20 +29,23 @@ export interface OutgoingMail {
   text: string;
   messageId: string;
   inReplyTo?: string;
+  html?: string;
+  headers?: Record<string, string>;
 }
 
 /**
- * Sends one message. A permanent SMTP refusal (5xx) becomes a non-retryable failure; anything
+ * Sends one message and returns the server's reply. A permanent SMTP refusal (5xx) becomes a non-retryable failure; anything
  * else (4xx, refused connection, timeout) is thrown as is so that the activity retry policy applies.
  * The failure text carries the SMTP reply code only: the server's full reply may echo addresses.
  */
-export async function sendMail(transport: MailTransport, mail: OutgoingMail): Promise<void> {
+export async function sendMail(transport: MailTransport, mail: OutgoingMail): Promise<string> {
   try {
-    await transport.sendMail({
+    const info = await transport.sendMail({
       ...mail,
       references: mail.inReplyTo,
-      headers: { 'Auto-Submitted': 'auto-generated' },
+      headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers },
     });
+    return info.response;
   } catch (err) {
     const code = (err as { responseCode?: number }).responseCode;
     if (code !== undefined && code >= 500) {

@@ -27,6 +27,7 @@ const breachSchema = z.strictObject({
   likelyConsequences: text,
   measures: text,
   contactPoint: text,
+  advice: text.optional(),
   assessment: assessmentSchema.optional(),
 });
 

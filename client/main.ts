@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load';
 import { registerAssess } from './commands/assess';
+import { registerBounce } from './commands/bounce';
 import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
 import { registerHolds } from './commands/holds';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerAuthority(program, run);
   registerHolds(program, run);
   registerStatus(program, run);
+  registerBounce(program, run);
   registerClose(program, run);
   return program;
 }

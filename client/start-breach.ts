@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { authorityPolicy } from '../config/load';
+import { authorityPolicy, cascadePolicy } from '../config/load';
 import type { EngineConfig } from '../config/schema';
 import { breachWorkflowId, type AssessRequest, type BreachFacts } from '../domain/breach';
+import type { RosterRef } from '../domain/individuals';
 import { authorityDeadline } from '../domain/deadline';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import { BreachWorkflow } from '../workflows/breach';
@@ -12,14 +13,20 @@ import { BreachWorkflow } from '../workflows/breach';
  * the breach id and may never be reused, so the same breach cannot be opened twice, not even
  * after it was closed.
  */
-export async function startBreachWorkflow(client: Client, config: EngineConfig, facts: BreachFacts, initialAssessment?: AssessRequest) {
+export async function startBreachWorkflow(
+  client: Client,
+  config: EngineConfig,
+  facts: BreachFacts,
+  initialAssessment?: AssessRequest,
+  roster?: { ref: RosterRef; total: number },
+) {
   const policy = authorityPolicy(config);
   const deadline = authorityDeadline(new Date(facts.awareAt), policy.deadlineHours);
   const handle = await client.workflow.start(BreachWorkflow, {
     workflowId: breachWorkflowId(facts.breachId),
     taskQueue: config.temporal.taskQueue,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ facts, policy, initialAssessment }],
+    args: [{ facts, policy, initialAssessment, roster, cascade: roster ? cascadePolicy(config) : undefined }],
     // Set at once so the breach is findable before its first workflow task runs.
     typedSearchAttributes: [
       { key: BreachIdKey, value: facts.breachId },

@@ -20,7 +20,11 @@ export function formatStatus(status: BreachStatus, now: Date): string {
   const delivered = status.reminders.filter((r) => r.delivered).length;
   lines.push(`  reminders:  ${delivered} sent${status.reminders.length > delivered ? `, ${status.reminders.length - delivered} failed` : ''}`);
   const i = status.individuals;
-  lines.push(`  individuals: ${i.pending} pending, ${i.inProgress} in progress, ${i.notified} notified, ${i.unreachable} unreachable`);
+  lines.push(
+    `  individuals: ${i.pending} pending, ${i.inProgress} in progress, notified ${i.notifiedByEmail} by email / ${i.notifiedByFax} by fax / ${i.notifiedByPostal} by post, ${i.unreachable} unreachable`,
+  );
+  if (status.fanOutError) lines.push(`  fan-out stopped: ${status.fanOutError}`);
+  for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons.join('; ')}`);
   if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
   return lines.join('\n');
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { AuthorityPolicy } from '../domain/breach';
+import type { CascadePolicy } from '../domain/cascade';
 import { configSchema, type EngineConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -51,5 +53,19 @@ export function authorityPolicy(config: EngineConfig): AuthorityPolicy {
     holdsDelayNotice: config.authority.holdsDelayNotice,
     reminderHoursBeforeDeadline: config.notifications.reminderHoursBeforeDeadline,
     overdueReminderEveryHours: config.notifications.overdueReminderEveryHours,
+  };
+}
+
+/** The individual-notification policy a new breach is started under. */
+export function cascadePolicy(config: EngineConfig): CascadePolicy {
+  const i = config.individuals;
+  return {
+    channels: i.channels,
+    bounceWindowMs: msToNumber(i.bounceWindow as Duration),
+    faxPollIntervalMs: msToNumber(i.faxPollInterval as Duration),
+    emailMaxAttempts: i.emailMaxAttempts,
+    window: i.window,
+    pageSize: i.pageSize,
+    continueAsNewAfterEvents: i.continueAsNewAfterEvents,
   };
 }

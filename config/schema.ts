@@ -1,9 +1,24 @@
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { CHANNELS } from '../domain/individuals';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
 const email = z.email('expected an email address');
 /** Secrets never sit in temporal.yaml: the file names the environment variable that holds them. */
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the name of an environment variable');
+
+/** A duration such as '48 hours', '30s' or '2m'. */
+const duration = z.string().refine(
+  (value) => {
+    try {
+      return msToNumber(value as Duration) > 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected a duration such as '48 hours', '30 seconds' or '5m'" },
+);
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +13125550100');
 
 const temporal = z.strictObject({
   address: text.default('localhost:7233'),
@@ -44,11 +59,61 @@ const smtp = z.strictObject({
   passwordEnv: envVarName.optional(),
 });
 
+const individuals = z.strictObject({
+  channels: z.array(z.enum(CHANNELS)).min(1, 'expected at least one channel').default(['email', 'fax', 'postal']),
+  bounceWindow: duration.default('48 hours'),
+  faxPollInterval: duration.default('30 seconds'),
+  emailMaxAttempts: z.number().int().min(1).default(5),
+  window: z.number().int().min(1).default(200),
+  pageSize: z.number().int().min(1).max(1000).default(100),
+  continueAsNewAfterEvents: z.number().int().min(200).default(10_000),
+  templateDir: text.default('templates'),
+  defaultLanguage: text.default('en'),
+});
+
+const fax = z.strictObject({
+  provider: z.literal('telnyx').default('telnyx'),
+  apiKeyEnv: envVarName,
+  connectionId: text,
+  from: e164,
+  baseUrl: z.url().optional(),
+});
+
+const postal = z.strictObject({
+  provider: z.literal('lob').default('lob'),
+  apiKeyEnv: envVarName,
+  baseUrl: z.url().optional(),
+  from: z.strictObject({
+    name: text,
+    address_line1: text,
+    address_line2: text.optional(),
+    address_city: text,
+    address_state: text,
+    address_zip: text,
+    address_country: text.optional(),
+  }),
+});
+
 export const configSchema = z
-  .strictObject({ temporal: temporal.default(temporal.parse({})), authority, notifications, smtp })
+  .strictObject({
+    temporal: temporal.default(temporal.parse({})),
+    authority,
+    notifications,
+    smtp,
+    individuals: individuals.default(individuals.parse({ channels: ['email'] })),
+    channels: z.strictObject({ fax: fax.optional(), postal: postal.optional() }).default({}),
+  })
   .refine((c) => c.authority.notifyBy !== 'email' || c.authority.email !== undefined, {
     path: ['authority', 'email'],
     message: 'expected an email address: required when authority.notifyBy is email',
+  })
+  .refine((c) => !c.individuals.channels.includes('fax') || c.channels.fax !== undefined, {
+    path: ['channels', 'fax'],
+    message: 'expected the fax provider settings: individuals.channels includes fax',
+  })
+  .refine((c) => !c.individuals.channels.includes('postal') || c.channels.postal !== undefined, {
+    path: ['channels', 'postal'],
+    message: 'expected the postal provider settings: individuals.channels includes postal',
   });
 
 export type EngineConfig = z.infer<typeof configSchema>;

@@ -3,6 +3,10 @@
  * so they are plain data: ISO strings for instants, no classes.
  */
 
+import type { CascadePolicy } from './cascade';
+import type { RosterRef } from './individuals';
+import type { BreachSnapshot } from './snapshot';
+
 export const RISK_LEVELS = ['unlikely', 'risk', 'high'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
@@ -22,6 +26,8 @@ export interface BreachFacts {
   measures: string;
   /** The data protection officer or other contact point. */
   contactPoint: string;
+  /** What affected people can do to protect themselves (Art. 34(2)); a general text when absent. */
+  advice?: string;
 }
 
 export interface AssessRequest {
@@ -51,6 +57,11 @@ export interface BreachWorkflowInput {
   facts: BreachFacts;
   policy: AuthorityPolicy;
   initialAssessment?: AssessRequest;
+  /** The affected individuals, notified when the risk is high. */
+  roster?: { ref: RosterRef; total: number };
+  cascade?: CascadePolicy;
+  /** State carried over from the previous run when the workflow continued-as-new. */
+  carried?: BreachSnapshot;
 }
 
 /** One workflow per breach: the ID makes a second start of the same breach impossible. */

@@ -1,3 +1,5 @@
+import type { BreachNotice } from './notice';
+
 /**
  * Affected individuals and the evidence of notifying them. Contact data (names, addresses,
  * numbers) is personal data: it never enters workflow inputs, histories or logs. Workflows carry
@@ -76,4 +78,16 @@ export interface SubjectRef {
 export type LoadSubject = (ref: SubjectRef) => Promise<Subject>;
 
 /** Renders the notice for one person and one channel (the worker provides it). */
-export type RenderNotice = (breachId: string, subject: Subject, channel: Channel) => Promise<NoticeContent>;
+export type RenderNotice = (notice: BreachNotice, subject: Subject, channel: Channel) => Promise<NoticeContent>;
+
+/** A roster row as the roster activity hands it to the fan-out: where it is, never what it says. */
+export interface RosterEntry {
+  subjectId: string;
+  rowOffset: number;
+  /** 1-based line number in the roster file. */
+  line: number;
+  /** Channels with contact data, in the configured order. */
+  channels: Channel[];
+  /** Why the row is unusable (a breach started with --skip-invalid). */
+  problem?: string;
+}

@@ -11,6 +11,8 @@ export const BREACH_PHASES = [
   'awaiting-late-reason',
   'awaiting-portal-submission',
   'authority-notified',
+  'notifying-individuals',
+  'individuals-notified',
   'closed',
 ] as const;
 export type BreachPhase = (typeof BREACH_PHASES)[number];
@@ -28,7 +30,9 @@ export interface ReminderRecord {
 export interface IndividualCounts {
   pending: number;
   inProgress: number;
-  notified: number;
+  notifiedByEmail: number;
+  notifiedByFax: number;
+  notifiedByPostal: number;
   unreachable: number;
 }
 
@@ -50,6 +54,9 @@ export interface BreachStatus {
   holds: { active: Hold[]; released: Hold[] };
   reminders: ReminderRecord[];
   individuals: IndividualCounts;
+  /** Subjects that could not be reached, for substitute notice (listed up to a limit). */
+  unreachableSubjects: { subjectId: string; reasons: string[] }[];
+  fanOutError?: string;
   closed?: { by: string; at: string };
 }
 

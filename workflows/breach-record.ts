@@ -13,6 +13,8 @@ import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../domain/holds
 import { isActive, placeHoldProblem, releaseHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
+import { fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
+import type { BreachSnapshot } from '../domain/snapshot';
 
 /**
  * Everything one breach workflow knows, with the rules that decide what a request may change.
@@ -31,9 +33,47 @@ export class BreachRecord {
   supplementsInFlight = 0;
   lateReason?: { reason: string; by: string; at: string };
   closed?: { by: string; at: string };
+  fanOut?: FanOutProgress;
+  /** How many runs came before this one (continue-as-new). */
+  readonly runs: number;
 
   constructor(readonly input: BreachWorkflowInput) {
     this.deadline = authorityDeadline(parseISO(input.facts.awareAt), input.policy.deadlineHours);
+    const carried = input.carried;
+    this.runs = carried ? carried.runs + 1 : 0;
+    if (carried) {
+      this.assessments.push(...carried.assessments);
+      this.holds.push(...carried.holds);
+      this.supplements.push(...carried.supplements);
+      this.reminders.push(...carried.reminders);
+      this.notice = carried.notice;
+      this.noticeFailure = carried.noticeFailure;
+      this.lateReason = carried.lateReason;
+      this.fanOut = carried.fanOut;
+    }
+  }
+
+  snapshot(): BreachSnapshot {
+    return {
+      assessments: this.assessments,
+      holds: this.holds,
+      supplements: this.supplements,
+      reminders: this.reminders,
+      notice: this.notice,
+      noticeFailure: this.noticeFailure,
+      lateReason: this.lateReason,
+      fanOut: this.fanOut,
+      runs: this.runs,
+    };
+  }
+
+  /** Individuals are notified when the risk is high and there is a roster to notify. */
+  individualsDue(): boolean {
+    return this.assessment?.risk === 'high' && this.input.roster !== undefined && this.input.cascade !== undefined;
+  }
+
+  fanOutPending(): boolean {
+    return this.fanOut !== undefined ? !fanOutDone(this.fanOut) : this.individualsDue();
   }
 
   get assessment(): Assessment | undefined {
@@ -69,6 +109,7 @@ export class BreachRecord {
   phase(now: Date): BreachPhase {
     if (this.closed) return 'closed';
     if (!this.assessment) return 'awaiting-assessment';
+    if (this.fanOut) return fanOutDone(this.fanOut) ? 'individuals-notified' : 'notifying-individuals';
     if (this.notice) return 'authority-notified';
     if (this.assessment.risk === 'unlikely') return 'documented';
     if (this.noticeHeldBack()) return 'notice-held';
@@ -85,6 +126,7 @@ export class BreachRecord {
     if (request.risk === 'unlikely' && (this.notice || this.noticeInFlight)) {
       return "the authority has already been notified, so the risk cannot be lowered below 'risk'";
     }
+    if (request.risk !== 'high' && this.fanOut) return "individuals are already being notified, so the risk cannot be lowered below 'high'";
     return undefined;
   }
 
@@ -181,6 +223,7 @@ export class BreachRecord {
     if (!this.assessment) return 'the breach has not been assessed yet';
     if (this.noticeOutstanding()) return 'the authority has not been notified yet';
     if (this.supplementsInFlight > 0) return 'a supplementary report is still being sent';
+    if (this.fanOutPending()) return 'individuals are still being notified';
     return undefined;
   }
 
@@ -216,7 +259,9 @@ export class BreachRecord {
       supplements: this.supplements,
       holds: { active: this.holds.filter(isActive), released: this.holds.filter((h) => !isActive(h)) },
       reminders: this.reminders,
-      individuals: { pending: 0, inProgress: 0, notified: 0, unreachable: 0 },
+      individuals: individualCounts(this.fanOut, this.input.roster?.total),
+      unreachableSubjects: this.fanOut?.unreachable ?? [],
+      fanOutError: this.fanOut?.error,
       closed: this.closed,
     };
   }

@@ -1,17 +1,25 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  startChild,
+  workflowInfo,
   defineQuery,
   defineUpdate,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { parseISO } from 'date-fns';
 import type { MailActivities } from '../activities/mail-activities';
 import type { AssessRequest, Assessment, BreachWorkflowInput } from '../domain/breach';
+import type { CascadePolicy } from '../domain/cascade';
+import type { BreachNotice } from '../domain/notice';
 import type {
   AuthorityNotice,
   LateReasonRequest,
@@ -25,6 +33,12 @@ import { isActive, type Hold, type PlaceHoldRequest, type ReleaseHoldRequest } f
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
 import { BreachRecord } from './breach-record';
+import type { RosterActivities } from '../activities/roster-activities';
+import { subjectWorkflowId } from '../domain/cascade';
+import { allStarted, newFanOut, recordFinished, recordSkipped, type FanOutProgress } from '../domain/fan-out';
+import type { RosterEntry } from '../domain/individuals';
+import { breachNotice } from '../domain/notice';
+import { holdChangedSignal, subjectFinishedSignal, type NotifyIndividual } from './notify-individual';
 
 export const assessUpdate = defineUpdate<Assessment, [AssessRequest]>('assess');
 export const provideLateReasonUpdate = defineUpdate<void, [LateReasonRequest]>('provideLateReason');
@@ -47,6 +61,12 @@ const authorityMail = proxyActivities<Activities>({
 const reminderMail = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [SMTP_REJECTED] },
+});
+
+/** Roster pages are read again after a transient failure; a changed roster stops the fan-out. */
+const rosterReader = proxyActivities<RosterActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: ['RosterChanged'] },
 });
 
 /** A validator that refuses a request with a reason the person who asked can read. */
@@ -103,13 +123,26 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
     (request) => {
       const hold = record.placeHold(request, now());
       if (hold.reviewAt) void remindAtHoldReview(record, hold);
+      tellChildrenAboutHolds(record);
       return hold;
     },
     { validator: (request) => refuseIf(record.holdProblem(request, now())) },
   );
 
-  setHandler(releaseHoldUpdate, (request) => record.releaseHold(request, now()), {
-    validator: (request) => refuseIf(record.releaseProblem(request)),
+  setHandler(
+    releaseHoldUpdate,
+    (request) => {
+      const hold = record.releaseHold(request, now());
+      tellChildrenAboutHolds(record);
+      return hold;
+    },
+    {
+      validator: (request) => refuseIf(record.releaseProblem(request)),
+    },
+  );
+
+  setHandler(subjectFinishedSignal, (report) => {
+    if (record.fanOut) recordFinished(record.fanOut, report);
   });
 
   let summary: BreachSummary | undefined;
@@ -125,9 +158,14 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   void keepSearchAttributesCurrent(record);
   void remindResponders(record);
   void notifyAuthority(record);
+  for (const hold of record.holds) if (hold.reviewAt && !hold.reviewReminderSentAt) void remindAtHoldReview(record, hold);
+  let continueNow = false;
+  void notifyIndividuals(record).then((historyFull) => (continueNow = historyFull));
 
-  await condition(() => summary !== undefined && allHandlersFinished());
-  return summary!;
+  await condition(() => (summary !== undefined || continueNow) && allHandlersFinished() && !record.noticeInFlight);
+  if (summary) return summary;
+  // The history has grown large: start a fresh run with everything this one knows.
+  return continueAsNew<typeof BreachWorkflow>({ ...input, initialAssessment: undefined, carried: record.snapshot() });
 
   async function sendSupplement(rec: BreachRecord, request: SupplementRequest): Promise<Supplement> {
     const sequence = rec.supplements.length + rec.supplementsInFlight + 1;
@@ -252,6 +290,81 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
       hold.reviewReminderSentAt = entry.at;
     } catch (err) {
       entry.error = failureMessage(err);
+    }
+  }
+
+  /** The running children pause before their next send while any hold is active. */
+  function tellChildrenAboutHolds(rec: BreachRecord): void {
+    const active = rec.holdActive();
+    for (const subjectId of rec.fanOut?.running ?? []) {
+      getExternalWorkflowHandle(subjectWorkflowId(facts.breachId, subjectId))
+        .signal(holdChangedSignal, active)
+        .catch(() => undefined); // A child that just finished needs no news.
+    }
+  }
+
+  /**
+   * Starts one NotifyIndividual per roster row, at most `window` at a time, never while a hold is
+   * active. Returns true when the history is large enough that this run should continue-as-new
+   * (the progress is in the record and the next run resumes from it), false when all are done.
+   */
+  async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
+    const cascade = input.cascade;
+    const roster = input.roster;
+    if (!cascade || !roster) return false;
+    await condition(() => rec.individualsDue() || rec.fanOut !== undefined);
+    const fan: FanOutProgress = (rec.fanOut ??= newFanOut(roster.ref, roster.total));
+    const notice = breachNotice(facts);
+    while (!allStarted(fan) && fan.error === undefined) {
+      if (workflowInfo().historyLength >= cascade.continueAsNewAfterEvents) return true;
+      await condition(() => !rec.holdActive() && fan.running.length < cascade.window);
+      if (fan.buffer.length === 0) {
+        await readNextPage(fan, cascade.pageSize, cascade.channels);
+        continue;
+      }
+      const entry = fan.buffer.shift()!;
+      if (entry.problem) recordSkipped(fan, entry);
+      else await startNotifyIndividual(rec, fan, entry, notice);
+    }
+    await condition(() => fan.running.length === 0 || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents);
+    return fan.running.length > 0;
+  }
+
+  async function readNextPage(fan: FanOutProgress, pageSize: number, channels: CascadePolicy['channels']): Promise<void> {
+    try {
+      const page = await rosterReader.readRosterPage({ roster: fan.roster, cursor: fan.cursor!, pageSize, channels });
+      fan.buffer = page.entries;
+      fan.cursor = page.nextCursor;
+    } catch (err) {
+      fan.error = failureMessage(err);
+    }
+  }
+
+  async function startNotifyIndividual(rec: BreachRecord, fan: FanOutProgress, entry: RosterEntry, notice: BreachNotice): Promise<void> {
+    fan.running.push(entry.subjectId);
+    fan.started++;
+    try {
+      await startChild<typeof NotifyIndividual>('NotifyIndividual', {
+        workflowId: subjectWorkflowId(facts.breachId, entry.subjectId),
+        // Children outlive the run that started them: the breach continues-as-new during fan-out.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [
+          {
+            notice,
+            subject: { subjectId: entry.subjectId, rowOffset: entry.rowOffset, roster: fan.roster },
+            reachable: entry.channels,
+            policy: input.cascade!,
+            holdActive: rec.holdActive(),
+            parentWorkflowId: workflowInfo().workflowId,
+          },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The same subject id twice in the roster (allowed with --skip-invalid): notified once.
+      fan.running.splice(fan.running.indexOf(entry.subjectId), 1);
+      fan.started--;
+      fan.duplicates++;
     }
   }
 

@@ -1,1 +1,2 @@
 export { BreachWorkflow } from './breach';
+export { NotifyIndividual } from './notify-individual';

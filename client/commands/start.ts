@@ -5,6 +5,8 @@ import { describeTimeLeft } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
 import { CommandFailed, UsageError } from '../errors';
 import { startBreachWorkflow } from '../start-breach';
+import type { RosterRef } from '../../domain/individuals';
+import { RosterError, validateRosterFile } from '../../roster/roster-file';
 import type { Run } from '../run';
 
 interface StartFlags {
@@ -23,6 +25,9 @@ interface StartFlags {
   risk?: string;
   rationale?: string;
   by?: string;
+  advice?: string;
+  roster?: string;
+  skipInvalid?: boolean;
 }
 
 export function registerStart(program: Command, run: Run): void {
@@ -43,12 +48,16 @@ export function registerStart(program: Command, run: Run): void {
     .option('--contact <text>', 'contact point (DPO)')
     .option('--risk <level>', 'initial risk assessment: unlikely|risk|high')
     .option('--rationale <text>', 'rationale of the initial assessment')
+    .option('--advice <text>', 'what affected people can do (in the notice to individuals)')
+    .option('--roster <file>', 'affected individuals, CSV or JSONL; every row is validated first')
+    .option('--skip-invalid', 'start even if some roster rows are invalid; they are recorded as unreachable')
     .option('--by <name>', 'who opens the breach (and assessed it)')
     .action((flags: StartFlags) =>
       run(async (session) => {
         const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
+        const roster = flags.roster ? await checkRoster(flags.roster, Boolean(flags.skipInvalid)) : undefined;
         const client = await session.client(flags.by ?? facts.reporter);
-        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment).catch((err: unknown) => {
+        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster).catch((err: unknown) => {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
             throw new CommandFailed(`breach '${facts.breachId}' already exists; a breach can be started only once`);
           }
@@ -56,6 +65,7 @@ export function registerStart(program: Command, run: Run): void {
         });
         console.log(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
         console.log(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
+        if (roster) console.log(`Roster: ${roster.total} row(s), SHA-256 ${roster.ref.sha256}.`);
       }),
     );
 }
@@ -78,6 +88,7 @@ function startRequest(flags: StartFlags): Record<string, unknown> {
     likelyConsequences: flags.consequences,
     measures: flags.measures,
     contactPoint: flags.contact,
+    advice: flags.advice,
   });
   const request: Record<string, unknown> = { ...fromFile, ...fromFlags };
   if (flags.risk !== undefined || flags.rationale !== undefined) {
@@ -88,4 +99,26 @@ function startRequest(flags: StartFlags): Record<string, unknown> {
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Every row is checked before anything starts. Bad rows are listed by line number and reason
+ * (never by content: it is personal data); they stop the start unless --skip-invalid is given.
+ */
+async function checkRoster(file: string, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number }> {
+  let validation;
+  try {
+    validation = await validateRosterFile(file);
+  } catch (err) {
+    throw new UsageError(err instanceof RosterError ? err.message : `cannot read roster ${file}`);
+  }
+  const { ref, valid, invalid } = validation;
+  if (invalid.length > 0) {
+    for (const row of invalid) console.error(`${file}:${row.line}: ${row.problem}`);
+    if (!skipInvalid) {
+      throw new UsageError(`${file}: ${invalid.length} invalid row(s); fix them, or start with --skip-invalid to record them as unreachable`);
+    }
+    console.error(`${file}: ${invalid.length} invalid row(s) will be recorded as unreachable`);
+  }
+  return { ref, total: valid + invalid.length };
 }

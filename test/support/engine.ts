@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { createMailTransport, type MailTransport } from '../../activities/smtp';
 import { configSchema, type EngineConfig } from '../../config/schema';
 import type { AssessRequest, BreachFacts } from '../../domain/breach';
+import type { RosterRef } from '../../domain/individuals';
 import { startBreachWorkflow } from '../../client/start-breach';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
 import { createBreachWorker } from '../../worker/breach-worker';
@@ -64,8 +65,14 @@ export function breachFacts(breachId: string, overrides: Partial<BreachFacts> = 
   };
 }
 
-export async function startBreach(client: Client, config: EngineConfig, facts: BreachFacts, initialAssessment?: AssessRequest) {
-  return (await startBreachWorkflow(client, config, facts, initialAssessment)).handle;
+export async function startBreach(
+  client: Client,
+  config: EngineConfig,
+  facts: BreachFacts,
+  initialAssessment?: AssessRequest,
+  roster?: { ref: RosterRef; total: number },
+) {
+  return (await startBreachWorkflow(client, config, facts, initialAssessment, roster)).handle;
 }
 
 /** A worker, client and SMTP sink on the shared dev server, with a task queue of their own. */
@@ -81,6 +88,10 @@ export interface DevEngineOptions {
   /** An SMTP sink the test owns (and stops); otherwise the engine starts and stops its own. */
   sink?: SmtpSink;
   authority?: Partial<EngineConfig['authority']>;
+  /** Adjusts the configuration before the worker starts (channels, windows, …). */
+  configure?: (config: EngineConfig) => void;
+  /** Environment the worker reads provider API keys from. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startDevEngine(name: string, options: DevEngineOptions = {}): Promise<DevEngine> {
@@ -89,10 +100,11 @@ export async function startDevEngine(name: string, options: DevEngineOptions = {
   const sink = options.sink ?? (await startSmtpSink());
   const taskQueue = options.taskQueue ?? uniqueTaskQueue(name);
   const config = testConfig({ address, smtpPort: sink.port, taskQueue, authority: options.authority });
+  options.configure?.(config);
   const { client, close } = await connectClient(name);
   const nativeConnection = await NativeConnection.connect({ address });
   const transport: MailTransport = createMailTransport(config.smtp);
-  const worker = await createBreachWorker({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle() });
+  const worker = await createBreachWorker({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle(), env: options.env });
   const running = worker.run();
   return {
     config,
@@ -134,11 +146,17 @@ export async function expectHistoryReplays(handle: WorkflowHandle, name: string)
 /** Polls `read` until `accept` holds; the workflow acts asynchronously to our requests. */
 export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: T;
+  let last: T | undefined;
+  let lastError: unknown;
   do {
-    last = await read();
-    if (accept(last)) return last;
+    try {
+      last = await read();
+      if (accept(last)) return last;
+    } catch (err) {
+      // Not there yet (e.g. a child workflow that has not started): try again.
+      lastError = err;
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   } while (Date.now() < deadline);
-  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+  throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}; last error: ${String(lastError)}`);
 }

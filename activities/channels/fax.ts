@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import Telnyx, { APIError, toFile } from 'telnyx';
+import type { Fax } from 'telnyx/resources/faxes/faxes';
+import type { MediaUploadParams } from 'telnyx/resources/media';
+import { noticeId, type LoadSubject, type RenderNotice, type SubjectRef } from '../../domain/individuals';
+import type { BreachNotice } from '../../domain/notice';
+import { renderNoticePdf } from './notice-pdf';
+
+export interface FaxChannelConfig {
+  /** Name of the environment variable that holds the Telnyx API key (never the key itself). */
+  apiKeyEnv: string;
+  /** The Telnyx Programmable Fax application (connection) that sends the faxes. */
+  connectionId: string;
+  /** E.164 number the faxes are sent from. */
+  from: string;
+  /** Telnyx API base URL including `/v2`; the SDK's default (api.telnyx.com) when absent. */
+  baseUrl?: string;
+}
+
+export interface SendNoticeFaxRequest {
+  /** The breach-level notice content (no personal data); its `breachId` names the breach. */
+  notice: BreachNotice;
+  subject: SubjectRef;
+}
+
+export interface SendNoticeFaxResult {
+  faxId: string;
+  /** SHA-256 (hex) of the PDF that was faxed: exactly what was sent. */
+  contentSha256: string;
+}
+
+export interface FaxStatusResult {
+  status: 'pending' | 'delivered' | 'failed';
+  /** Telnyx's own status, e.g. `media.processed` or `sending`. */
+  providerStatus: string;
+  /** Telnyx's `failure_reason` code, e.g. `receiver_no_answer`; never contact data. */
+  failureReason?: string;
+}
+
+/**
+ * The uploaded notice only has to live until Telnyx has processed it into the fax; it contains
+ * personal data, so it should not stay in Media Storage for Telnyx's default of two days.
+ */
+const MEDIA_TTL_SECS = 6 * 3600;
+
+/**
+ * Activities of the fax channel. The workflow polls `faxStatus` after `sendNoticeFax`; neither
+ * returns nor throws contact data, so nothing personal reaches the workflow history or the logs.
+ */
+export function createFaxActivities(deps: {
+  config: FaxChannelConfig;
+  env?: NodeJS.ProcessEnv;
+  loadSubject: LoadSubject;
+  renderNotice: RenderNotice;
+}) {
+  const { config } = deps;
+  const telnyx = () => telnyxClient(config, deps.env ?? process.env);
+
+  return {
+    async sendNoticeFax(req: SendNoticeFaxRequest): Promise<SendNoticeFaxResult> {
+      const client = telnyx();
+      const subject = await deps.loadSubject(req.subject);
+      const to = subject.fax;
+      if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', 'NoContactData');
+
+      const content = await deps.renderNotice(req.notice, subject, 'fax');
+      const pdf = await renderNoticePdf(content);
+      const contentSha256 = createHash('sha256').update(pdf).digest('hex');
+      const clientState = Buffer.from(noticeId(req.notice.breachId, req.subject.subjectId), 'utf8').toString('base64');
+
+      // Only a retry can follow a create whose response was lost. A first attempt always sends,
+      // so the workflow can deliberately send the notice again in a new activity (e.g. after a
+      // failed fax) without being handed the old fax back.
+      if (Context.current().info.attempt > 1) {
+        const earlier = await findFaxByClientState(client, to, clientState);
+        if (earlier?.id) return { faxId: earlier.id, contentSha256 };
+      }
+
+      const mediaName = await uploadPdf(client, pdf);
+      const faxId = await createFax(client, { connection_id: config.connectionId, from: config.from, to, media_name: mediaName, client_state: clientState });
+      return { faxId, contentSha256 };
+    },
+
+    async faxStatus(req: { faxId: string }): Promise<FaxStatusResult> {
+      const fax = await call('retrieve', () => telnyx().faxes.retrieve(req.faxId));
+      return toStatusResult(fax.data);
+    },
+  };
+}
+
+export type FaxActivities = ReturnType<typeof createFaxActivities>;
+
+function telnyxClient(config: FaxChannelConfig, env: NodeJS.ProcessEnv): Telnyx {
+  const apiKey = env[config.apiKeyEnv];
+  if (!apiKey) {
+    // Retrying cannot make a missing key appear; the cascade should move on to the next channel.
+    throw ApplicationFailure.nonRetryable(`The environment variable ${config.apiKeyEnv} is not set`, 'FaxNotConfigured');
+  }
+  return new Telnyx({
+    apiKey,
+    ...(config.baseUrl ? { baseURL: config.baseUrl } : {}),
+    // Temporal's activity retry policy retries, with its own backoff and history; SDK retries
+    // inside one attempt would hide repeated creates from it.
+    maxRetries: 0,
+    timeout: 30_000,
+    // The SDK's debug logging prints request URLs and bodies, which carry fax numbers; keep it
+    // off whatever TELNYX_LOG says.
+    logLevel: 'off',
+  });
+}
+
+/** Finds an earlier fax of this notice, recognised by its correlation id in `client_state`. */
+async function findFaxByClientState(client: Telnyx, to: string, clientState: string): Promise<Fax | undefined> {
+  return call('list', async () => {
+    for await (const fax of client.faxes.list({ filter: { to: { eq: to }, direction: { eq: 'outbound' } } })) {
+      if (fax.client_state === clientState) return fax;
+    }
+    return undefined;
+  });
+}
+
+/**
+ * Uploads the PDF to Telnyx Media Storage, so the notice is never published at a public URL for
+ * Telnyx to fetch. The API documents this multipart upload (the file in `media`) and the SDK sends
+ * any file-valued body as multipart, but its generated params only describe the `media_url`
+ * variant, hence the cast.
+ */
+async function uploadPdf(client: Telnyx, pdf: Buffer): Promise<string> {
+  const media = await toFile(pdf, 'notice.pdf', { type: 'application/pdf' });
+  const params = { media, ttl_secs: MEDIA_TTL_SECS } as unknown as MediaUploadParams;
+  const uploaded = await call('media upload', () => client.media.upload(params));
+  const mediaName = uploaded.data?.media_name;
+  if (!mediaName) throw new Error('Telnyx media upload answered without a media_name');
+  return mediaName;
+}
+
+async function createFax(client: Telnyx, params: Telnyx.FaxCreateParams): Promise<string> {
+  const created = await call('create', () => client.faxes.create(params));
+  const faxId = created.data?.id;
+  if (!faxId) throw new Error('Telnyx fax create answered without a fax id');
+  return faxId;
+}
+
+function toStatusResult(fax: Fax | undefined): FaxStatusResult {
+  const providerStatus = fax?.status ?? 'unknown';
+  if (providerStatus === 'delivered') return { status: 'delivered', providerStatus };
+  if (providerStatus === 'failed') {
+    return { status: 'failed', providerStatus, ...(fax?.failure_reason ? { failureReason: fax.failure_reason } : {}) };
+  }
+  return { status: 'pending', providerStatus };
+}
+
+/**
+ * Runs one Telnyx request and turns its failure into what Temporal should do with it. The SDK's
+ * own messages quote the response body, which may echo a fax number, so they are replaced by the
+ * status code and Telnyx's error codes.
+ */
+async function call<T>(operation: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw classify(operation, err);
+  }
+}
+
+function classify(operation: string, err: unknown): Error {
+  if (err instanceof ApplicationFailure) return err;
+  if (!(err instanceof APIError) || err.status === undefined) {
+    // Network failures and timeouts (APIConnectionError has no status): worth another attempt.
+    // Only the error class is named: the SDK's connection errors carry the request URL in their
+    // cause, and a list URL contains the fax number.
+    return new Error(`Telnyx ${operation} failed: no response (${err instanceof Error ? err.constructor.name : 'unknown error'})`);
+  }
+  const message = `Telnyx ${operation} failed: HTTP ${err.status}${telnyxErrorCodes(err.error)}`;
+  if (isPermanent(err.status)) {
+    return ApplicationFailure.nonRetryable(message, 'FaxRejected');
+  }
+  return new Error(message);
+}
+
+/**
+ * A 4xx means Telnyx refused this request as it is (invalid number, bad parameter, bad key); the
+ * same request will be refused again. Rate limiting (429) and request timeouts (408) are the
+ * exceptions that pass with time.
+ */
+function isPermanent(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** Telnyx's error codes (e.g. `10002`) from an `{"errors": [...]}` body; details are left out. */
+function telnyxErrorCodes(body: unknown): string {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  if (!Array.isArray(errors)) return '';
+  const codes = errors
+    .map((e: unknown) => (e as { code?: unknown }).code)
+    .filter((code): code is string | number => typeof code === 'string' || typeof code === 'number')
+    .map(String)
+    .filter((code) => /^[\w.-]{1,20}$/.test(code));
+  return codes.length > 0 ? ` (Telnyx error ${codes.join(', ')})` : '';
+}

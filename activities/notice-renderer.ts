@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Mustache from 'mustache';
+import type { Channel, NoticeContent, RenderNotice, Subject } from '../domain/individuals';
+import type { BreachNotice } from '../domain/notice';
+
+interface Templates {
+  subject: string;
+  text: string;
+  html: string;
+  advice: string;
+}
+
+/**
+ * Renders the Art. 34(2) notice from the templates in `templateDir/<language>/`, which can be
+ * edited without code changes. A language without templates falls back to the default language.
+ * The same content serves every channel: email (text and HTML), fax (text as PDF), letter (HTML).
+ */
+export function createNoticeRenderer(templateDir: string, defaultLanguage: string): RenderNotice {
+  const cache = new Map<string, Templates>();
+  const templatesFor = (language: string): Templates => {
+    const chosen = existsSync(path.join(templateDir, language, 'notice.txt')) ? language : defaultLanguage;
+    let templates = cache.get(chosen);
+    if (!templates) {
+      const read = (name: string) => readFileSync(path.join(templateDir, chosen, name), 'utf8');
+      templates = { subject: read('subject.txt').trim(), text: read('notice.txt'), html: read('notice.html'), advice: read('advice.txt').trim() };
+      cache.set(chosen, templates);
+    }
+    return templates;
+  };
+
+  return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
+    const templates = templatesFor(subject.language);
+    const view = { ...notice, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
+    // Plain-text parts must not be HTML-escaped; the HTML part must be.
+    const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });
+    const content = { subject: plain(templates.subject), text: plain(templates.text), html: Mustache.render(templates.html, view) };
+    const contentSha256 = createHash('sha256').update(`${content.subject}\n${content.text}\n${content.html}`).digest('hex');
+    return { ...content, contentSha256 };
+  };
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { CHANNELS, type Channel } from '../../domain/individuals';
+import { subjectWorkflowId } from '../../domain/cascade';
+import { reportDeliveryUpdate } from '../../workflows/notify-individual';
+import { UsageError } from '../errors';
+import type { Run } from '../run';
+
+export function registerBounce(program: Command, run: Run): void {
+  program
+    .command('bounce <id> <subjectId>')
+    .description('report that a notice did not reach the person (a bounce, a failed fax); the cascade moves on')
+    .requiredOption('--channel <channel>', CHANNELS.join('|'))
+    .requiredOption('--reason <text>', 'what the report says')
+    .option('--by <name>', 'who reports it')
+    .action((id: string, subjectId: string, flags: { channel: string; reason: string; by?: string }) =>
+      run(async (session) => {
+        if (!CHANNELS.includes(flags.channel as Channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}`);
+        const client = await session.client(flags.by);
+        const handle = client.workflow.getHandle(subjectWorkflowId(id, subjectId));
+        await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel: flags.channel as Channel, reason: flags.reason, by: flags.by }] });
+        console.log(`Reported: ${flags.channel} notice to subject ${subjectId} of breach ${id} did not arrive.`);
+      }, id),
+    );
+}

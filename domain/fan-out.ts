@@ -1,0 +1,82 @@
+import type { FinalState, SubjectFinished } from './cascade';
+import type { RosterEntry, RosterRef } from './individuals';
+import type { IndividualCounts } from './status';
+
+export interface UnreachableSubject {
+  subjectId: string;
+  reasons: string[];
+}
+
+/** How many unreachable subjects the status lists by id; the count is always complete. */
+export const UNREACHABLE_LISTED = 1000;
+
+/**
+ * Progress of the fan-out to individuals. It is plain data so that it can be carried into the
+ * next run when the breach workflow continues-as-new, and resume exactly where it stopped.
+ */
+export interface FanOutProgress {
+  roster: RosterRef;
+  total: number;
+  cursor: number | null;
+  buffer: RosterEntry[];
+  running: string[];
+  started: number;
+  finished: Record<FinalState, number>;
+  duplicates: number;
+  unreachable: UnreachableSubject[];
+  error?: string;
+}
+
+export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
+  return {
+    roster,
+    total,
+    cursor: 0,
+    buffer: [],
+    running: [],
+    started: 0,
+    finished: { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 },
+    duplicates: 0,
+    unreachable: [],
+  };
+}
+
+export function allStarted(fan: FanOutProgress): boolean {
+  return fan.cursor === null && fan.buffer.length === 0;
+}
+
+export function fanOutDone(fan: FanOutProgress): boolean {
+  return (allStarted(fan) && fan.running.length === 0) || fan.error !== undefined;
+}
+
+export function recordFinished(fan: FanOutProgress, report: SubjectFinished): void {
+  const index = fan.running.indexOf(report.subjectId);
+  if (index === -1) return; // A repeated report: counted already.
+  fan.running.splice(index, 1);
+  fan.finished[report.state]++;
+  if (report.state === 'unreachable') noteUnreachable(fan, report.subjectId, report.reasons ?? []);
+}
+
+/** A roster row that cannot be contacted at all (skipped as invalid at start). */
+export function recordSkipped(fan: FanOutProgress, entry: RosterEntry): void {
+  fan.finished.unreachable++;
+  noteUnreachable(fan, entry.subjectId, [`roster line ${entry.line}: ${entry.problem}`]);
+}
+
+function noteUnreachable(fan: FanOutProgress, subjectId: string, reasons: string[]): void {
+  if (fan.unreachable.length < UNREACHABLE_LISTED) fan.unreachable.push({ subjectId, reasons });
+}
+
+export function individualCounts(fan: FanOutProgress | undefined, rosterTotal = 0): IndividualCounts {
+  if (!fan) return { pending: rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
+  const finished = fan.finished;
+  const done = finished['notified-email'] + finished['notified-fax'] + finished['notified-postal'] + finished.unreachable;
+  return {
+    pending: Math.max(0, fan.total - done - fan.running.length - fan.duplicates),
+    inProgress: fan.running.length,
+    notifiedByEmail: finished['notified-email'],
+    notifiedByFax: finished['notified-fax'],
+    notifiedByPostal: finished['notified-postal'],
+    unreachable: finished.unreachable,
+  };
+}

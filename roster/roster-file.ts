@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseCsvLine } from 'csv-parse/sync';
+import type { Channel, RosterEntry, RosterRef, Subject } from '../domain/individuals';
+import { reachableChannels, validateRow, type RawRow, type RowResult } from '../domain/roster-row';
+
+/**
+ * Reading the roster of affected individuals: validation of the whole file before a breach starts,
+ * pages by byte offset while the breach fans out, and single rows when a notice is sent. The file
+ * is identified by its SHA-256, and every read checks that it is still the file that was started.
+ */
+
+export class RosterError extends Error {
+  override name = 'RosterError';
+}
+
+export class RosterChangedError extends RosterError {
+  override name = 'RosterChangedError';
+}
+
+export interface InvalidRow {
+  /** 1-based line number in the file (the CSV header is line 1). */
+  line: number;
+  problem: string;
+}
+
+export interface RosterValidation {
+  ref: RosterRef;
+  valid: number;
+  invalid: InvalidRow[];
+}
+
+interface Line {
+  offset: number;
+  number: number;
+  text: string;
+}
+
+const DEFAULT_LANGUAGE = 'en';
+const CSV_COLUMNS = ['subject_id', 'full_name', 'email', 'fax', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country', 'language'];
+
+export function rosterFormat(file: string): RosterRef['format'] {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new RosterError(`${file}: a roster must be a .csv or .jsonl file`);
+}
+
+/** Checks every row; the caller decides whether invalid rows stop the start. */
+export async function validateRosterFile(file: string): Promise<RosterValidation> {
+  const absolute = path.resolve(file);
+  const format = rosterFormat(absolute);
+  const hash = createHash('sha256');
+  const seen = new Set<string>();
+  const invalid: InvalidRow[] = [];
+  let valid = 0;
+  const parser = new RowParser(format);
+  for await (const line of readLines(absolute, 0, hash)) {
+    const result = parser.parse(line);
+    if (result === 'header') continue;
+    if ('problem' in result) {
+      invalid.push({ line: line.number, problem: result.problem });
+    } else if (seen.has(result.subject.subjectId)) {
+      invalid.push({ line: line.number, problem: 'duplicate subject id' });
+    } else {
+      seen.add(result.subject.subjectId);
+      valid++;
+    }
+  }
+  if (parser.lines === 0) throw new RosterError(`${file}: the roster is empty`);
+  return { ref: { path: absolute, sha256: hash.digest('hex'), format }, valid, invalid };
+}
+
+/** Up to `pageSize` rows from byte offset `cursor`; `nextCursor` is null at the end of the file. */
+export async function readRosterPage(
+  ref: RosterRef,
+  cursor: number,
+  pageSize: number,
+  channelOrder: readonly Channel[],
+): Promise<{ entries: RosterEntry[]; nextCursor: number | null }> {
+  await verifyRoster(ref);
+  const parser = new RowParser(ref.format);
+  if (ref.format === 'csv' && cursor > 0) parser.parse(await headerLine(ref));
+  const entries: RosterEntry[] = [];
+  for await (const line of readLines(ref.path, cursor)) {
+    if (entries.length === pageSize) return { entries, nextCursor: line.offset };
+    const result = parser.parse(line);
+    if (result === 'header') continue;
+    if ('problem' in result) {
+      entries.push({ subjectId: subjectIdOf(line, ref.format) ?? `line-${line.number}`, rowOffset: line.offset, line: line.number, channels: [], problem: result.problem });
+    } else {
+      entries.push({ subjectId: result.subject.subjectId, rowOffset: line.offset, line: line.number, channels: reachableChannels(result.subject, channelOrder) });
+    }
+  }
+  return { entries, nextCursor: null };
+}
+
+/** One subject's contact data, read at send time from its row. */
+export async function loadSubjectAt(ref: RosterRef, rowOffset: number): Promise<Subject> {
+  await verifyRoster(ref);
+  const parser = new RowParser(ref.format);
+  if (ref.format === 'csv') parser.parse(await headerLine(ref));
+  for await (const line of readLines(ref.path, rowOffset)) {
+    const result = parser.parse(line);
+    if (result !== 'header' && 'subject' in result) return result.subject;
+    break;
+  }
+  throw new RosterError('the roster row at the recorded offset is not a valid subject');
+}
+
+/**
+ * The roster must be byte-for-byte the file that was validated at start. Hashing is cached per
+ * file size and modification time, so paging through a large roster hashes it once per change.
+ */
+const verified = new Map<string, string>();
+
+export async function verifyRoster(ref: RosterRef): Promise<void> {
+  let stat;
+  try {
+    stat = statSync(ref.path);
+  } catch {
+    throw new RosterError('the roster file is missing or unreadable on this worker');
+  }
+  const key = `${ref.path}|${stat.size}|${stat.mtimeMs}`;
+  if (verified.get(key) === ref.sha256) return;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(ref.path)) hash.update(chunk as Buffer);
+  const actual = hash.digest('hex');
+  if (actual !== ref.sha256) throw new RosterChangedError(`the roster changed after the breach started (SHA-256 ${actual.slice(0, 12)}… instead of ${ref.sha256.slice(0, 12)}…)`);
+  verified.set(key, actual);
+}
+
+async function headerLine(ref: RosterRef): Promise<Line> {
+  for await (const line of readLines(ref.path, 0)) return line;
+  throw new RosterError('the roster is empty');
+}
+
+async function* readLines(file: string, start: number, hash?: ReturnType<typeof createHash>): AsyncGenerator<Line> {
+  let pending: Buffer = Buffer.alloc(0);
+  let offset = start;
+  let number = 0;
+  for await (const chunk of createReadStream(file, { start })) {
+    hash?.update(chunk as Buffer);
+    pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    let newline: number;
+    while ((newline = pending.indexOf(0x0a)) !== -1) {
+      const text = pending.subarray(0, newline).toString('utf8').replace(/\r$/, '');
+      yield { offset, number: ++number, text };
+      offset += newline + 1;
+      pending = pending.subarray(newline + 1);
+    }
+  }
+  if (pending.length) yield { offset, number: ++number, text: pending.toString('utf8').replace(/\r$/, '') };
+}
+
+/** Turns lines into validated rows; for CSV the first non-empty line is the header. */
+class RowParser {
+  private columns?: string[];
+  lines = 0;
+
+  constructor(private readonly format: RosterRef['format']) {}
+
+  parse(line: Line): RowResult | 'header' {
+    if (line.text.trim() === '') return 'header';
+    this.lines++;
+    if (this.format === 'jsonl') {
+      const row = jsonRow(line.text);
+      return row ? validateRow(row, DEFAULT_LANGUAGE) : { problem: 'malformed JSON: each line must be one JSON object' };
+    }
+    const fields = csvFields(line.text);
+    if (!this.columns) {
+      this.columns = fields?.map((f) => f.trim().toLowerCase());
+      const missing = CSV_COLUMNS.slice(0, 2).filter((c) => !this.columns?.includes(c));
+      if (missing.length) throw new RosterError(`the CSV header must name the columns ${CSV_COLUMNS.join(', ')} (missing ${missing.join(', ')})`);
+      return 'header';
+    }
+    if (!fields) return { problem: 'malformed CSV (unbalanced quotes or a line break inside a field)' };
+    if (fields.length !== this.columns.length) return { problem: `malformed CSV: ${fields.length} fields where the header has ${this.columns.length}` };
+    const value = (name: string) => fields[this.columns!.indexOf(name)];
+    return validateRow(
+      {
+        subjectId: value('subject_id'),
+        fullName: value('full_name'),
+        email: value('email'),
+        fax: value('fax'),
+        addressLines: [value('address_line1') ?? '', value('address_line2') ?? ''],
+        city: value('city'),
+        region: value('region'),
+        postalCode: value('postal_code'),
+        country: value('country'),
+        language: value('language'),
+      },
+      DEFAULT_LANGUAGE,
+    );
+  }
+}
+
+function csvFields(text: string): string[] | undefined {
+  try {
+    const rows = parseCsvLine(text, { relax_column_count: true }) as string[][];
+    return rows.length === 1 ? rows[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonRow(text: string): RawRow | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const o = value as Record<string, unknown>;
+  const address = (typeof o.address === 'object' && o.address !== null ? o.address : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    subjectId: str(o.subjectId),
+    fullName: str(o.fullName),
+    email: str(o.email),
+    fax: str(o.fax),
+    addressLines: Array.isArray(address.lines) ? address.lines.filter((l): l is string => typeof l === 'string') : [],
+    city: str(address.city),
+    region: str(address.region),
+    postalCode: str(address.postalCode),
+    country: str(address.country),
+    language: str(o.language),
+  };
+}
+
+function subjectIdOf(line: Line, format: RosterRef['format']): string | undefined {
+  const id = format === 'jsonl' ? jsonRow(line.text)?.subjectId : csvFields(line.text)?.[0];
+  return id && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id.trim()) ? id.trim() : undefined;
+}

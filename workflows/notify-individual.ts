@@ -1,0 +1,162 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { EmailActivities } from '../activities/channels/email';
+import type { FaxActivities } from '../activities/channels/fax';
+import type { PostalActivities } from '../activities/channels/postal';
+import { notifiedState, type DeliveryReport, type SubjectFinished, type FinalState, type NotifyIndividualInput, type NotifyIndividualResult } from '../domain/cascade';
+import { SMTP_REJECTED } from '../domain/failures';
+import type { Attempt, AttemptOutcome, Channel } from '../domain/individuals';
+import { missingFields } from '../domain/required-fields';
+
+/** Sent by the breach to its running children when its holds change. */
+export const holdChangedSignal = defineSignal<[boolean]>('holdChanged');
+/** Sent by a child to its breach when the subject reached a final state. */
+export const subjectFinishedSignal = defineSignal<[SubjectFinished]>('subjectFinished');
+export const reportDeliveryUpdate = defineUpdate<void, [DeliveryReport]>('reportDelivery');
+export const attemptsQuery = defineQuery<{ subjectId: string; waitingFor?: Channel; holdActive: boolean; attempts: Attempt[] }>('attempts');
+
+const PERMANENT = [SMTP_REJECTED, 'NoContactData', 'FaxRejected', 'LetterRejected', 'UndeliverableAddress'];
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function failureReason(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The cascade for one person: each channel in the configured order until one reaches them.
+ * Email counts as delivered when no bounce arrives within the bounce window; a fax when its final
+ * status is delivered; a letter when Lob accepted it for mailing. Every attempt is recorded with
+ * its evidence. While a law-enforcement hold is active, nothing is sent.
+ */
+export async function NotifyIndividual(input: NotifyIndividualInput): Promise<NotifyIndividualResult> {
+  const { notice, subject, policy } = input;
+  const attempts: Attempt[] = [];
+  let holdActive = input.holdActive;
+  let waitingFor: Channel | undefined;
+  let report: DeliveryReport | undefined;
+
+  const email = proxyActivities<EmailActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: policy.emailMaxAttempts, nonRetryableErrorTypes: PERMANENT },
+  });
+  const fax = proxyActivities<FaxActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
+  });
+  const postal = proxyActivities<PostalActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
+  });
+
+  setHandler(holdChangedSignal, (active) => {
+    holdActive = active;
+  });
+  setHandler(attemptsQuery, () => ({ subjectId: subject.subjectId, waitingFor, holdActive, attempts }));
+  setHandler(
+    reportDeliveryUpdate,
+    (delivery) => {
+      report = delivery;
+    },
+    {
+      validator: (delivery) => {
+        const missing = missingFields(delivery, ['reason']);
+        if (missing) throw ApplicationFailure.nonRetryable(missing, 'RequestRejected');
+        if (delivery.channel !== waitingFor) {
+          throw ApplicationFailure.nonRetryable(
+            waitingFor ? `this notice is waiting for a ${waitingFor} report, not ${delivery.channel}` : `no ${delivery.channel} notice is awaiting a delivery report`,
+            'RequestRejected',
+          );
+        }
+      },
+    },
+  );
+
+  const record = (channel: Channel, outcome: AttemptOutcome, evidence: Partial<Attempt> = {}) => {
+    attempts.push({ channel, at: now(), outcome, ...evidence });
+  };
+
+  /** Waits for a delivery report on `channel` for at most `ms`; returns it if one came. */
+  const awaitReport = async (channel: Channel, ms: number): Promise<DeliveryReport | undefined> => {
+    waitingFor = channel;
+    report = undefined;
+    await condition(() => report !== undefined, ms);
+    waitingFor = undefined;
+    return report;
+  };
+
+  const channels: Record<Channel, () => Promise<boolean>> = {
+    async email() {
+      const sent = await email.sendNoticeEmail({ notice, subject });
+      record('email', 'accepted', { providerId: sent.messageId, smtpReply: sent.smtpReply, contentSha256: sent.contentSha256 });
+      const bounce = await awaitReport('email', policy.bounceWindowMs);
+      if (bounce) record('email', 'bounced', { providerId: sent.messageId, reason: bounce.reason });
+      return bounce === undefined;
+    },
+    async fax() {
+      const sent = await fax.sendNoticeFax({ notice, subject });
+      record('fax', 'accepted', { providerId: sent.faxId, contentSha256: sent.contentSha256 });
+      for (;;) {
+        const failed = await awaitReport('fax', policy.faxPollIntervalMs);
+        if (failed) {
+          record('fax', 'failed', { providerId: sent.faxId, reason: failed.reason });
+          return false;
+        }
+        const status = await fax.faxStatus({ faxId: sent.faxId });
+        if (status.status === 'delivered') {
+          record('fax', 'delivered', { providerId: sent.faxId });
+          return true;
+        }
+        if (status.status === 'failed') {
+          record('fax', 'failed', { providerId: sent.faxId, reason: status.failureReason ?? status.providerStatus });
+          return false;
+        }
+      }
+    },
+    async postal() {
+      const letter = await postal.sendNoticeLetter({ notice, subject });
+      record('postal', 'accepted', {
+        providerId: letter.letterId,
+        contentSha256: letter.contentSha256,
+        reason: letter.expectedDeliveryDate ? `expected delivery ${letter.expectedDeliveryDate}` : undefined,
+      });
+      return true;
+    },
+  };
+
+  let state: FinalState = 'unreachable';
+  for (const channel of policy.channels) {
+    if (!input.reachable.includes(channel)) {
+      record(channel, 'skipped', { reason: 'no contact data for this channel' });
+      continue;
+    }
+    await condition(() => !holdActive);
+    try {
+      if (await channels[channel]()) {
+        state = notifiedState(channel);
+        break;
+      }
+    } catch (err) {
+      record(channel, 'failed', { reason: failureReason(err) });
+    }
+  }
+
+  await getExternalWorkflowHandle(input.parentWorkflowId).signal(subjectFinishedSignal, {
+    subjectId: subject.subjectId,
+    state,
+    reasons: state === 'unreachable' ? attempts.filter((a) => a.reason).map((a) => `${a.channel}: ${a.reason}`) : undefined,
+  });
+  return { subjectId: subject.subjectId, state, attempts };
+}
