@@ -24,7 +24,15 @@ export interface FanOutProgress {
   finished: Record<FinalState, number>;
   duplicates: number;
   unreachable: UnreachableSubject[];
+  /** Subjects whose letter came back; a repeated report must not count twice. */
+  returned: string[];
   error?: string;
+}
+
+/** Lob (or a person) reports that a mailed notice was returned to sender. */
+export interface ReturnedMailReport {
+  subjectId: string;
+  reason: string;
 }
 
 export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
@@ -38,6 +46,7 @@ export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
     finished: { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 },
     duplicates: 0,
     unreachable: [],
+    returned: [],
   };
 }
 
@@ -55,6 +64,15 @@ export function recordFinished(fan: FanOutProgress, report: SubjectFinished): vo
   fan.running.splice(index, 1);
   fan.finished[report.state]++;
   if (report.state === 'unreachable') noteUnreachable(fan, report.subjectId, report.reasons ?? []);
+}
+
+/** A letter that came back: the subject, counted as notified by post, is unreachable after all. */
+export function recordReturnedMail(fan: FanOutProgress, report: ReturnedMailReport): void {
+  if (fan.returned.includes(report.subjectId)) return;
+  fan.returned.push(report.subjectId);
+  fan.finished['notified-postal'] = Math.max(0, fan.finished['notified-postal'] - 1);
+  fan.finished.unreachable++;
+  noteUnreachable(fan, report.subjectId, [`postal: returned to sender (${report.reason})`]);
 }
 
 /** A roster row that cannot be contacted at all (skipped as invalid at start). */

@@ -1,4 +1,4 @@
-import { isValidPhoneNumber } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Channel, PostalAddress, Subject } from './individuals';
 
 /** A roster row as read from CSV columns or a JSONL object, before validation. */
@@ -31,13 +31,21 @@ export function validateRow(row: RawRow, defaultLanguage: string): RowResult {
   if (!fullName) return { problem: 'full name is missing' };
   const email = row.email?.trim() || undefined;
   if (email && !EMAIL.test(email)) return { problem: 'email is not a valid address' };
-  const fax = row.fax?.trim() || undefined;
-  if (fax && !(fax.startsWith('+') && isValidPhoneNumber(fax))) return { problem: 'fax number is not a valid E.164 number (e.g. +13125550123)' };
+  const fax = faxNumber(row.fax);
+  if (fax === null) return { problem: 'fax number is not a valid international number (e.g. +13125550123)' };
   const postal = postalAddress(row);
   if (typeof postal === 'string') return { problem: postal };
   if (!email && !fax && !postal) return { problem: 'no usable contact: no email, fax number or postal address' };
   const language = row.language?.trim() || defaultLanguage;
   return { subject: { subjectId, fullName, email, fax, postal, language } };
+}
+
+/** A fax number in E.164; international formatting with spaces is accepted and normalised. */
+function faxNumber(raw: string | undefined): string | undefined | null {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const parsed = text.startsWith('+') ? parsePhoneNumberFromString(text) : undefined;
+  return parsed?.isValid() ? parsed.number : null;
 }
 
 function postalAddress(row: RawRow): PostalAddress | string | undefined {

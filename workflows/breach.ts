@@ -35,7 +35,8 @@ import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '
 import { BreachRecord } from './breach-record';
 import type { RosterActivities } from '../activities/roster-activities';
 import { subjectWorkflowId } from '../domain/cascade';
-import { allStarted, newFanOut, recordFinished, recordSkipped, type FanOutProgress } from '../domain/fan-out';
+import { allStarted, newFanOut, recordFinished, recordReturnedMail, recordSkipped, type FanOutProgress, type ReturnedMailReport } from '../domain/fan-out';
+import { missingFields } from '../domain/required-fields';
 import type { RosterEntry } from '../domain/individuals';
 import { breachNotice } from '../domain/notice';
 import { holdChangedSignal, subjectFinishedSignal, type NotifyIndividual } from './notify-individual';
@@ -47,6 +48,7 @@ export const supplementAuthorityReportUpdate = defineUpdate<Supplement, [Supplem
 export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold');
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
+export const reportReturnedMailUpdate = defineUpdate<void, [ReturnedMailReport]>('reportReturnedMail');
 export const statusQuery = defineQuery<BreachStatus>('status');
 
 type Activities = MailActivities;
@@ -140,6 +142,13 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
       validator: (request) => refuseIf(record.releaseProblem(request)),
     },
   );
+
+  setHandler(reportReturnedMailUpdate, (report) => recordReturnedMail(record.fanOut!, report), {
+    validator: (report) => {
+      refuseIf(missingFields(report, ['subjectId', 'reason']));
+      refuseIf(record.fanOut ? undefined : 'no individuals have been notified on this breach');
+    },
+  });
 
   setHandler(subjectFinishedSignal, (report) => {
     if (record.fanOut) recordFinished(record.fanOut, report);
