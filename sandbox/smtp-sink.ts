@@ -13,8 +13,8 @@ export interface ReceivedMail {
 
 /** How the sink answers the next messages: a permanent or transient refusal, or a slow acceptance. */
 export interface SmtpScript {
-  /** Refuse a message with this SMTP reply code (e.g. 550 or 451) when the predicate matches. */
-  refuse?: { code: number; when: (recipients: string[]) => boolean; times?: number };
+  /** Refuse messages with an SMTP reply code (e.g. 550 or 451) when a rule's predicate matches. */
+  refusals: { code: number; when: (recipients: string[]) => boolean; times?: number }[];
   /** Wait this long before accepting each message. */
   acceptDelayMs?: number;
 }
@@ -30,15 +30,15 @@ export interface SmtpSink {
 /** A real SMTP server (smtp-server, from the nodemailer project) that keeps what it receives. */
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
-  const script: SmtpScript = {};
+  const script: SmtpScript = { refusals: [] };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onData(stream, session, callback) {
       const recipients = session.envelope.rcptTo.map((r) => r.address);
-      const refuse = script.refuse;
-      if (refuse && refuse.when(recipients) && (refuse.times === undefined || refuse.times > 0)) {
+      const refuse = script.refusals.find((rule) => rule.when(recipients) && (rule.times === undefined || rule.times > 0));
+      if (refuse) {
         if (refuse.times !== undefined) refuse.times--;
         stream.resume();
         stream.on('end', () => callback(Object.assign(new Error('scripted refusal'), { responseCode: refuse.code })));

@@ -186,7 +186,7 @@ describe('authority notice follow-ups and closing', () => {
 
   it('falls back to a recorded portal submission when the authority mail server refuses the report', async () => {
     const breachId = `refused-${run}`;
-    engine.sink.script.refuse = { code: 550, when: (to) => to.includes('notices@authority.test'), times: 1 };
+    engine.sink.script.refusals.push({ code: 550, when: (to) => to.includes('notices@authority.test'), times: 1 });
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId));
     await handle.executeUpdate(assessUpdate, { args: [{ risk: 'risk', rationale: 'Exposure', by: 'Ines Responder' }] });
     const status = await eventually(() => handle.query(statusQuery), (s) => s.authorityNoticeFailure !== undefined);

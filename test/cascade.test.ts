@@ -61,6 +61,39 @@ afterAll(async () => {
 });
 
 describe('the email → fax → postal cascade', () => {
+  it('fails the email channel at once on SMTP 550, and retries a 451 until the mail is accepted', async () => {
+    const breachId = `cascade-smtp-${run}`;
+    const people = await roster('smtp', ['rejected,Rae Rejected,rae@example.org,+13125550140,,,,,,,en', 'deferred,Dee Deferred,dee@example.org,,,,,,,,en']);
+    engine.sink.script.refusals.push({ code: 550, when: (to) => to.includes('rae@example.org') });
+    engine.sink.script.refusals.push({ code: 451, when: (to) => to.includes('dee@example.org'), times: 1 });
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
+    await handle.executeUpdate(assessUpdate, { args: [high] });
+    const rae = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'rejected'));
+    const raeAttempts = await eventually(() => rae.query(attemptsQuery), (a) => a.attempts.some((x) => x.channel === 'fax'), 30_000);
+    expect(raeAttempts.attempts[0]).toMatchObject({ channel: 'email', outcome: 'failed', reason: 'SMTP server refused the message permanently (reply 550)' });
+    // One refusal, no retries: the 550 is final.
+    const dee = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'deferred'));
+    const deeAttempts = await eventually(() => dee.query(attemptsQuery), (a) => a.attempts.length > 0, 30_000);
+    expect(deeAttempts.attempts[0]).toMatchObject({ channel: 'email', outcome: 'accepted', smtpReply: expect.stringMatching(/^250/) });
+    expect(engine.sink.messages.filter((m) => m.to.includes('dee@example.org'))).toHaveLength(1);
+    const history = await rae.fetchHistory();
+    const emailAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    expect(emailAttempts[0]).toBe(1);
+    engine.sink.script.refusals.length = 0;
+    await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 1 && s.individuals.notifiedByFax === 1, 30_000);
+  });
+
+  it('stops the fan-out with a clear reason when the roster changed after the start', async () => {
+    const breachId = `cascade-changed-${run}`;
+    const people = await roster('changed', ['ch-1,Ada,ada@example.org,,,,,,,,en']);
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
+    writeFileSync(people.ref.path, `${HEADER}\nch-1,Eve,eve@evil.example,,,,,,,,en\n`);
+    await handle.executeUpdate(assessUpdate, { args: [high] });
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.fanOutError !== undefined);
+    expect(status.fanOutError).toContain('the roster changed after the breach started');
+    expect(engine.sink.messages.some((m) => m.to.includes('eve@evil.example'))).toBe(false);
+  });
+
   it('notifies by email, by fax after a bounce, and by letter after a failed fax, with evidence of each attempt', async () => {
     const breachId = `cascade-${run}`;
     telnyx.script.failNumbers.add('+13125550177');

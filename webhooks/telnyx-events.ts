@@ -41,6 +41,9 @@ export interface TelnyxEvent extends VerifiedEvent {
 const FAILURE_CODE = /^[\w.-]{1,64}$/;
 
 export function telnyxSource(options: { publicKey: string; now: () => Date }): WebhookSource<TelnyxEvent> {
+  // A key of the wrong form would make every genuine event fail verification; better to refuse
+  // to start. The message does not quote the key.
+  if (Buffer.from(options.publicKey, 'base64').length !== 32) throw new Error('the Telnyx webhook public key must be 32 bytes, base64-encoded');
   // Only the webhook verifier of the SDK is used; it needs the public key, never an API key.
   const telnyx = new Telnyx({ apiKey: null, publicKey: options.publicKey, logLevel: 'off' });
 

@@ -1,0 +1,323 @@
+/**
+ * The webhook receiver end to end on the dev server: a real breach notifies its subjects through
+ * the Telnyx and Lob sandboxes, and signed provider events (built in the providers' webhook
+ * shapes, signed with a real Ed25519 key pair and a real HMAC secret) reach the workflows as
+ * updates through the receiver's HTTP endpoints.
+ */
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subjectWorkflowId } from '../domain/cascade';
+import { noticeId } from '../domain/individuals';
+import { validateRosterFile } from '../roster/roster-file';
+import { startLobSandbox, type CreatedLetter, type LobSandbox } from '../sandbox/lob-sandbox';
+import { startTelnyxSandbox, type ReceivedFax, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
+import { startWebhookServer, type WebhookServer } from '../webhooks/server';
+import { assessUpdate, statusQuery } from '../workflows/breach';
+import { attemptsQuery } from '../workflows/notify-individual';
+import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-webhooks-'));
+const run = Date.now();
+// Dots in both ids make the fax correlation id `${breachId}.${subjectId}` ambiguous on purpose.
+const faxBreachId = `wh.fax.${run}`;
+const postBreachId = `wh.post.${run}`;
+
+const telnyxKeys = generateKeyPairSync('ed25519');
+const lobSecret = randomBytes(24).toString('hex');
+const logLines: string[] = [];
+
+let telnyx: TelnyxSandbox;
+let lob: LobSandbox;
+let engine: DevEngine;
+let receiver: WebhookServer;
+
+const HEADER = 'subject_id,full_name,email,fax,address_line1,address_line2,city,region,postal_code,country,language';
+const high = { risk: 'high' as const, rationale: 'Bank details exposed', by: 'Ines Responder' };
+const ADDRESS = '210 King St,,San Francisco,CA,94107,US';
+const FAX_SUBJECTS = { fax: '+13125550123', forged: '+13125550124', stale: '+13125550125', replay: '+13125550126' };
+
+async function roster(name: string, rows: string[]) {
+  const file = path.join(dir, `${name}.csv`);
+  writeFileSync(file, [HEADER, ...rows].join('\n') + '\n');
+  const { ref, valid, invalid } = await validateRosterFile(file);
+  expect(invalid).toEqual([]);
+  return { ref, total: valid };
+}
+
+/** The SDK expects what Mission Control shows: the raw 32-byte Ed25519 key, base64. */
+function telnyxPublicKeyBase64(publicKey: KeyObject): string {
+  return Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+}
+
+beforeAll(async () => {
+  // Faxes stay pending for minutes and the workflow polls every 10 minutes: only a webhook can
+  // tell the workflow within the test that a fax failed.
+  telnyx = await startTelnyxSandbox({ stepMs: 60_000 });
+  lob = await startLobSandbox();
+  engine = await startDevEngine('webhooks', {
+    env: { TEST_TELNYX_KEY: telnyx.apiKey, TEST_LOB_KEY: lob.apiKey },
+    configure(config) {
+      config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '4 seconds', faxPollInterval: '10 minutes', window: 10, pageSize: 10 };
+      config.channels = {
+        fax: { provider: 'telnyx', apiKeyEnv: 'TEST_TELNYX_KEY', connectionId: '1684641123236054244', from: '+13125550100', baseUrl: telnyx.baseUrl },
+        postal: {
+          provider: 'lob',
+          apiKeyEnv: 'TEST_LOB_KEY',
+          baseUrl: lob.baseUrl,
+          from: { name: 'Privacy Office', address_line1: '185 Berry St Ste 6100', address_city: 'San Francisco', address_state: 'CA', address_zip: '94107', address_country: 'US' },
+        },
+      };
+    },
+  });
+  receiver = await startWebhookServer({
+    client: engine.client,
+    port: 0,
+    host: '127.0.0.1',
+    telnyxPublicKey: telnyxPublicKeyBase64(telnyxKeys.publicKey),
+    lobSecret,
+    log: (line) => logLines.push(line),
+  });
+
+  const faxPeople = await roster(
+    'fax',
+    Object.entries(FAX_SUBJECTS).map(([name, number]) => `s.${name},Fay ${name},,${number},${ADDRESS},en`),
+  );
+  const faxBreach = await startBreach(engine.client, engine.config, breachFacts(faxBreachId), undefined, faxPeople);
+  await faxBreach.executeUpdate(assessUpdate, { args: [high] });
+  const postBreach = await startBreach(engine.client, engine.config, breachFacts(postBreachId), undefined, await roster('post', [`s.post,Pat Post,,,${ADDRESS},en`]));
+  await postBreach.executeUpdate(assessUpdate, { args: [high] });
+});
+
+afterAll(async () => {
+  await receiver?.stop();
+  await engine?.stop();
+  await telnyx?.stop();
+  await lob?.stop();
+});
+
+// --- Telnyx -------------------------------------------------------------------------------------
+
+/** A Telnyx fax webhook as Telnyx sends it: `{ data: { event_type, id, payload, ... }, meta }`. */
+function faxEvent(eventType: string, fax: Pick<ReceivedFax, 'id' | 'to' | 'from' | 'connectionId' | 'clientState' | 'mediaName'>, extra: Record<string, unknown> = {}) {
+  return {
+    data: {
+      event_type: eventType,
+      id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      payload: {
+        client_state: fax.clientState,
+        connection_id: fax.connectionId,
+        direction: 'outbound',
+        fax_id: fax.id,
+        from: fax.from,
+        media_name: fax.mediaName,
+        original_media_url: null,
+        status: eventType.slice('fax.'.length),
+        to: fax.to,
+        user_id: randomUUID(),
+        ...extra,
+      },
+      record_type: 'event',
+    },
+    meta: { attempt: 1, delivered_to: 'https://receiver.company.test/webhooks/telnyx' },
+  };
+}
+
+function failedEvent(fax: ReceivedFax) {
+  return faxEvent('fax.failed', fax, { failure_reason: 'receiver_no_answer', internal_failure_reason: 'receiver_no_answer' });
+}
+
+interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Signs like Telnyx: Ed25519 over `${timestamp}|${body}`, both headers base64 / Unix seconds. */
+function signTelnyx(event: unknown, options: { at?: Date; key?: KeyObject } = {}): SignedRequest {
+  const body = JSON.stringify(event);
+  const timestamp = String(Math.floor((options.at ?? new Date()).getTime() / 1000));
+  const signature = sign(null, Buffer.from(`${timestamp}|${body}`, 'utf8'), options.key ?? telnyxKeys.privateKey).toString('base64');
+  return { body, headers: { 'content-type': 'application/json', 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': signature } };
+}
+
+async function post(route: 'telnyx' | 'lob', request: SignedRequest): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${receiver.port}/webhooks/${route}`, { method: 'POST', headers: request.headers, body: request.body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+function subjectHandle(subjectId: string): WorkflowHandle {
+  return engine.client.workflow.getHandle(subjectWorkflowId(faxBreachId, subjectId));
+}
+
+/** Waits until the subject's fax is sent and the workflow waits for its outcome. */
+async function pendingFax(subjectId: keyof typeof FAX_SUBJECTS): Promise<ReceivedFax> {
+  await eventually(() => subjectHandle(`s.${subjectId}`).query(attemptsQuery), (a) => a.waitingFor === 'fax', 60_000);
+  const fax = telnyx.faxes.find((f) => f.to === FAX_SUBJECTS[subjectId]);
+  expect(fax).toBeDefined();
+  expect(Buffer.from(fax!.clientState!, 'base64').toString('utf8')).toBe(noticeId(faxBreachId, `s.${subjectId}`));
+  return fax!;
+}
+
+const outcomes = async (subjectId: string) => (await subjectHandle(subjectId).query(attemptsQuery)).attempts.map((a) => [a.channel, a.outcome, a.reason]);
+
+describe('Telnyx fax events', () => {
+  it('a signed fax.failed moves the subject on to postal, with the failure reason as evidence', async () => {
+    const fax = await pendingFax('fax');
+    const reply = await post('telnyx', signTelnyx(failedEvent(fax)));
+    expect(reply).toEqual({ status: 200, body: { delivered: true } });
+
+    const attempts = await eventually(
+      () => subjectHandle('s.fax').query(attemptsQuery),
+      (a) => a.attempts.some((attempt) => attempt.channel === 'postal'),
+      60_000,
+    );
+    expect(attempts.attempts.map((a) => [a.channel, a.outcome])).toEqual([
+      ['email', 'skipped'],
+      ['fax', 'accepted'],
+      ['fax', 'failed'],
+      ['postal', 'accepted'],
+    ]);
+    expect(attempts.attempts[2]).toMatchObject({ providerId: fax.id, reason: 'receiver_no_answer' });
+    expect(logLines).toContain(`webhook telnyx fax.failed breach=${faxBreachId} subject=s.fax -> 200`);
+    expectNoContactData(logLines);
+  });
+
+  it('refuses a forged signature with 401 and changes nothing', async () => {
+    const fax = await pendingFax('forged');
+    const before = await outcomes('s.forged');
+
+    const otherKey = generateKeyPairSync('ed25519').privateKey;
+    expect((await post('telnyx', signTelnyx(failedEvent(fax), { key: otherKey }))).status).toBe(401);
+    // A genuine signature over a different body is just as forged.
+    const genuine = signTelnyx(failedEvent(fax));
+    expect((await post('telnyx', { ...genuine, body: genuine.body.replace('receiver_no_answer', 'user_busy') })).status).toBe(401);
+    expect((await post('telnyx', { body: genuine.body, headers: { 'content-type': 'application/json' } })).status).toBe(401);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await outcomes('s.forged')).toEqual(before);
+    expect((await subjectHandle('s.forged').query(attemptsQuery)).waitingFor).toBe('fax');
+  });
+
+  it('refuses a correctly signed event whose timestamp is more than 5 minutes old or ahead with 401', async () => {
+    const fax = await pendingFax('stale');
+    const before = await outcomes('s.stale');
+
+    const stale = await post('telnyx', signTelnyx(failedEvent(fax), { at: new Date(Date.now() - 6 * 60_000) }));
+    expect(stale.status).toBe(401);
+    expect(stale.body.error).toMatch(/timestamp/);
+    const future = await post('telnyx', signTelnyx(failedEvent(fax), { at: new Date(Date.now() + 6 * 60_000) }));
+    expect(future.status).toBe(401);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await outcomes('s.stale')).toEqual(before);
+  });
+
+  it('answers a replayed event with 409', async () => {
+    const fax = await pendingFax('replay');
+    const request = signTelnyx(failedEvent(fax));
+    expect((await post('telnyx', request)).status).toBe(200);
+    const replayed = await post('telnyx', request);
+    expect(replayed.status).toBe(409);
+    expect(replayed.body.error).toBeDefined();
+  });
+
+  it('answers 404 when no subject workflow matches the correlation id', async () => {
+    const fax = (await eventually(async () => telnyx.faxes[0], (f) => f !== undefined, 60_000))!;
+    const unknown = { ...fax, clientState: Buffer.from(noticeId(faxBreachId, 's.nobody'), 'utf8').toString('base64') };
+    const reply = await post('telnyx', signTelnyx(failedEvent(unknown)));
+    expect(reply.status).toBe(404);
+    expect(reply.body).toEqual({ error: expect.stringContaining('no breach subject') });
+  });
+
+  it('acknowledges fax.delivered without acting, and a fax.failed the workflow no longer waits for with 200 ignored', async () => {
+    const fax = telnyx.faxes.find((f) => f.to === FAX_SUBJECTS.fax)!;
+    expect(await post('telnyx', signTelnyx(faxEvent('fax.delivered', fax)))).toEqual({ status: 200, body: { ignored: 'no action on fax.delivered' } });
+    // s.fax has moved on to postal (first test): the workflow's validator refuses the report.
+    const late = await post('telnyx', signTelnyx(failedEvent(fax)));
+    expect(late.status).toBe(200);
+    expect(late.body.ignored).toEqual(expect.any(String));
+  });
+});
+
+// --- Lob ----------------------------------------------------------------------------------------
+
+/** A Lob event object: `{ id: evt_…, body: <letter>, reference_id, event_type: { id, … }, object: 'event' }`. */
+function letterEvent(eventType: string, letter: CreatedLetter) {
+  return {
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    body: {
+      id: letter.id,
+      description: null,
+      metadata: letter.metadata,
+      to: letter.to,
+      from: letter.from,
+      color: false,
+      double_sided: true,
+      address_placement: letter.addressPlacement,
+      mail_type: letter.mailType,
+      use_type: 'operational',
+      expected_delivery_date: letter.expectedDeliveryDate,
+      date_created: letter.createdAt,
+      date_modified: new Date().toISOString(),
+      send_date: letter.createdAt,
+      object: 'letter',
+    },
+    reference_id: letter.id,
+    event_type: { id: eventType, enabled_for_test: true, resource: 'letters', object: 'event_type' },
+    date_created: new Date().toISOString(),
+    object: 'event',
+  };
+}
+
+/** Signs like Lob: hex HMAC-SHA256 of `${timestamp}.${body}`, the timestamp in milliseconds. */
+function signLob(event: unknown, secret = lobSecret, at = new Date()): SignedRequest {
+  const body = JSON.stringify(event);
+  const timestamp = String(at.getTime());
+  const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return { body, headers: { 'content-type': 'application/json', 'lob-signature': signature, 'lob-signature-timestamp': timestamp } };
+}
+
+describe('Lob letter events', () => {
+  it('a signed letter.returned_to_sender makes the subject unreachable; a forged one is refused', async () => {
+    const breach = engine.client.workflow.getHandle(`breach-${postBreachId}`);
+    const before = await eventually(() => breach.query(statusQuery), (s) => s.individuals.notifiedByPostal === 1, 60_000);
+    expect(before.individuals.unreachable).toBe(0);
+    const letter = lob.letters.find((l) => l.metadata.notice_id === noticeId(postBreachId, 's.post'));
+    expect(letter?.metadata.breach_id).toBe(postBreachId);
+
+    expect((await post('lob', signLob(letterEvent('letter.returned_to_sender', letter!), 'not-the-secret'))).status).toBe(401);
+    const genuine = signLob(letterEvent('letter.returned_to_sender', letter!));
+    expect((await post('lob', { ...genuine, headers: { ...genuine.headers, 'lob-signature-timestamp': String(Date.now() + 1) } })).status).toBe(401);
+    const stale = await post('lob', signLob(letterEvent('letter.returned_to_sender', letter!), lobSecret, new Date(Date.now() - 6 * 60_000)));
+    expect(stale.status).toBe(401);
+    expect(stale.body.error).toMatch(/timestamp/);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await breach.query(statusQuery)).individuals).toEqual(before.individuals);
+
+    expect(await post('lob', signLob(letterEvent('letter.in_transit', letter!)))).toEqual({ status: 200, body: { ignored: 'no action on letter.in_transit' } });
+    expect(await post('lob', genuine)).toEqual({ status: 200, body: { delivered: true } });
+
+    const after = await breach.query(statusQuery);
+    expect(after.individuals).toEqual({ ...before.individuals, notifiedByPostal: 0, unreachable: 1 });
+    expect(after.unreachableSubjects).toEqual([{ subjectId: 's.post', reasons: [expect.stringContaining('returned to sender')] }]);
+    expect(logLines).toContain(`webhook lob letter.returned_to_sender breach=${postBreachId} subject=s.post -> 200`);
+    expectNoContactData(logLines);
+  });
+
+  it('answers 404 for a returned letter of an unknown breach', async () => {
+    const letter = lob.letters.find((l) => l.metadata.breach_id === postBreachId)!;
+    const unknown = { ...letter, metadata: { notice_id: noticeId(`${postBreachId}-gone`, 's.post'), breach_id: `${postBreachId}-gone` } };
+    const reply = await post('lob', signLob(letterEvent('letter.returned_to_sender', unknown)));
+    expect(reply.status).toBe(404);
+  });
+});
+
+/** The receiver's log names event types, ids and status codes, never a number, name or address. */
+function expectNoContactData(lines: string[]): void {
+  const all = lines.join('\n');
+  for (const personal of [...Object.values(FAX_SUBJECTS), '210 King St', '94107', 'Fay ', 'Pat Post']) expect(all).not.toContain(personal);
+}
