@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { AuthorityPolicy } from '../domain/breach';
-import type { CascadePolicy } from '../domain/cascade';
+import { channelTaskQueue, type CascadePolicy } from '../domain/cascade';
 import { configSchema, type EngineConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -61,6 +61,11 @@ export function cascadePolicy(config: EngineConfig): CascadePolicy {
   const i = config.individuals;
   return {
     channels: i.channels,
+    taskQueues: {
+      email: channelTaskQueue(config.temporal.taskQueue, 'email'),
+      fax: channelTaskQueue(config.temporal.taskQueue, 'fax'),
+      postal: channelTaskQueue(config.temporal.taskQueue, 'postal'),
+    },
     bounceWindowMs: msToNumber(i.bounceWindow as Duration),
     faxPollIntervalMs: msToNumber(i.faxPollInterval as Duration),
     emailMaxAttempts: i.emailMaxAttempts,

@@ -69,6 +69,13 @@ const individuals = z.strictObject({
   continueAsNewAfterEvents: z.number().int().min(200).default(10_000),
   templateDir: text.default('templates'),
   defaultLanguage: text.default('en'),
+  /**
+   * Each channel's activities run on a task queue of their own, rate limited across all workers
+   * (Temporal enforces the limit per task queue). Lob allows 150 requests per 5 s per endpoint.
+   */
+  maxPerSecond: z
+    .strictObject({ email: z.number().positive().default(50), fax: z.number().positive().default(10), postal: z.number().positive().default(30) })
+    .default({ email: 50, fax: 10, postal: 30 }),
 });
 
 const fax = z.strictObject({

@@ -12,7 +12,7 @@ import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } f
 import { createMailTransport } from '../activities/smtp';
 import { loadConfig } from '../config/load';
 import { startDevServer, stopProcess } from '../sandbox/dev-server';
-import { createBreachWorker } from '../worker/breach-worker';
+import { createBreachWorkers } from '../worker/breach-worker';
 
 const root = path.resolve(__dirname, '..');
 const TEMPORAL_PORT = 7233;
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const transport = createMailTransport(config.smtp);
-  const worker = await createBreachWorker({ config, connection, transport });
+  const worker = await createBreachWorkers({ config, connection, transport });
   const running = worker.run();
 
   let stopping = false;

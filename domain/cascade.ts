@@ -4,6 +4,8 @@ import type { BreachNotice } from './notice';
 /** The individual-notification policy in force for a breach, copied from temporal.yaml at start. */
 export interface CascadePolicy {
   channels: Channel[];
+  /** The task queue of each channel's activities (rate limited per queue). */
+  taskQueues: Record<Channel, string>;
   /** How long to wait after an accepted email for a bounce report before counting it delivered. */
   bounceWindowMs: number;
   faxPollIntervalMs: number;
@@ -55,4 +57,9 @@ export interface SubjectFinished {
   state: FinalState;
   /** Why each channel failed, for an unreachable subject (substitute notice needs it). */
   reasons?: string[];
+}
+
+/** Each channel has a task queue of its own, named after the engine's task queue. */
+export function channelTaskQueue(taskQueue: string, channel: Channel): string {
+  return `${taskQueue}-${channel}`;
 }

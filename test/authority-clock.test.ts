@@ -4,7 +4,6 @@
  */
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { addHours, differenceInMinutes, subHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailTransport, type MailTransport } from '../activities/smtp';
@@ -14,7 +13,7 @@ import type { BreachStatus } from '../domain/status';
 import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
 import { assessUpdate, placeHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/breach';
-import { createBreachWorker } from '../worker/breach-worker';
+import { createBreachWorkers, type BreachWorkers } from '../worker/breach-worker';
 import { breachFacts, eventually, expectHistoryReplays, quietRuntime, startBreach, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
 
 const { IndexedValueType } = temporal.api.enums.v1;
@@ -28,7 +27,7 @@ let env: TestWorkflowEnvironment;
 let sink: SmtpSink;
 let config: EngineConfig;
 let transport: MailTransport;
-let worker: Worker;
+let worker: BreachWorkers;
 let running: Promise<void>;
 
 beforeAll(async () => {
@@ -43,7 +42,7 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue('clock') });
   transport = createMailTransport(config.smtp);
-  worker = await createBreachWorker({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle() });
+  worker = await createBreachWorkers({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle() });
   running = worker.run();
 });
 

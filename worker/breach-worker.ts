@@ -8,7 +8,8 @@ import { createNoticeRenderer } from '../activities/notice-renderer';
 import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
 import type { EngineConfig } from '../config/schema';
-import type { LoadSubject } from '../domain/individuals';
+import { channelTaskQueue } from '../domain/cascade';
+import type { Channel, LoadSubject } from '../domain/individuals';
 import { loadSubjectAt, RosterError } from '../roster/roster-file';
 
 export interface BreachWorkerDeps {
@@ -32,32 +33,58 @@ const loadSubject: LoadSubject = async (ref) => {
   return subject;
 };
 
-/** All activities of the engine, with the channels that temporal.yaml configures. */
-export function breachActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv = process.env) {
+/** The activities of each notification channel that temporal.yaml configures. */
+function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv): Partial<Record<Channel, object>> {
   const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage);
   const from = config.notifications.from;
   const { fax, postal } = config.channels;
   return {
-    ...createMailActivities(config, transport),
-    ...createRosterActivities(),
-    ...createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubject, renderNotice }),
-    ...(fax ? createFaxActivities({ config: fax, env, loadSubject, renderNotice }) : {}),
-    ...(postal ? createPostalActivities({ config: postal, env, loadSubject, renderNotice }) : {}),
+    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubject, renderNotice }),
+    fax: fax ? createFaxActivities({ config: fax, env, loadSubject, renderNotice }) : undefined,
+    postal: postal ? createPostalActivities({ config: postal, env, loadSubject, renderNotice }) : undefined,
   };
 }
 
 /**
- * The worker that runs breach workflows and their activities. On shutdown it stops polling and
- * gives running activities time to finish; whatever does not finish is retried by the next
- * worker, because Temporal still holds the task.
+ * The workers of one engine process: one for the breach workflows and their own activities, and
+ * one per notification channel on the channel's task queue, rate limited for the whole queue.
+ * On shutdown each stops polling and gives running activities time to finish; whatever does not
+ * finish is retried by the next worker, because Temporal still holds the task.
  */
-export function createBreachWorker({ config, connection, transport, workflowBundle, env }: BreachWorkerDeps): Promise<Worker> {
-  return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-    activities: breachActivities(config, transport, env),
-    shutdownGraceTime: '30 seconds',
-  });
+export class BreachWorkers {
+  private constructor(readonly workers: Worker[]) {}
+
+  static async create({ config, connection, transport, workflowBundle, env = process.env }: BreachWorkerDeps): Promise<BreachWorkers> {
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
+    const main = await Worker.create({
+      ...common,
+      taskQueue: config.temporal.taskQueue,
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
+      activities: { ...createMailActivities(config, transport), ...createRosterActivities() },
+    });
+    const perChannel = channelActivities(config, transport, env);
+    const channels = await Promise.all(
+      config.individuals.channels.map((channel) =>
+        Worker.create({
+          ...common,
+          taskQueue: channelTaskQueue(config.temporal.taskQueue, channel),
+          activities: perChannel[channel],
+          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel],
+        }),
+      ),
+    );
+    return new BreachWorkers([main, ...channels]);
+  }
+
+  async run(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.run()));
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+export function createBreachWorkers(deps: BreachWorkerDeps): Promise<BreachWorkers> {
+  return BreachWorkers.create(deps);
 }

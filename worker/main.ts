@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { createMailTransport } from '../activities/smtp';
 import { connectionSettings } from '../config/connection';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../config/load';
-import { createBreachWorker } from './breach-worker';
+import { createBreachWorkers } from './breach-worker';
 
 /**
  * `npm run worker`: runs until SIGINT or SIGTERM. The Temporal runtime turns those signals into
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   const transport = createMailTransport(config.smtp);
   try {
-    const worker = await createBreachWorker({ config, connection, transport });
+    const worker = await createBreachWorkers({ config, connection, transport });
     console.log(`worker polling ${config.temporal.address} namespace=${config.temporal.namespace} taskQueue=${config.temporal.taskQueue}`);
     await worker.run();
     console.log('worker stopped cleanly');

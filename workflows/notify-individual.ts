@@ -49,14 +49,17 @@ export async function NotifyIndividual(input: NotifyIndividualInput): Promise<No
   let report: DeliveryReport | undefined;
 
   const email = proxyActivities<EmailActivities>({
+    taskQueue: policy.taskQueues.email,
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: policy.emailMaxAttempts, nonRetryableErrorTypes: PERMANENT },
   });
   const fax = proxyActivities<FaxActivities>({
+    taskQueue: policy.taskQueues.fax,
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
   });
   const postal = proxyActivities<PostalActivities>({
+    taskQueue: policy.taskQueues.postal,
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
   });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CHANNELS, type Channel } from '../../domain/individuals';
 import { subjectWorkflowId } from '../../domain/cascade';
+import { reportReturnedMailUpdate } from '../../workflows/breach';
 import { reportDeliveryUpdate } from '../../workflows/notify-individual';
 import { UsageError } from '../errors';
 import type { Run } from '../run';
@@ -15,10 +16,17 @@ export function registerBounce(program: Command, run: Run): void {
     .action((id: string, subjectId: string, flags: { channel: string; reason: string; by?: string }) =>
       run(async (session) => {
         if (!CHANNELS.includes(flags.channel as Channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}`);
+        const channel = flags.channel as Channel;
+        if (channel === 'postal') {
+          // Letters come back weeks after the subject's cascade ended: the breach records it.
+          await session.ask(id, flags.by, (breach) => breach.executeUpdate(reportReturnedMailUpdate, { args: [{ subjectId, reason: flags.reason }] }));
+          console.log(`Recorded: the letter to subject ${subjectId} of breach ${id} was returned; the subject is unreachable.`);
+          return;
+        }
         const client = await session.client(flags.by);
         const handle = client.workflow.getHandle(subjectWorkflowId(id, subjectId));
-        await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel: flags.channel as Channel, reason: flags.reason, by: flags.by }] });
-        console.log(`Reported: ${flags.channel} notice to subject ${subjectId} of breach ${id} did not arrive.`);
-      }, id),
+        await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel, reason: flags.reason, by: flags.by }] });
+        console.log(`Reported: the ${channel} notice to subject ${subjectId} of breach ${id} did not arrive; the cascade moves on.`);
+      }, `${id}-subject-${subjectId}`),
     );
 }

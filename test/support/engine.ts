@@ -10,7 +10,7 @@ import type { AssessRequest, BreachFacts } from '../../domain/breach';
 import type { RosterRef } from '../../domain/individuals';
 import { startBreachWorkflow } from '../../client/start-breach';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
-import { createBreachWorker } from '../../worker/breach-worker';
+import { createBreachWorkers } from '../../worker/breach-worker';
 import { temporalCliPath } from '../../scripts/temporal-binaries';
 
 let runtimeInstalled = false;
@@ -104,7 +104,7 @@ export async function startDevEngine(name: string, options: DevEngineOptions = {
   const { client, close } = await connectClient(name);
   const nativeConnection = await NativeConnection.connect({ address });
   const transport: MailTransport = createMailTransport(config.smtp);
-  const worker = await createBreachWorker({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle(), env: options.env });
+  const worker = await createBreachWorkers({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle(), env: options.env });
   const running = worker.run();
   return {
     config,
