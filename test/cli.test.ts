@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { breachWorkflowId } from '../domain/breach';
 import type { BreachStatus } from '../domain/status';
-import { startDevEngine, type DevEngine } from './support/engine';
+import { subjectWorkflowId } from '../domain/cascade';
+import { attemptsQuery } from '../workflows/notify-individual';
+import { eventually, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-cli-'));
@@ -167,6 +169,47 @@ describe('breach CLI', () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ ...engine.config, authority: { ...engine.config.authority, deadlineHours: 'soon' } }));
     expectOneLineError(await breachWith(bad, 'status', id), 2, `${bad}: authority.deadlineHours: `);
+  });
+
+  it('validates a roster before starting, lists bad rows by line, and takes bounce reports', async () => {
+    const rosterFile = path.join(dir, 'roster.csv');
+    writeFileSync(
+      rosterFile,
+      [
+        'subject_id,full_name,email,fax,address_line1,address_line2,city,region,postal_code,country,language',
+        'r-1,Ada Lovelace,ada@example.org,,,,,,,,en',
+        'r-2,Bob,not-an-address,,,,,,,,en',
+        'r-3,Cy,,,1 Main St,,,CA,,US,en',
+      ].join('\n') + '\n',
+    );
+    const rosterId = `${id}-roster`;
+    const refused = await breach(...startFlags(rosterId), '--roster', rosterFile);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `${rosterFile}:3: email is not a valid address`,
+      `${rosterFile}:4: incomplete postal address: missing city, postal code`,
+      `breach: ${rosterFile}: 2 invalid row(s); fix them, or start with --skip-invalid to record them as unreachable`,
+    ]);
+    expect(refused.stderr).not.toContain('not-an-address');
+
+    const started = await breach(...startFlags(rosterId), '--roster', rosterFile, '--skip-invalid', '--risk', 'high', '--rationale', 'Emails', '--by', 'Ines Responder');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain('Roster: 3 row(s), SHA-256 ');
+
+    // Ada's email was accepted; the bounce window (48 h by default) is open until a report comes.
+    const ada = engine.client.workflow.getHandle(subjectWorkflowId(rosterId, 'r-1'));
+    await eventually(() => ada.query(attemptsQuery), (a) => a.waitingFor === 'email');
+    const bounced = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops');
+    expect(bounced.stderr).toBe('');
+    expect(bounced.code).toBe(0);
+    const again = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', 'again');
+    expect(again.code).toBe(1);
+
+    const json = await breach('status', rosterId, '--json');
+    const status = JSON.parse(json.stdout) as BreachStatus;
+    expect(status.individuals).toMatchObject({ pending: 0, inProgress: 0, unreachable: 3 });
+    expect(status.unreachableSubjects.map((u) => u.subjectId).sort()).toEqual(['r-1', 'r-2', 'r-3']);
+    expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-2')?.reasons).toEqual(['roster line 3: email is not a valid address']);
   });
 
   it('says so when no worker answers instead of waiting forever', async () => {
