@@ -11,7 +11,7 @@
  * Other flags: --timeout-minutes (30), --bounce-concurrency (32), --per-run (2000, ceiling parent
  * continue-as-new), --no-ceiling.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowExecutionInfo } from '@temporalio/client';
@@ -103,6 +103,8 @@ const LOB_KEY_ENV = 'BENCH_LOB_KEY';
 function quietRuntime(): void {
   Runtime.install({
     logger: new DefaultLogger('WARN'),
+    // The bench handles SIGINT/SIGTERM itself: it prints what it has and stops everything.
+    shutdownSignals: [],
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 }
@@ -226,6 +228,16 @@ async function main(): Promise<void> {
   const server: DevServer = await startDevServer({ port });
   cleanups.push({ name: 'dev server', run: () => server.stop() });
   const serverPid = findChildPid(['start-dev', String(port)]);
+  if (serverPid) {
+    // Fail fast (instead of retrying gRPC calls until the timeout) if the server goes away.
+    const alive = setInterval(() => {
+      if (existsSync(`/proc/${serverPid}`)) return;
+      clearInterval(alive);
+      abort(`the Temporal dev server (pid ${serverPid}) exited during the run`);
+    }, 1000);
+    alive.unref();
+    cleanups.push({ name: 'server watch', run: async () => clearInterval(alive) });
+  }
 
   const sink = await startSmtpSink();
   cleanups.push({ name: 'smtp sink', run: () => sink.stop() });
@@ -448,11 +460,18 @@ async function main(): Promise<void> {
   figure('total bench time', secs(Date.now() - benchStart));
 }
 
-const guard = setTimeout(() => {
-  console.error(`[bench] timed out after ${TIMEOUT_MINUTES} minutes`);
-  printFigures('Figures so far (TIMED OUT)');
+let aborting = false;
+function abort(reason: string): void {
+  if (aborting) process.exit(1);
+  aborting = true;
+  console.error(`[bench] ${reason}`);
+  printFigures(`Figures so far (${reason})`);
   void Promise.race([cleanup(), sleep(30_000)]).finally(() => process.exit(1));
-}, TIMEOUT_MINUTES * 60_000);
+}
+
+const guard = setTimeout(() => abort(`timed out after ${TIMEOUT_MINUTES} minutes`), TIMEOUT_MINUTES * 60_000);
+process.on('SIGINT', () => abort('interrupted (SIGINT)'));
+process.on('SIGTERM', () => abort('terminated (SIGTERM)'));
 
 main()
   .then(async () => {

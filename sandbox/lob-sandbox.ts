@@ -369,7 +369,7 @@ interface PendingFailure {
 }
 
 /** Starts the sandbox on 127.0.0.1 with a random port and a fresh test API key. */
-export async function startLobSandbox(): Promise<LobSandbox> {
+export async function startLobSandbox(options: { port?: number } = {}): Promise<LobSandbox> {
   const { letterCreate, usVerification } = requestValidators();
   const apiKey = `test_${lowerHex(16)}`;
   const letters: CreatedLetter[] = [];
@@ -504,7 +504,7 @@ export async function startLobSandbox(): Promise<LobSandbox> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

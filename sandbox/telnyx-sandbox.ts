@@ -70,7 +70,7 @@ export interface TelnyxSandbox {
 const E164 = /^\+[1-9]\d{1,14}$/;
 const DEFAULT_MEDIA_TTL_SECS = 2 * 24 * 3600;
 
-export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: number } = {}): Promise<TelnyxSandbox> {
+export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: number; port?: number } = {}): Promise<TelnyxSandbox> {
   const apiKey = options.apiKey ?? `KEY${randomBytes(16).toString('hex').toUpperCase()}`;
   const faxes: ReceivedFax[] = [];
   const media = new Map<string, StoredMedia>();
@@ -91,7 +91,7 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
       .catch(() => send(res, 500, errorBody('10007', 'Unexpected error', 'The sandbox failed to handle the request.')))
       .finally(() => requests.push({ method: req.method ?? '', path: req.url ?? '', status: res.statusCode }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
