@@ -5,6 +5,7 @@ import { registerBounce } from './commands/bounce';
 import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
 import { registerHolds } from './commands/holds';
+import { registerList } from './commands/list';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { EXIT_USAGE } from './errors';
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerAuthority(program, run);
   registerHolds(program, run);
   registerStatus(program, run);
+  registerList(program, run);
   registerBounce(program, run);
   registerClose(program, run);
   return program;

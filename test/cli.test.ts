@@ -212,6 +212,30 @@ describe('breach CLI', () => {
     expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-2')?.reasons).toEqual(['roster line 3: email is not a valid address']);
   });
 
+  it('lists exactly the breaches that match the filters', async () => {
+    const since = new Date().toISOString();
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => `${id}-list-${x}`) as [string, string, string];
+    for (const breachId of [a, b, c]) expect((await breach(...startFlags(breachId))).code).toBe(0);
+    expect((await breach('hold', 'place', a, '--agency', 'Police', '--case-ref', 'P-1', '--reason', 'R', '--by', 'Lena Legal')).code).toBe(0);
+    expect((await breach('assess', b, '--risk', 'risk', '--rationale', 'Exposure', '--by', 'Ines Responder')).code).toBe(0);
+
+    const listed = async (...filters: string[]) => {
+      const result = await breach('list', '--opened-after', since, '--json', ...filters);
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stdout) as { breachId: string }[]).map((x) => x.breachId).sort();
+    };
+    await eventually(() => listed('--phase', 'authority-notified'), (ids) => ids.join() === b);
+    expect(await listed()).toEqual([a, b, c]);
+    expect(await listed('--held')).toEqual([a]);
+    expect(await listed('--phase', 'awaiting-assessment')).toEqual([a, c]);
+    expect(await listed('--deadline-before', new Date(Date.now() + 69 * 3_600_000).toISOString())).toEqual([]);
+    expect(await listed('--deadline-after', new Date(Date.now() + 69 * 3_600_000).toISOString())).toEqual([a, b, c]);
+    const table = await breach('list', '--opened-after', since, '--held');
+    expect(table.stdout.split('\n')[0]).toMatch(/^BREACH +PHASE +DEADLINE +HOLD +OPENED$/);
+    expect(table.stdout).toContain(a);
+    expectOneLineError(await breach('list', '--phase', 'limbo'), 2, '--phase must be one of');
+  });
+
   it('says so when no worker answers instead of waiting forever', async () => {
     const unattended = path.join(dir, 'unattended.yaml');
     writeFileSync(unattended, stringify({ ...engine.config, temporal: { ...engine.config.temporal, taskQueue: `nobody-${id}` } }));
