@@ -155,7 +155,11 @@ function subjectHandle(subjectId: string): WorkflowHandle {
 
 /** Waits until the subject's fax is sent and the workflow waits for its outcome. */
 async function pendingFax(subjectId: keyof typeof FAX_SUBJECTS): Promise<ReceivedFax> {
-  await eventually(() => subjectHandle(`s.${subjectId}`).query(attemptsQuery), (a) => a.waitingFor === 'fax', 60_000);
+  await eventually(
+    () => subjectHandle(`s.${subjectId}`).query(attemptsQuery),
+    (a) => a.waitingFor === 'fax' && a.attempts.some((x) => x.channel === 'fax' && x.outcome === 'accepted'),
+    60_000,
+  );
   const fax = telnyx.faxes.find((f) => f.to === FAX_SUBJECTS[subjectId]);
   expect(fax).toBeDefined();
   expect(Buffer.from(fax!.clientState!, 'base64').toString('utf8')).toBe(noticeId(faxBreachId, `s.${subjectId}`));

@@ -331,9 +331,10 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
         await readNextPage(fan, cascade.pageSize, cascade.channels);
         continue;
       }
-      const entry = fan.buffer.shift()!;
-      if (entry.problem) recordSkipped(fan, entry);
-      else await startNotifyIndividual(rec, fan, entry, notice);
+      // Every free slot is filled in one workflow task: starting children one task at a time
+      // made the parent, not the channels, the limit on throughput.
+      const batch = fan.buffer.splice(0, cascade.window - fan.running.length);
+      await Promise.all(batch.map((entry) => (entry.problem ? recordSkipped(fan, entry) : startNotifyIndividual(rec, fan, entry, notice))));
     }
     await condition(() => fan.running.length === 0 || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents);
     return fan.running.length > 0;

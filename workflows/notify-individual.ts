@@ -91,28 +91,36 @@ export async function NotifyIndividual(input: NotifyIndividualInput): Promise<No
     attempts.push({ channel, at: now(), outcome, ...evidence });
   };
 
-  /** Waits for a delivery report on `channel` for at most `ms`; returns it if one came. */
-  const awaitReport = async (channel: Channel, ms: number): Promise<DeliveryReport | undefined> => {
+  /**
+   * Reports are accepted from the moment a send starts: a fast bounce can arrive before the
+   * workflow has seen the provider accept the message.
+   */
+  const expectReport = (channel: Channel): void => {
     waitingFor = channel;
     report = undefined;
+  };
+
+  /** Waits for the expected report for at most `ms`; returns it if one came. */
+  const awaitReport = async (ms: number): Promise<DeliveryReport | undefined> => {
     await condition(() => report !== undefined, ms);
-    waitingFor = undefined;
     return report;
   };
 
   const channels: Record<Channel, () => Promise<boolean>> = {
     async email() {
+      expectReport('email');
       const sent = await email.sendNoticeEmail({ notice, subject });
       record('email', 'accepted', { providerId: sent.messageId, smtpReply: sent.smtpReply, contentSha256: sent.contentSha256 });
-      const bounce = await awaitReport('email', policy.bounceWindowMs);
+      const bounce = await awaitReport(policy.bounceWindowMs);
       if (bounce) record('email', 'bounced', { providerId: sent.messageId, reason: bounce.reason });
       return bounce === undefined;
     },
     async fax() {
+      expectReport('fax');
       const sent = await fax.sendNoticeFax({ notice, subject });
       record('fax', 'accepted', { providerId: sent.faxId, contentSha256: sent.contentSha256 });
       for (;;) {
-        const failed = await awaitReport('fax', policy.faxPollIntervalMs);
+        const failed = await awaitReport(policy.faxPollIntervalMs);
         if (failed) {
           record('fax', 'failed', { providerId: sent.faxId, reason: failed.reason });
           return false;
@@ -153,6 +161,8 @@ export async function NotifyIndividual(input: NotifyIndividualInput): Promise<No
       }
     } catch (err) {
       record(channel, 'failed', { reason: failureReason(err) });
+    } finally {
+      waitingFor = undefined;
     }
   }
 
