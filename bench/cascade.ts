@@ -33,7 +33,8 @@ import { createBreachWorkers } from '../worker/breach-worker';
 import { assessUpdate, statusQuery } from '../workflows/breach';
 import { reportDeliveryUpdate } from '../workflows/notify-individual';
 import { CeilingParent } from './ceiling-workflows';
-import { findChildPid, flag, freePort, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, secs, sleep } from './support';
+import { freePort } from '../sandbox/ports';
+import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Figures, printed at the end (or when the timeout guard fires)

@@ -1,6 +1,5 @@
-/** Small helpers for the benchmarks: flags, free ports, percentiles, memory of other processes. */
+/** Small helpers for the benchmarks: flags, percentiles, memory of other processes. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 
 export function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -15,17 +14,6 @@ export function intFlag(argv: string[], name: string, fallback: number): number 
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} expects a positive integer, got ${raw}`);
   return value;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Nearest-rank percentile of an unsorted list; NaN when empty. */

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subjectWorkflowId } from '../domain/cascade';
 import type { BreachStatus } from '../domain/status';
-import { validateRosterFile } from '../roster/roster-file';
 import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { assessUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/breach';
 import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
+import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-cascade-'));
@@ -22,15 +22,8 @@ let telnyx: TelnyxSandbox;
 let lob: LobSandbox;
 let engine: DevEngine;
 
-const HEADER = 'subject_id,full_name,email,fax,address_line1,address_line2,city,region,postal_code,country,language';
 
-async function roster(name: string, rows: string[]) {
-  const file = path.join(dir, `${name}.csv`);
-  writeFileSync(file, [HEADER, ...rows].join('\n') + '\n');
-  const { ref, valid, invalid } = await validateRosterFile(file);
-  expect(invalid).toEqual([]);
-  return { ref, total: valid };
-}
+const roster = (name: string, rows: string[]) => writeRoster(dir, name, rows);
 
 const high = { risk: 'high' as const, rationale: 'Bank details exposed', by: 'Ines Responder' };
 
@@ -38,18 +31,10 @@ beforeAll(async () => {
   telnyx = await startTelnyxSandbox({ stepMs: 50 });
   lob = await startLobSandbox();
   engine = await startDevEngine('cascade', {
-    env: { TEST_TELNYX_KEY: telnyx.apiKey, TEST_LOB_KEY: lob.apiKey },
+    env: sandboxEnv(telnyx, lob),
     configure(config) {
       config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '4 seconds', faxPollInterval: '200ms', window: 2, pageSize: 2 };
-      config.channels = {
-        fax: { provider: 'telnyx', apiKeyEnv: 'TEST_TELNYX_KEY', connectionId: '1684641123236054244', from: '+13125550100', baseUrl: telnyx.baseUrl },
-        postal: {
-          provider: 'lob',
-          apiKeyEnv: 'TEST_LOB_KEY',
-          baseUrl: lob.baseUrl,
-          from: { name: 'Privacy Office', address_line1: '185 Berry St Ste 6100', address_city: 'San Francisco', address_state: 'CA', address_zip: '94107', address_country: 'US' },
-        },
-      };
+      config.channels = sandboxChannels(telnyx, lob);
     },
   });
 });
@@ -87,7 +72,7 @@ describe('the email → fax → postal cascade', () => {
     const breachId = `cascade-changed-${run}`;
     const people = await roster('changed', ['ch-1,Ada,ada@example.org,,,,,,,,en']);
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
-    writeFileSync(people.ref.path, `${HEADER}\nch-1,Eve,eve@evil.example,,,,,,,,en\n`);
+    writeFileSync(people.ref.path, `${ROSTER_HEADER}\nch-1,Eve,eve@evil.example,,,,,,,,en\n`);
     await handle.executeUpdate(assessUpdate, { args: [high] });
     const status = await eventually(() => handle.query(statusQuery), (s) => s.fanOutError !== undefined);
     expect(status.fanOutError).toContain('the roster changed after the breach started');

@@ -5,19 +5,19 @@
  * updates through the receiver's HTTP endpoints.
  */
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subjectWorkflowId } from '../domain/cascade';
 import { noticeId } from '../domain/individuals';
-import { validateRosterFile } from '../roster/roster-file';
 import { startLobSandbox, type CreatedLetter, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type ReceivedFax, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { startWebhookServer, type WebhookServer } from '../webhooks/server';
 import { assessUpdate, statusQuery } from '../workflows/breach';
 import { attemptsQuery } from '../workflows/notify-individual';
+import { sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-webhooks-'));
@@ -35,18 +35,11 @@ let lob: LobSandbox;
 let engine: DevEngine;
 let receiver: WebhookServer;
 
-const HEADER = 'subject_id,full_name,email,fax,address_line1,address_line2,city,region,postal_code,country,language';
 const high = { risk: 'high' as const, rationale: 'Bank details exposed', by: 'Ines Responder' };
 const ADDRESS = '210 King St,,San Francisco,CA,94107,US';
 const FAX_SUBJECTS = { fax: '+13125550123', forged: '+13125550124', stale: '+13125550125', replay: '+13125550126' };
 
-async function roster(name: string, rows: string[]) {
-  const file = path.join(dir, `${name}.csv`);
-  writeFileSync(file, [HEADER, ...rows].join('\n') + '\n');
-  const { ref, valid, invalid } = await validateRosterFile(file);
-  expect(invalid).toEqual([]);
-  return { ref, total: valid };
-}
+const roster = (name: string, rows: string[]) => writeRoster(dir, name, rows);
 
 /** The SDK expects what Mission Control shows: the raw 32-byte Ed25519 key, base64. */
 function telnyxPublicKeyBase64(publicKey: KeyObject): string {
@@ -59,18 +52,10 @@ beforeAll(async () => {
   telnyx = await startTelnyxSandbox({ stepMs: 60_000 });
   lob = await startLobSandbox();
   engine = await startDevEngine('webhooks', {
-    env: { TEST_TELNYX_KEY: telnyx.apiKey, TEST_LOB_KEY: lob.apiKey },
+    env: sandboxEnv(telnyx, lob),
     configure(config) {
       config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '4 seconds', faxPollInterval: '10 minutes', window: 10, pageSize: 10 };
-      config.channels = {
-        fax: { provider: 'telnyx', apiKeyEnv: 'TEST_TELNYX_KEY', connectionId: '1684641123236054244', from: '+13125550100', baseUrl: telnyx.baseUrl },
-        postal: {
-          provider: 'lob',
-          apiKeyEnv: 'TEST_LOB_KEY',
-          baseUrl: lob.baseUrl,
-          from: { name: 'Privacy Office', address_line1: '185 Berry St Ste 6100', address_city: 'San Francisco', address_state: 'CA', address_zip: '94107', address_country: 'US' },
-        },
-      };
+      config.channels = sandboxChannels(telnyx, lob);
     },
   });
   receiver = await startWebhookServer({

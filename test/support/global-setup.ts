@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { startDevServer, type DevServer } from '../../sandbox/dev-server';
 import { breachWorkflowsPath } from '../../worker/breach-worker';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
-import { freePort } from './ports';
+import { freePort } from '../../sandbox/ports';
 
 declare module 'vitest' {
   export interface ProvidedContext {
