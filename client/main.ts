@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_CONFIG_PATH } from '../config/load';
 import { registerAssess } from './commands/assess';
+import { registerAudit } from './commands/audit';
 import { registerBounce } from './commands/bounce';
 import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   registerHolds(program, run);
   registerStatus(program, run);
   registerList(program, run);
+  registerAudit(program, run);
   registerBounce(program, run);
   registerClose(program, run);
   return program;

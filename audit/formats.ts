@@ -1,0 +1,54 @@
+import type { AuditEntry, AuditExport } from './timeline';
+
+export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+
+export function formatAudit(report: AuditExport, format: AuditFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(report, null, 2) + '\n';
+    case 'csv':
+      return toCsv(report);
+    case 'md':
+      return toMarkdown(report);
+    default:
+      return toTable(report);
+  }
+}
+
+function toTable(report: AuditExport): string {
+  const rows = [['AT', 'KIND', 'ACTOR', 'WHAT'], ...report.entries.map((e) => [e.at, e.kind, e.actor ?? '', e.summary])];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '));
+  return [`Audit of breach ${report.breachId} (${report.workflowId}, ${report.runIds.length} run(s))`, ...lines, `SHA-256 of entries: ${report.sha256}`].join('\n') + '\n';
+}
+
+const CSV_COLUMNS: (keyof AuditEntry)[] = ['at', 'kind', 'actor', 'identity', 'summary', 'runId', 'eventId'];
+
+function csvCell(value: string | undefined): string {
+  const text = value ?? '';
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function toCsv(report: AuditExport): string {
+  return [CSV_COLUMNS.join(','), ...report.entries.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(','))].join('\n') + '\n';
+}
+
+function mdCell(value: string | undefined): string {
+  return (value ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function toMarkdown(report: AuditExport): string {
+  return [
+    `# Audit report: breach ${report.breachId}`,
+    '',
+    `Built from Temporal's event history of workflow \`${report.workflowId}\`, runs ${report.runIds.map((r) => `\`${r}\``).join(', ')}.`,
+    '',
+    '| When | What | Who | Details |',
+    '|---|---|---|---|',
+    ...report.entries.map((e) => `| ${e.at} | ${e.kind} | ${mdCell(e.actor)} | ${mdCell(e.summary)} |`),
+    '',
+    `Integrity: SHA-256 of the entries \`${report.sha256}\`.`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { tsToDate } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
+import type { BreachWorkflowInput } from '../domain/breach';
+import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
+import type { SubjectFinished } from '../domain/cascade';
+import type { Hold } from '../domain/holds';
+import type { BreachSummary } from '../domain/status';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/** One run of the breach workflow (continue-as-new makes several) and its full event history. */
+export interface RunHistory {
+  runId: string;
+  events: HistoryEvent[];
+}
+
+/** One line of the audit timeline. The JSON export's schema is `breach-audit/v1`. */
+export interface AuditEntry {
+  at: string;
+  kind: string;
+  /** The person the request names (`--by`). */
+  actor?: string;
+  /** The Temporal client identity that sent the request. */
+  identity?: string;
+  summary: string;
+  runId: string;
+  eventId: string;
+}
+
+export interface AuditExport {
+  schema: 'breach-audit/v1';
+  breachId: string;
+  workflowId: string;
+  runIds: string[];
+  entries: AuditEntry[];
+  /** SHA-256 over the entries as JSON: two exports of the same finished breach carry the same value. */
+  sha256: string;
+}
+
+function first<T>(payloads: Payloads): T | undefined {
+  const payload = payloads?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+}
+
+function timeOf(event: HistoryEvent): string {
+  return tsToDate(event.eventTime!).toISOString();
+}
+
+/**
+ * Reconstructs the domain timeline of a breach from Temporal's own event histories, run after
+ * run: what was asked (updates, with the acting person and the client identity), what the engine
+ * did (activities: the authority report, reminders) and what the subjects' cascades reported.
+ */
+export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
+  const entries: AuditEntry[] = [];
+  const counts = { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
+  let childrenStarted = 0;
+  const holdsPlacedAt = new Map<string, string>();
+
+  runs.forEach((run, runIndex) => {
+    const add = (event: HistoryEvent, entry: Omit<AuditEntry, 'at' | 'runId' | 'eventId'>) =>
+      entries.push({ at: timeOf(event), runId: run.runId, eventId: String(event.eventId), ...entry });
+    const updates = new Map<string, { name: string; request: Record<string, unknown>; identity?: string }>();
+    const activities = new Map<string, { type: string; input: Record<string, unknown> | undefined }>();
+
+    for (const event of run.events) {
+      const started = event.workflowExecutionStartedEventAttributes;
+      if (started) {
+        const input = first<BreachWorkflowInput>(started.input);
+        if (runIndex === 0 && input) {
+          const { facts } = input;
+          add(event, {
+            kind: 'opened',
+            actor: facts.reporter,
+            identity: started.identity ?? undefined,
+            summary: `breach ${facts.breachId} opened: ${facts.title}; aware at ${facts.awareAt}; deadline ${input.policy.deadlineHours} h after awareness` +
+              (input.roster ? `; roster of ${input.roster.total} subjects (SHA-256 ${input.roster.ref.sha256})` : ''),
+          });
+          if (input.initialAssessment) {
+            const a = input.initialAssessment;
+            add(event, { kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
+          }
+        } else if (runIndex > 0) {
+          add(event, { kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over` });
+        }
+        continue;
+      }
+
+      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+      if (accepted) {
+        const request = accepted.acceptedRequest;
+        updates.set(accepted.protocolInstanceId ?? '', {
+          name: request?.input?.name ?? '',
+          request: first<Record<string, unknown>>(request?.input?.args) ?? {},
+          identity: request?.meta?.identity ?? undefined,
+        });
+        continue;
+      }
+
+      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+      if (completed) {
+        const update = updates.get(completed.meta?.updateId ?? '');
+        if (!update) continue;
+        const failure = completed.outcome?.failure;
+        const actor = typeof update.request.by === 'string' ? update.request.by : undefined;
+        if (failure) {
+          add(event, { kind: 'request-failed', actor, identity: update.identity, summary: `${update.name} failed: ${failure.message}` });
+          continue;
+        }
+        const result = first<unknown>(completed.outcome?.success);
+        const entry = describeUpdate(update.name, update.request, result, holdsPlacedAt, timeOf(event));
+        if (entry) add(event, { ...entry, actor, identity: update.identity });
+        continue;
+      }
+
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) {
+        activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: first(scheduled.input) });
+        continue;
+      }
+
+      const activityDone = event.activityTaskCompletedEventAttributes;
+      const activityFailed = event.activityTaskFailedEventAttributes;
+      if (activityDone || activityFailed) {
+        const activity = activities.get(String((activityDone ?? activityFailed)!.scheduledEventId));
+        if (!activity) continue;
+        const entry = activityFailed
+          ? describeFailedActivity(activity.type, activityFailed.failure?.message ?? 'failed')
+          : describeActivity(activity.type, activity.input, first(activityDone!.result));
+        if (entry) add(event, entry);
+        continue;
+      }
+
+      if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
+        if (childrenStarted++ === 0) add(event, { kind: 'fan-out-started', summary: 'notifying individuals started' });
+        continue;
+      }
+
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName === 'subjectFinished') {
+        const finished = first<SubjectFinished>(signal.input);
+        if (!finished) continue;
+        counts[finished.state]++;
+        if (finished.state === 'unreachable') {
+          add(event, { kind: 'subject-unreachable', summary: `subject ${finished.subjectId} unreachable: ${(finished.reasons ?? []).join('; ')}` });
+        }
+        continue;
+      }
+
+      const closed = event.workflowExecutionCompletedEventAttributes;
+      if (closed) {
+        const summary = first<BreachSummary>(closed.result);
+        if (summary?.phase === 'closed') add(event, { kind: 'workflow-completed', summary: 'the breach workflow completed' });
+      }
+    }
+  });
+
+  if (childrenStarted > 0) {
+    entries.push({
+      at: entries[entries.length - 1]!.at,
+      runId: runs[runs.length - 1]!.runId,
+      eventId: 'totals',
+      kind: 'individual-totals',
+      summary: `${childrenStarted} subjects started; notified by email ${counts['notified-email']}, by fax ${counts['notified-fax']}, by post ${counts['notified-postal']}; unreachable ${counts.unreachable}`,
+    });
+  }
+  return entries;
+}
+
+function describeUpdate(
+  name: string,
+  request: Record<string, unknown>,
+  result: unknown,
+  holdsPlacedAt: Map<string, string>,
+  at: string,
+): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+  switch (name) {
+    case 'assess':
+      return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}` };
+    case 'placeHold': {
+      const hold = result as Hold;
+      holdsPlacedAt.set(hold.holdId, at);
+      const review = hold.reviewAt ? `; review ${hold.reviewAt}` : '';
+      return { kind: 'hold-placed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}` };
+    }
+    case 'releaseHold': {
+      const hold = result as Hold;
+      const placed = holdsPlacedAt.get(hold.holdId) ?? hold.placedAt;
+      const hours = ((Date.parse(at) - Date.parse(placed)) / 3_600_000).toFixed(1);
+      return { kind: 'hold-released', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, after ${hours} h: ${request.reason}` };
+    }
+    case 'provideLateReason':
+      return { kind: 'late-reason', summary: `reason for the delay: ${request.reason}` };
+    case 'recordPortalSubmission': {
+      const notice = result as AuthorityNotice;
+      return { kind: 'authority-notified', summary: `on the portal, reference ${notice.portalReference}; deadline ${notice.deadline}; ${noticeTiming(notice)}` };
+    }
+    case 'supplementAuthorityReport': {
+      const supplement = result as Supplement;
+      return { kind: 'supplement', summary: `supplement ${supplement.sequence} (${supplement.messageId ?? supplement.portalReference}): ${supplement.information}` };
+    }
+    case 'reportReturnedMail':
+      return { kind: 'returned-mail', summary: `letter to subject ${request.subjectId} returned: ${request.reason}` };
+    case 'close':
+      return { kind: 'closed', summary: 'breach closed' };
+    default:
+      return { kind: 'request', summary: name };
+  }
+}
+
+function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+  switch (type) {
+    case 'sendAuthorityReport': {
+      const deadline = String(input?.deadline);
+      const reportedAt = String(input?.reportedAt);
+      const late = Date.parse(reportedAt) > Date.parse(deadline);
+      const timing = late ? `LATE; reason: ${input?.lateReason ?? 'none given'}` : 'on time';
+      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as { messageId: string }).messageId}; deadline ${deadline}; ${timing}` };
+    }
+    case 'sendResponderReminder':
+      return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };
+    case 'sendHoldReviewReminder':
+      return { kind: 'hold-review-reminder', summary: `legal asked to confirm or release ${(input?.hold as Hold | undefined)?.holdId}` };
+    default:
+      return undefined;
+  }
+}
+
+function describeFailedActivity(type: string, message: string): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+  if (type === 'readRosterPage') return { kind: 'fan-out-stopped', summary: message };
+  if (type === 'sendAuthorityReport') return { kind: 'authority-notice-failed', summary: message };
+  return undefined;
+}
+
+function noticeTiming(notice: AuthorityNotice): string {
+  return notice.onTime ? 'on time' : `LATE; reason: ${notice.lateReason ?? 'none given'}`;
+}
+
+export function entriesSha256(entries: AuditEntry[]): string {
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+export function auditExport(breachId: string, workflowId: string, runs: RunHistory[]): AuditExport {
+  const entries = buildTimeline(runs);
+  return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, sha256: entriesSha256(entries) };
+}

@@ -1,0 +1,47 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
+import { readRuns } from '../../audit/read-history';
+import { auditExport, entriesSha256, type AuditExport } from '../../audit/timeline';
+import { breachWorkflowId } from '../../domain/breach';
+import { CommandFailed, UsageError } from '../errors';
+import type { Run } from '../run';
+
+export function registerAudit(program: Command, run: Run): void {
+  program
+    .command('audit <id> [file]')
+    .description("a breach's timeline from Temporal's own history; `breach audit verify FILE` checks a JSON export")
+    .option('--format <format>', AUDIT_FORMATS.join('|'), 'table')
+    .option('--out <file>', 'write the report to a file')
+    .action((id: string, file: string | undefined, flags: { format: string; out?: string }) =>
+      id === 'verify' ? run(async () => verify(file)) : run(async (session) => {
+        if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
+        const workflowId = breachWorkflowId(id);
+        const runs = await readRuns(await session.client(), workflowId);
+        if (runs.length === 0) throw new CommandFailed(`no breach '${id}' found`);
+        const text = formatAudit(auditExport(id, workflowId, runs), flags.format as AuditFormat);
+        if (flags.out) {
+          writeFileSync(flags.out, text);
+          console.log(`Audit of breach ${id} written to ${flags.out}.`);
+        } else {
+          process.stdout.write(text);
+        }
+      }, id),
+    );
+}
+
+/** Recomputes the SHA-256 of a JSON export's entries and compares it with the one it carries. */
+function verify(file: string | undefined): Promise<void> {
+  if (!file) throw new UsageError('usage: breach audit verify FILE');
+  let report: AuditExport;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as AuditExport;
+  } catch {
+    throw new CommandFailed(`${file} is not a readable JSON audit export`);
+  }
+  if (report.schema !== 'breach-audit/v1' || !Array.isArray(report.entries)) throw new CommandFailed(`${file} is not a breach-audit/v1 export`);
+  const actual = entriesSha256(report.entries);
+  if (actual !== report.sha256) throw new CommandFailed(`${file} was changed: its entries hash to ${actual}, the export says ${report.sha256}`);
+  console.log(`${file}: intact (breach ${report.breachId}, ${report.entries.length} entries, SHA-256 ${actual}).`);
+  return Promise.resolve();
+}

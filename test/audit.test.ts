@@ -1,0 +1,144 @@
+/**
+ * `breach audit`: the timeline of a scripted breach, rebuilt from Temporal's own history, in every
+ * format; agreement with the official Temporal CLI; export verification.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { subHours } from 'date-fns';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { AuditExport } from '../audit/timeline';
+import { subjectWorkflowId } from '../domain/cascade';
+import { temporalCliPath } from '../scripts/temporal-binaries';
+import {
+  assessUpdate,
+  closeUpdate,
+  placeHoldUpdate,
+  provideLateReasonUpdate,
+  releaseHoldUpdate,
+  statusQuery,
+  supplementAuthorityReportUpdate,
+} from '../workflows/breach';
+import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
+import { writeRoster } from './support/cascade';
+import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+
+const root = path.resolve(__dirname, '..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-audit-'));
+const breachId = `audit-${Date.now()}`;
+let engine: DevEngine;
+let configFile: string;
+
+function breach(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(path.join(root, 'bin', 'breach'), ['--config', configFile, ...args], { cwd: dir }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  engine = await startDevEngine('audit', {
+    configure(config) {
+      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '3 seconds' };
+    },
+  });
+  configFile = path.join(dir, 'temporal.yaml');
+  writeFileSync(configFile, stringify(engine.config));
+
+  // The scripted breach: late from the start, two holds, a reason for the delay, a supplement,
+  // three subjects of whom one bounces.
+  const people = await writeRoster(dir, 'roster', ['a-1,Ada,ada@example.org,,,,,,,,en', 'a-2,Ben,ben@example.org,,,,,,,,en', 'a-3,Cy,cy@example.org,,,,,,,,en']);
+  const handle = await startBreach(engine.client, engine.config, breachFacts(breachId, { awareAt: subHours(new Date(), 80).toISOString() }), undefined, people);
+  await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'City Police', caseRef: 'CP-7', reason: 'Suspect at large', by: 'Lena Legal' }] });
+  await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'FBI', caseRef: 'FBI-22', reason: 'Covert operation', by: 'Sam Counsel' }] });
+  await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details', by: 'Ines Responder' }] });
+  await handle.executeUpdate(provideLateReasonUpdate, { args: [{ reason: 'Found by a contractor on day four', by: 'Dana DPO' }] });
+  await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
+  await handle.executeUpdate(supplementAuthorityReportUpdate, { args: [{ information: 'Twelve more records', by: 'Dana DPO' }] });
+  await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Arrest made', by: 'Lena Legal' }] });
+  await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-2', reason: 'Operation over', by: 'Sam Counsel' }] });
+  const ben = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'a-2'));
+  await eventually(() => ben.query(attemptsQuery), (a) => a.waitingFor === 'email');
+  await ben.executeUpdate(reportDeliveryUpdate, { args: [{ channel: 'email', reason: '550 mailbox unknown' }] });
+  await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
+  await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
+  await handle.result();
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+it('rebuilds the timeline in order, with actors and reasons, from the history', async () => {
+  const result = await breach('audit', breachId, '--format', 'json');
+  expect(result.stderr).toBe('');
+  const report = JSON.parse(result.stdout) as AuditExport;
+  const timeline = report.entries.map((e) => [e.kind, e.actor ?? '']);
+  expect(timeline.filter(([kind]) => kind !== 'escalation' && kind !== 'overdue')).toEqual([
+    ['opened', 'Ines Responder'],
+    ['hold-placed', 'Lena Legal'],
+    ['hold-placed', 'Sam Counsel'],
+    ['assessed', 'Ines Responder'],
+    ['late-reason', 'Dana DPO'],
+    ['authority-notified', ''],
+    ['supplement', 'Dana DPO'],
+    ['hold-released', 'Lena Legal'],
+    ['hold-released', 'Sam Counsel'],
+    ['fan-out-started', ''],
+    ['subject-unreachable', ''],
+    ['closed', 'Ines Responder'],
+    ['workflow-completed', ''],
+    ['individual-totals', ''],
+  ]);
+  // Past its deadline from the start, the breach escalated at once.
+  expect(report.entries.find((e) => e.kind === 'escalation')?.summary).toContain('responders reminded');
+  const find = (kind: string) => report.entries.find((e) => e.kind === kind)!;
+  expect(find('authority-notified').summary).toMatch(/by email, Message-ID <authority-report\..*LATE; reason: Found by a contractor on day four/);
+  expect(find('hold-placed').summary).toBe('hold-1: City Police, case CP-7: Suspect at large');
+  expect(find('hold-placed').identity).toBe('test audit');
+  expect(find('hold-released').summary).toMatch(/^hold-1: City Police, case CP-7, after \d+\.\d h: Arrest made$/);
+  expect(find('subject-unreachable').summary).toBe('subject a-2 unreachable: email: 550 mailbox unknown');
+  expect(find('individual-totals').summary).toBe('3 subjects started; notified by email 2, by fax 0, by post 0; unreachable 1');
+
+  for (const format of ['table', 'csv', 'md']) {
+    const text = (await breach('audit', breachId, '--format', format)).stdout;
+    for (const expected of ['hold-1: City Police, case CP-7: Suspect at large', 'Found by a contractor on day four', 'Lena Legal', report.sha256]) {
+      if (format === 'csv' && expected === report.sha256) continue;
+      expect(text, `${format} contains ${expected}`).toContain(expected);
+    }
+  }
+});
+
+it('agrees with the official Temporal CLI: every update in the history is in the timeline', async () => {
+  const workflowId = `breach-${breachId}`;
+  const shown = JSON.parse(
+    execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', engine.config.temporal.address, '--output', 'json']).toString(),
+  ) as { events: { eventId: string; eventType: string; workflowExecutionSignaledEventAttributes?: { signalName: string } }[] };
+  const updateEventIds = shown.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').map((e) => e.eventId);
+  const report = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
+  const fromUpdates = report.entries.filter((e) => ['hold-placed', 'hold-released', 'assessed', 'late-reason', 'supplement', 'closed'].includes(e.kind));
+  expect(fromUpdates.map((e) => e.eventId).sort()).toEqual(updateEventIds.sort());
+  const signals = shown.events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'subjectFinished');
+  expect(signals).toHaveLength(3);
+  expect(report.entries.find((e) => e.kind === 'individual-totals')?.summary).toContain('3 subjects started');
+});
+
+it('writes an export that verify accepts, and detects a one-byte change', async () => {
+  const file = path.join(dir, 'audit.json');
+  expect((await breach('audit', breachId, '--format', 'json', '--out', file)).code).toBe(0);
+  const again = (await breach('audit', breachId, '--format', 'json')).stdout;
+  expect(JSON.parse(again).sha256).toBe(JSON.parse(readFileSync(file, 'utf8')).sha256);
+  const ok = await breach('audit', 'verify', file);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toContain('intact');
+
+  const original = readFileSync(file, 'utf8');
+  const at = original.indexOf('Suspect at large');
+  writeFileSync(file, original.slice(0, at) + 's' + original.slice(at + 1));
+  const tampered = await breach('audit', 'verify', file);
+  expect(tampered.code).toBe(1);
+  expect(tampered.stderr).toContain('was changed');
+});
