@@ -243,7 +243,7 @@ export function entriesSha256(entries: AuditEntry[]): string {
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
 
-export function auditExport(breachId: string, workflowId: string, runs: RunHistory[]): AuditExport {
-  const entries = buildTimeline(runs);
+export function auditExport(breachId: string, workflowId: string, runs: RunHistory[], build: (runs: RunHistory[]) => AuditEntry[] = buildTimeline): AuditExport {
+  const entries = build(runs);
   return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, sha256: entriesSha256(entries) };
 }

@@ -65,6 +65,12 @@ export class Session {
     }
   }
 
+  /** The breach's workflow in the Temporal Web UI. */
+  webUiLink(breachId: string): string {
+    const { webUiUrl, namespace } = this.config.temporal;
+    return `${webUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(breachWorkflowId(breachId))}`;
+  }
+
   async close(): Promise<void> {
     await this.connection?.close();
   }

@@ -33,6 +33,8 @@ const temporal = z.strictObject({
     })
     .optional(),
   apiKeyEnv: envVarName.optional(),
+  /** Where people open a breach's workflow in the Temporal Web UI. */
+  webUiUrl: z.url().default('http://localhost:8233'),
 });
 
 const authority = z.strictObject({

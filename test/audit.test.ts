@@ -61,7 +61,7 @@ beforeAll(async () => {
   await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Arrest made', by: 'Lena Legal' }] });
   await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-2', reason: 'Operation over', by: 'Sam Counsel' }] });
   const ben = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'a-2'));
-  await eventually(() => ben.query(attemptsQuery), (a) => a.waitingFor === 'email');
+  await eventually(() => ben.query(attemptsQuery), (a) => a.attempts.some((x) => x.outcome === 'accepted'));
   await ben.executeUpdate(reportDeliveryUpdate, { args: [{ channel: 'email', reason: '550 mailbox unknown' }] });
   await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
   await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
@@ -141,4 +141,16 @@ it('writes an export that verify accepts, and detects a one-byte change', async 
   const tampered = await breach('audit', 'verify', file);
   expect(tampered.code).toBe(1);
   expect(tampered.stderr).toContain('was changed');
+});
+
+it("lists every attempt for one person with the providers' evidence", async () => {
+  const result = await breach('audit', breachId, '--subject', 'a-2', '--format', 'json');
+  expect(result.stderr).toBe('');
+  const report = JSON.parse(result.stdout) as AuditExport;
+  expect(report.workflowId).toBe(subjectWorkflowId(breachId, 'a-2'));
+  expect(report.entries.map((e) => e.kind)).toEqual(['email-accepted', 'email-report', 'final']);
+  expect(report.entries[0]!.summary).toMatch(new RegExp(`^Message-ID <notice\\.${breachId}\\.a-2@company\\.test>; SMTP reply "250 .*"; content SHA-256 [0-9a-f]{64}$`));
+  expect(report.entries[1]!.summary).toBe('delivery report: 550 mailbox unknown');
+  expect(report.entries[2]!.summary).toBe('unreachable');
+  expect((await breach('audit', breachId, '--subject', 'nobody')).stderr).toContain(`no subject 'nobody' in breach '${breachId}'`);
 });

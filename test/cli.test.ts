@@ -92,6 +92,7 @@ describe('breach CLI', () => {
     expect(human.stdout).toMatch(/phase: +authority-notified/);
     expect(human.stdout).toMatch(/authority: +notified .* by email, Message-ID <authority-report\./);
     expect(human.stdout).toContain('hold-1 City Police case CP-2026-9');
+    expect(human.stdout).toContain(`web UI:     http://localhost:8233/namespaces/default/workflows/${breachWorkflowId(id)}`);
 
     const json = await breach('status', id, '--json');
     const status = JSON.parse(json.stdout) as BreachStatus & { timeLeftMs: number };

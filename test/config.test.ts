@@ -40,7 +40,7 @@ function problemOf(content: string): string {
 describe('temporal.yaml', () => {
   it('fills in the documented defaults', () => {
     const config = loadConfig(configFile(valid), {});
-    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications' });
+    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications', webUiUrl: 'http://localhost:8233' });
     expect(config.authority).toMatchObject({ notifyBy: 'email', deadlineHours: 72, holdsDelayNotice: false });
     expect(config.notifications).toMatchObject({ reminderHoursBeforeDeadline: [48, 24, 6, 1], overdueReminderEveryHours: 4 });
   });

@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
 import { readRuns } from '../../audit/read-history';
-import { auditExport, entriesSha256, type AuditExport } from '../../audit/timeline';
+import { buildSubjectTimeline } from '../../audit/subject-timeline';
+import { auditExport, buildTimeline, entriesSha256, type AuditExport } from '../../audit/timeline';
+import { subjectWorkflowId } from '../../domain/cascade';
 import { breachWorkflowId } from '../../domain/breach';
 import { CommandFailed, UsageError } from '../errors';
 import type { Run } from '../run';
@@ -13,19 +15,22 @@ export function registerAudit(program: Command, run: Run): void {
     .description("a breach's timeline from Temporal's own history; `breach audit verify FILE` checks a JSON export")
     .option('--format <format>', AUDIT_FORMATS.join('|'), 'table')
     .option('--out <file>', 'write the report to a file')
-    .action((id: string, file: string | undefined, flags: { format: string; out?: string }) =>
+    .option('--subject <subjectId>', "every attempt to reach one person, with the providers' evidence")
+    .action((id: string, file: string | undefined, flags: { format: string; out?: string; subject?: string }) =>
       id === 'verify' ? run(async () => verify(file)) : run(async (session) => {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
-        const workflowId = breachWorkflowId(id);
+        const workflowId = flags.subject ? subjectWorkflowId(id, flags.subject) : breachWorkflowId(id);
         const runs = await readRuns(await session.client(), workflowId);
-        if (runs.length === 0) throw new CommandFailed(`no breach '${id}' found`);
-        const text = formatAudit(auditExport(id, workflowId, runs), flags.format as AuditFormat);
+        if (runs.length === 0) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
+        const report = auditExport(id, workflowId, runs, flags.subject ? buildSubjectTimeline : buildTimeline);
+        const text = formatAudit(report, flags.format as AuditFormat);
         if (flags.out) {
           writeFileSync(flags.out, text);
           console.log(`Audit of breach ${id} written to ${flags.out}.`);
         } else {
           process.stdout.write(text);
         }
+        if (flags.format === 'table') console.log(`Web UI: ${session.webUiLink(id)}`);
       }, id),
     );
 }

@@ -15,9 +15,10 @@ export function registerStatus(program: Command, run: Run): void {
         const now = new Date();
         if (flags.json) {
           const timeLeftMs = differenceInMilliseconds(new Date(status.deadline), now);
-          console.log(JSON.stringify({ ...status, timeLeftMs }, null, 2));
+          console.log(JSON.stringify({ ...status, timeLeftMs, webUi: session.webUiLink(id) }, null, 2));
         } else {
           console.log(formatStatus(status, now));
+          console.log(`  web UI:     ${session.webUiLink(id)}`);
         }
       }, id),
     );
