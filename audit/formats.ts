@@ -20,7 +20,18 @@ function toTable(report: AuditExport): string {
   const rows = [['AT', 'KIND', 'ACTOR', 'WHAT'], ...report.entries.map((e) => [e.at, e.kind, e.actor ?? '', e.summary])];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  '));
-  return [`Audit of breach ${report.breachId} (${report.workflowId}, ${report.runIds.length} run(s))`, ...lines, `SHA-256 of entries: ${report.sha256}`].join('\n') + '\n';
+  return [
+    `Audit of breach ${report.breachId} (${report.workflowId}, ${report.runIds.length} run(s))`,
+    ...lines,
+    '',
+    findingsText(report),
+    `SHA-256 of entries: ${report.sha256}`,
+  ].join('\n') + '\n';
+}
+
+function findingsText(report: AuditExport): string {
+  if (report.findings.length === 0) return 'Findings: none';
+  return ['Findings:', ...report.findings.map((f) => `  [${f.code}] ${f.detail}`)].join('\n');
 }
 
 const CSV_COLUMNS: (keyof AuditEntry)[] = ['at', 'kind', 'actor', 'identity', 'summary', 'runId', 'eventId'];
@@ -31,7 +42,8 @@ function csvCell(value: string | undefined): string {
 }
 
 function toCsv(report: AuditExport): string {
-  return [CSV_COLUMNS.join(','), ...report.entries.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(','))].join('\n') + '\n';
+  const findingRows = report.findings.map((f) => ['', 'finding', '', '', `[${f.code}] ${f.detail}`, '', ''].map(csvCell).join(','));
+  return [CSV_COLUMNS.join(','), ...report.entries.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(',')), ...findingRows].join('\n') + '\n';
 }
 
 function mdCell(value: string | undefined): string {
@@ -47,6 +59,10 @@ function toMarkdown(report: AuditExport): string {
     '| When | What | Who | Details |',
     '|---|---|---|---|',
     ...report.entries.map((e) => `| ${e.at} | ${e.kind} | ${mdCell(e.actor)} | ${mdCell(e.summary)} |`),
+    '',
+    '## Findings',
+    '',
+    ...(report.findings.length ? report.findings.map((f) => `- **${f.code}**: ${mdCell(f.detail)}`) : ['None.']),
     '',
     `Integrity: SHA-256 of the entries \`${report.sha256}\`.`,
     '',

@@ -18,3 +18,13 @@ export async function readRuns(client: Client, workflowId: string): Promise<RunH
   }
   return histories;
 }
+
+/**
+ * The workflows that notified a breach's subjects. Found by workflow ID prefix rather than from the
+ * breach's own record, so that a subject workflow started by anything else is audited too.
+ */
+export async function subjectWorkflowIdsOf(client: Client, breachWorkflowId: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${breachWorkflowId}-subject-'` })) ids.add(execution.workflowId);
+  return [...ids].sort();
+}

@@ -7,6 +7,7 @@ import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
+import type { Finding } from './findings';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -36,6 +37,7 @@ export interface AuditExport {
   workflowId: string;
   runIds: string[];
   entries: AuditEntry[];
+  findings: Finding[];
   /** SHA-256 over the entries as JSON: two exports of the same finished breach carry the same value. */
   sha256: string;
 }
@@ -243,7 +245,6 @@ export function entriesSha256(entries: AuditEntry[]): string {
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
 
-export function auditExport(breachId: string, workflowId: string, runs: RunHistory[], build: (runs: RunHistory[]) => AuditEntry[] = buildTimeline): AuditExport {
-  const entries = build(runs);
-  return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, sha256: entriesSha256(entries) };
+export function auditExport(breachId: string, workflowId: string, runs: RunHistory[], entries: AuditEntry[], found: Finding[] = []): AuditExport {
+  return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, findings: found, sha256: entriesSha256(entries) };
 }

@@ -22,7 +22,10 @@ import {
   supplementAuthorityReportUpdate,
 } from '../workflows/breach';
 import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
-import { writeRoster } from './support/cascade';
+import { cascadePolicy } from '../config/load';
+import { breachNotice } from '../domain/notice';
+import { NotifyIndividual } from '../workflows/notify-individual';
+import { ROSTER_HEADER, writeRoster } from './support/cascade';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -153,4 +156,34 @@ it("lists every attempt for one person with the providers' evidence", async () =
   expect(report.entries[1]!.summary).toBe('delivery report: 550 mailbox unknown');
   expect(report.entries[2]!.summary).toBe('unreachable');
   expect((await breach('audit', breachId, '--subject', 'nobody')).stderr).toContain(`no subject 'nobody' in breach '${breachId}'`);
+});
+
+it('raises no finding for a complete breach, and each finding for a breach with the defect', async () => {
+  const clean = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
+  expect(clean.findings).toEqual([]);
+
+  const flawedId = `${breachId}-flawed`;
+  const people = await writeRoster(dir, 'flawed', ['f-1,Fay,fay@example.org,,,,,,,,en']);
+  const handle = await startBreach(engine.client, engine.config, breachFacts(flawedId, { measures: ' ' }));
+  await handle.executeUpdate(placeHoldUpdate, {
+    args: [{ agency: 'City Police', caseRef: 'CP-9', reason: 'Suspect at large', by: 'Lena Legal', reviewAt: new Date(Date.now() + 1500).toISOString() }],
+  });
+  // A subject workflow started behind the breach's back, while its hold is active.
+  const rogue = await engine.client.workflow.start(NotifyIndividual, {
+    workflowId: subjectWorkflowId(flawedId, 'f-1'),
+    taskQueue: engine.config.temporal.taskQueue,
+    args: [{ notice: breachNotice(breachFacts(flawedId)), subject: { subjectId: 'f-1', rowOffset: Buffer.byteLength(ROSTER_HEADER) + 1, roster: people.ref }, reachable: ['email'], policy: cascadePolicy(engine.config), holdActive: false, parentWorkflowId: handle.workflowId }],
+  });
+  expect((await rogue.result()).state).toBe('notified-email');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+
+  const flawed = await eventually(
+    async () => JSON.parse((await breach('audit', flawedId, '--format', 'json')).stdout) as AuditExport,
+    (r) => r.findings.some((f) => f.code === 'contacted-during-hold'),
+  );
+  expect(flawed.findings.map((f) => f.code).sort()).toEqual(['contacted-during-hold', 'hold-past-review', 'missing-art33-element']);
+  expect(flawed.findings.find((f) => f.code === 'missing-art33-element')?.detail).toBe('the authority report lacks: measures taken or proposed');
+  expect(flawed.findings.find((f) => f.code === 'contacted-during-hold')?.detail).toMatch(/^subject f-1 was contacted by email at .* while hold-1 was active$/);
+  const table = (await breach('audit', flawedId)).stdout;
+  expect(table).toContain('[hold-past-review] hold-1 (City Police) is still active past its review date');
 });
