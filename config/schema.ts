@@ -111,6 +111,7 @@ export const configSchema = z
     smtp,
     individuals: individuals.default(individuals.parse({ channels: ['email'] })),
     channels: z.strictObject({ fax: fax.optional(), postal: postal.optional() }).default({}),
+    audit: z.strictObject({ archiveDir: text.default('.data/audit-archive') }).default({ archiveDir: '.data/audit-archive' }),
   })
   .refine((c) => c.authority.notifyBy !== 'email' || c.authority.email !== undefined, {
     path: ['authority', 'email'],

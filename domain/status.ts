@@ -74,4 +74,6 @@ export interface BreachSummary {
   supplements: number;
   holdsPlaced: number;
   remindersSent: number;
+  /** Where the audit export was archived, or why it could not be. */
+  archive?: { file: string; sha256: string } | { error: string };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { subHours } from 'date-fns';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { archivePath } from '../audit/archive';
 import type { AuditExport } from '../audit/timeline';
 import { subjectWorkflowId } from '../domain/cascade';
 import { temporalCliPath } from '../scripts/temporal-binaries';
@@ -186,4 +187,25 @@ it('raises no finding for a complete breach, and each finding for a breach with 
   expect(flawed.findings.find((f) => f.code === 'contacted-during-hold')?.detail).toMatch(/^subject f-1 was contacted by email at .* while hold-1 was active$/);
   const table = (await breach('audit', flawedId)).stdout;
   expect(table).toContain('[hold-past-review] hold-1 (City Police) is still active past its review date');
+});
+
+it('reads the archived export once Temporal has deleted the history of a closed breach', async () => {
+  const live = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
+  const archived = JSON.parse(readFileSync(archivePath(engine.config.audit.archiveDir, breachId), 'utf8')) as AuditExport;
+  expect(archived.breachId).toBe(breachId);
+  expect(archived.entries.map((e) => e.kind)).toContain('closed');
+  expect((await breach('audit', 'verify', archivePath(engine.config.audit.archiveDir, breachId))).code).toBe(0);
+
+  const workflowId = `breach-${breachId}`;
+  // What the namespace's retention period does to a closed workflow.
+  await engine.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
+  await eventually(
+    async () => (await engine.client.workflow.getHandle(workflowId).describe().then(() => 'present', () => 'gone')),
+    (state) => state === 'gone',
+  );
+  const result = await eventually(() => breach('audit', breachId, '--format', 'json'), (r) => r.stderr.includes('from the archive'));
+  expect(result.code).toBe(0);
+  const fromArchive = JSON.parse(result.stdout) as AuditExport;
+  expect(fromArchive.sha256).toBe(archived.sha256);
+  expect(fromArchive.entries.length).toBeLessThanOrEqual(live.entries.length);
 });

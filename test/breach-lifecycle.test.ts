@@ -174,7 +174,10 @@ describe('authority notice follow-ups and closing', () => {
     await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Released', by: 'Lena Legal' }] });
     const summary = await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
     expect(summary).toMatchObject({ phase: 'closed', risk: 'high', closedBy: 'Ines Responder', supplements: 1, holdsPlaced: 1 });
-    expect(await handle.result()).toEqual(summary);
+    const result = await handle.result();
+    expect(result).toMatchObject(summary);
+    // The audit export was archived when the breach closed, and carries its integrity hash.
+    expect(result.archive).toMatchObject({ file: expect.stringContaining(engine.config.audit.archiveDir), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     await expectHistoryReplays(handle, 'supplement-and-close');
   });
 

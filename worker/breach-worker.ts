@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createArchiveActivities } from '../activities/archive-activities';
 import { createEmailActivities } from '../activities/channels/email';
 import { createFaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
@@ -60,7 +61,7 @@ export class BreachWorkers {
       ...common,
       taskQueue: config.temporal.taskQueue,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-      activities: { ...createMailActivities(config, transport), ...createRosterActivities() },
+      activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config) },
     });
     const perChannel = channelActivities(config, transport, env);
     const channels = await Promise.all(

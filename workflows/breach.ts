@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   startChild,
   workflowInfo,
   defineQuery,
@@ -33,6 +34,7 @@ import { isActive, type Hold, type PlaceHoldRequest, type ReleaseHoldRequest } f
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
 import { BreachRecord } from './breach-record';
+import type { ArchiveActivities } from '../activities/archive-activities';
 import type { RosterActivities } from '../activities/roster-activities';
 import { subjectWorkflowId } from '../domain/cascade';
 import { allStarted, newFanOut, recordFinished, recordReturnedMail, recordSkipped, type FanOutProgress, type ReturnedMailReport } from '../domain/fan-out';
@@ -69,6 +71,11 @@ const reminderMail = proxyActivities<Activities>({
 const rosterReader = proxyActivities<RosterActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: ['RosterChanged'] },
+});
+
+const archiver = proxyActivities<ArchiveActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
 /** A validator that refuses a request with a reason the person who asked can read. */
@@ -172,7 +179,8 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   void notifyIndividuals(record).then((historyFull) => (continueNow = historyFull));
 
   await condition(() => (summary !== undefined || continueNow) && allHandlersFinished() && !record.noticeInFlight);
-  if (summary) return summary;
+  // Breaches closed before archiving existed completed without it; their histories must replay.
+  if (summary) return patched('archive-audit-on-close') ? { ...summary, archive: await archiveAudit() } : summary;
   // The history has grown large: start a fresh run with everything this one knows.
   return continueAsNew<typeof BreachWorkflow>({ ...input, initialAssessment: undefined, carried: record.snapshot() });
 
@@ -299,6 +307,15 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
       hold.reviewReminderSentAt = entry.at;
     } catch (err) {
       entry.error = failureMessage(err);
+    }
+  }
+
+  /** The breach's documentation must outlive Temporal's retention of its history. */
+  async function archiveAudit(): Promise<NonNullable<BreachSummary['archive']>> {
+    try {
+      return await archiver.archiveAudit({ breachId: facts.breachId });
+    } catch (err) {
+      return { error: failureMessage(err) };
     }
   }
 

@@ -1,12 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
-import { readRuns, subjectWorkflowIdsOf } from '../../audit/read-history';
-import { buildSubjectTimeline } from '../../audit/subject-timeline';
-import { findings } from '../../audit/findings';
-import { auditExport, buildTimeline, entriesSha256, type AuditExport, type RunHistory } from '../../audit/timeline';
-import { subjectWorkflowId } from '../../domain/cascade';
-import { breachWorkflowId } from '../../domain/breach';
+import { readArchive } from '../../audit/archive';
+import { buildAudit } from '../../audit/build-audit';
+import { entriesSha256, type AuditExport } from '../../audit/timeline';
 import { CommandFailed, UsageError } from '../errors';
 import type { Run } from '../run';
 
@@ -20,19 +17,11 @@ export function registerAudit(program: Command, run: Run): void {
     .action((id: string, file: string | undefined, flags: { format: string; out?: string; subject?: string }) =>
       id === 'verify' ? run(async () => verify(file)) : run(async (session) => {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
-        const client = await session.client();
-        const workflowId = flags.subject ? subjectWorkflowId(id, flags.subject) : breachWorkflowId(id);
-        const runs = await readRuns(client, workflowId);
-        if (runs.length === 0) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
-        let report;
-        if (flags.subject) {
-          report = auditExport(id, workflowId, runs, buildSubjectTimeline(runs));
-        } else {
-          const entries = buildTimeline(runs);
-          const subjects = new Map<string, RunHistory[]>();
-          for (const subjectId of await subjectWorkflowIdsOf(client, workflowId)) subjects.set(subjectId.slice(`${workflowId}-subject-`.length), await readRuns(client, subjectId));
-          report = auditExport(id, workflowId, runs, entries, findings(runs, entries, subjects, new Date()));
-        }
+        const fromHistory = await buildAudit(await session.client(), id, flags.subject);
+        // Once Temporal's retention has deleted the history, the archived export is the record.
+        const report = fromHistory ?? (flags.subject ? undefined : readArchive(session.config.audit.archiveDir, id));
+        if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
+        if (!fromHistory) console.error(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
         const text = formatAudit(report, flags.format as AuditFormat);
         if (flags.out) {
           writeFileSync(flags.out, text);

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -45,6 +46,7 @@ export function testConfig(options: {
     authority: { name: 'Test Authority', email: 'notices@authority.test', ...options.authority },
     notifications: { from: 'engine@company.test', responders: ['ir@company.test'], legal: ['legal@company.test'], ...options.notifications },
     smtp: { host: '127.0.0.1', port: options.smtpPort },
+    audit: { archiveDir: mkdtempSync(path.join(os.tmpdir(), 'breach-archive-')) },
   });
 }
 
