@@ -1,8 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Channel, RosterEntry, RosterRef } from '../domain/individuals';
 import { readRosterPage, RosterChangedError } from '../roster/roster-file';
-
-export const ROSTER_CHANGED = 'RosterChanged';
+import { ROSTER_CHANGED } from '../domain/failures';
 
 /** Roster pages for the fan-out: row locations and reachable channels, never contact data. */
 export function createRosterActivities() {

@@ -1,2 +1,23 @@
-/** ApplicationFailure types that must not be retried. */
+/**
+ * ApplicationFailure types that must not be retried. Workflows list them in their retry policies,
+ * so they live here rather than in the activity modules that the workflow bundle cannot load.
+ */
 export const SMTP_REJECTED = 'SmtpRejected';
+export const NO_CONTACT_DATA = 'NoContactData';
+export const FAX_REJECTED = 'FaxRejected';
+export const FAX_NOT_CONFIGURED = 'FaxNotConfigured';
+export const LETTER_REJECTED = 'LetterRejected';
+export const UNDELIVERABLE_ADDRESS = 'UndeliverableAddress';
+export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
+export const ROSTER_CHANGED = 'RosterChanged';
+
+/** A channel that fails with one of these moves the cascade on to the next channel at once. */
+export const PERMANENT_CHANNEL_FAILURES = [
+  SMTP_REJECTED,
+  NO_CONTACT_DATA,
+  FAX_REJECTED,
+  FAX_NOT_CONFIGURED,
+  LETTER_REJECTED,
+  UNDELIVERABLE_ADDRESS,
+  POSTAL_NOT_CONFIGURED,
+];

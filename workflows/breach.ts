@@ -29,7 +29,7 @@ import type {
   SupplementRequest,
 } from '../domain/authority-notice';
 import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
-import { SMTP_REJECTED } from '../domain/failures';
+import { ROSTER_CHANGED, SMTP_REJECTED } from '../domain/failures';
 import { isActive, type Hold, type PlaceHoldRequest, type ReleaseHoldRequest } from '../domain/holds';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
@@ -70,7 +70,7 @@ const reminderMail = proxyActivities<Activities>({
 /** Roster pages are read again after a transient failure; a changed roster stops the fan-out. */
 const rosterReader = proxyActivities<RosterActivities>({
   startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: ['RosterChanged'] },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] },
 });
 
 const archiver = proxyActivities<ArchiveActivities>({

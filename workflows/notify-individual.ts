@@ -13,7 +13,7 @@ import type { EmailActivities } from '../activities/channels/email';
 import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import { notifiedState, type DeliveryReport, type SubjectFinished, type FinalState, type NotifyIndividualInput, type NotifyIndividualResult } from '../domain/cascade';
-import { SMTP_REJECTED } from '../domain/failures';
+import { PERMANENT_CHANNEL_FAILURES as PERMANENT } from '../domain/failures';
 import type { Attempt, AttemptOutcome, Channel } from '../domain/individuals';
 import { missingFields } from '../domain/required-fields';
 
@@ -24,7 +24,6 @@ export const subjectFinishedSignal = defineSignal<[SubjectFinished]>('subjectFin
 export const reportDeliveryUpdate = defineUpdate<void, [DeliveryReport]>('reportDelivery');
 export const attemptsQuery = defineQuery<{ subjectId: string; waitingFor?: Channel; holdActive: boolean; attempts: Attempt[] }>('attempts');
 
-const PERMANENT = [SMTP_REJECTED, 'NoContactData', 'FaxRejected', 'LetterRejected', 'UndeliverableAddress'];
 
 function now(): string {
   return new Date().toISOString();

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { noticeId, type LoadSubject, type RenderNotice, type SubjectRef } from '../../domain/individuals';
 import type { BreachNotice } from '../../domain/notice';
 import { sendMail, type MailTransport } from '../smtp';
+import { NO_CONTACT_DATA } from '../../domain/failures';
 
 export interface NoticeEmailRequest {
   notice: BreachNotice;
@@ -22,7 +23,7 @@ export function createEmailActivities(deps: { transport: MailTransport; from: st
   return {
     async sendNoticeEmail({ notice, subject: ref }: NoticeEmailRequest): Promise<NoticeEmailEvidence> {
       const subject = await deps.loadSubject(ref);
-      if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', 'NoContactData');
+      if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', NO_CONTACT_DATA);
       const content = await deps.renderNotice(notice, subject, 'email');
       const id = noticeId(notice.breachId, subject.subjectId);
       const messageId = `<notice.${encodeURIComponent(id)}@${deps.domain}>`;

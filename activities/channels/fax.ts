@@ -6,6 +6,7 @@ import type { MediaUploadParams } from 'telnyx/resources/media';
 import { noticeId, type LoadSubject, type RenderNotice, type SubjectRef } from '../../domain/individuals';
 import type { BreachNotice } from '../../domain/notice';
 import { renderNoticePdf } from './notice-pdf';
+import { FAX_NOT_CONFIGURED, FAX_REJECTED, NO_CONTACT_DATA } from '../../domain/failures';
 
 export interface FaxChannelConfig {
   /** Name of the environment variable that holds the Telnyx API key (never the key itself). */
@@ -62,7 +63,7 @@ export function createFaxActivities(deps: {
       const client = telnyx();
       const subject = await deps.loadSubject(req.subject);
       const to = subject.fax;
-      if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', 'NoContactData');
+      if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
 
       const content = await deps.renderNotice(req.notice, subject, 'fax');
       const pdf = await renderNoticePdf(content);
@@ -95,7 +96,7 @@ function telnyxClient(config: FaxChannelConfig, env: NodeJS.ProcessEnv): Telnyx 
   const apiKey = env[config.apiKeyEnv];
   if (!apiKey) {
     // Retrying cannot make a missing key appear; the cascade should move on to the next channel.
-    throw ApplicationFailure.nonRetryable(`The environment variable ${config.apiKeyEnv} is not set`, 'FaxNotConfigured');
+    throw ApplicationFailure.nonRetryable(`The environment variable ${config.apiKeyEnv} is not set`, FAX_NOT_CONFIGURED);
   }
   return new Telnyx({
     apiKey,
@@ -174,7 +175,7 @@ function classify(operation: string, err: unknown): Error {
   }
   const message = `Telnyx ${operation} failed: HTTP ${err.status}${telnyxErrorCodes(err.error)}`;
   if (isPermanent(err.status)) {
-    return ApplicationFailure.nonRetryable(message, 'FaxRejected');
+    return ApplicationFailure.nonRetryable(message, FAX_REJECTED);
   }
   return new Error(message);
 }

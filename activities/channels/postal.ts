@@ -17,6 +17,7 @@ import {
 import { ApplicationFailure } from '@temporalio/activity';
 import { noticeId, type LoadSubject, type PostalAddress, type RenderNotice, type Subject, type SubjectRef } from '../../domain/individuals';
 import type { BreachNotice } from '../../domain/notice';
+import { LETTER_REJECTED, NO_CONTACT_DATA, POSTAL_NOT_CONFIGURED, UNDELIVERABLE_ADDRESS } from '../../domain/failures';
 
 export interface PostalChannelConfig {
   /** Name of the environment variable that holds the Lob API key. */
@@ -54,10 +55,6 @@ export interface SentLetter {
 }
 
 /** ApplicationFailure types of this channel; none of them is retried. */
-export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
-export const NO_CONTACT_DATA = 'NoContactData';
-export const UNDELIVERABLE_ADDRESS = 'UndeliverableAddress';
-export const LETTER_REJECTED = 'LetterRejected';
 
 const LOB_API = 'https://api.lob.com/v1';
 
