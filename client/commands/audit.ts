@@ -4,7 +4,7 @@ import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/format
 import { readArchive } from '../../audit/archive';
 import { buildAudit } from '../../audit/build-audit';
 import { entriesSha256, type AuditExport } from '../../audit/timeline';
-import { CommandFailed, UsageError } from '../errors';
+import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
 
 export function registerAudit(program: Command, run: Run): void {
@@ -15,7 +15,7 @@ export function registerAudit(program: Command, run: Run): void {
     .option('--out <file>', 'write the report to a file')
     .option('--subject <subjectId>', "every attempt to reach one person, with the providers' evidence")
     .action((id: string, file: string | undefined, flags: { format: string; out?: string; subject?: string }) =>
-      id === 'verify' ? run(async () => verify(file)) : run(async (session) => {
+      id === 'verify' ? verifyCommand(file) : run(async (session) => {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
         const fromHistory = await buildAudit(await session.client(), id, flags.subject);
         // Once Temporal's retention has deleted the history, the archived export is the record.
@@ -32,6 +32,17 @@ export function registerAudit(program: Command, run: Run): void {
         if (flags.format === 'table') console.log(`Web UI: ${session.webUiLink(id)}`);
       }, id),
     );
+}
+
+/** Verification needs neither the configuration nor Temporal, so it runs without a session. */
+async function verifyCommand(file: string | undefined): Promise<void> {
+  try {
+    await verify(file);
+  } catch (err) {
+    const { message, exitCode } = describeError(err);
+    console.error(`breach: ${message}`);
+    process.exitCode = exitCode;
+  }
 }
 
 /** Recomputes the SHA-256 of a JSON export's entries and compares it with the one it carries. */
