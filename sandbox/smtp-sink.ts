@@ -8,6 +8,8 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   inReplyTo?: string;
+  /** The X-Notice-Id header of a notice to an individual. */
+  noticeId?: string;
   receivedAt: Date;
 }
 
@@ -53,6 +55,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             inReplyTo: typeof parsed.inReplyTo === 'string' ? parsed.inReplyTo : undefined,
+            noticeId: typeof parsed.headers.get('x-notice-id') === 'string' ? (parsed.headers.get('x-notice-id') as string) : undefined,
             receivedAt: new Date(),
           });
           callback();

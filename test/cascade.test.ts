@@ -108,6 +108,7 @@ describe('the email → fax → postal cascade', () => {
     expect(notices.map((m) => m.to).sort()).toEqual([['ada@example.org'], ['ben@example.org']]);
     const ada = notices.find((m) => m.to[0] === 'ada@example.org')!;
     expect(ada.messageId).toBe(`<notice.${breachId}.s-email@company.test>`);
+    expect(ada.noticeId).toBe(`${breachId}.s-email`);
     expect(ada.text).toContain('Dear Ada Email');
     expect(ada.text).toContain(breachFacts(breachId).measures);
 
