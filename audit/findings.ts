@@ -1,21 +1,14 @@
-import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
+import { firstPayload, UpdatePairing } from './history-events';
 import type { AuditEntry, RunHistory } from './timeline';
 
 /** Something an auditor would raise about a breach's record. */
 export interface Finding {
   code: 'missing-art33-element' | 'late-without-reason' | 'hold-without-case-reference' | 'hold-past-review' | 'subjects-without-final-state' | 'contacted-during-hold';
   detail: string;
-}
-
-type Payloads = { payloads?: unknown[] | null } | null | undefined;
-
-function first<T>(payloads: Payloads): T | undefined {
-  const payload = payloads?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<T>(payload as never) : undefined;
 }
 
 const SEND_ACTIVITIES = new Set(['sendNoticeEmail', 'sendNoticeFax', 'sendNoticeLetter']);
@@ -76,23 +69,20 @@ export function findings(runs: RunHistory[], entries: AuditEntry[], subjectRuns:
 
 function startInput(runs: RunHistory[]): BreachWorkflowInput | undefined {
   const started = runs[0]?.events.find((e) => e.workflowExecutionStartedEventAttributes)?.workflowExecutionStartedEventAttributes;
-  return started ? first<BreachWorkflowInput>(started.input) : undefined;
+  return started ? firstPayload<BreachWorkflowInput>(started.input) : undefined;
 }
 
 /** Each hold with the time it was in force; an unreleased hold is in force until now. */
 function holdIntervals(runs: RunHistory[], now: Date): { hold: Hold; interval: HoldInterval }[] {
   const byId = new Map<string, { hold: Hold; interval: HoldInterval }>();
-  const requests = new Map<string, string>();
   for (const run of runs) {
+    const updates = new UpdatePairing();
     for (const event of run.events) {
-      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
-      if (accepted) requests.set(accepted.protocolInstanceId ?? '', accepted.acceptedRequest?.input?.name ?? '');
-      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
-      const name = completed && requests.get(completed.meta?.updateId ?? '');
-      if (!completed?.outcome?.success || (name !== 'placeHold' && name !== 'releaseHold')) continue;
-      const hold = first<Hold>(completed.outcome.success)!;
+      const update = updates.observe(event);
+      if (!update?.result || (update.name !== 'placeHold' && update.name !== 'releaseHold')) continue;
+      const hold = update.result as Hold;
       const at = tsToDate(event.eventTime!).getTime();
-      if (name === 'placeHold') byId.set(hold.holdId, { hold, interval: { holdId: hold.holdId, from: at, to: now.getTime() } });
+      if (update.name === 'placeHold') byId.set(hold.holdId, { hold, interval: { holdId: hold.holdId, from: at, to: now.getTime() } });
       else {
         const known = byId.get(hold.holdId);
         if (known) byId.set(hold.holdId, { hold, interval: { ...known.interval, to: at } });
@@ -108,7 +98,7 @@ function fanOutCounts(runs: RunHistory[]): { started: number; finished: number }
   for (const run of runs) {
     for (const event of run.events) {
       const signal = event.workflowExecutionSignaledEventAttributes;
-      if (signal?.signalName === 'subjectFinished') finished.add(first<SubjectFinished>(signal.input)?.subjectId ?? '');
+      if (signal?.signalName === 'subjectFinished') finished.add(firstPayload<SubjectFinished>(signal.input)?.subjectId ?? '');
     }
   }
   return { started: started.size, finished: finished.size };
@@ -127,7 +117,7 @@ function sendTimes(runs: RunHistory[]): { channel: string; at: number }[] {
 }
 
 /** The subjects' workflow IDs, from the breach's own record of the children it started. */
-export function subjectWorkflowIds(runs: RunHistory[]): string[] {
+function subjectWorkflowIds(runs: RunHistory[]): string[] {
   const ids = new Set<string>();
   for (const run of runs) for (const event of run.events) {
     const child = event.startChildWorkflowExecutionInitiatedEventAttributes;

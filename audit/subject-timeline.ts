@@ -1,14 +1,7 @@
-import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { NotifyIndividualResult } from '../domain/cascade';
+import { firstPayload, UpdatePairing } from './history-events';
 import type { AuditEntry, RunHistory } from './timeline';
-
-type Payloads = { payloads?: unknown[] | null } | null | undefined;
-
-function first<T>(payloads: Payloads): T | undefined {
-  const payload = payloads?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<T>(payload as never) : undefined;
-}
 
 /**
  * Every attempt to reach one person, from the history of their NotifyIndividual workflow: what
@@ -19,7 +12,7 @@ export function buildSubjectTimeline(runs: RunHistory[]): AuditEntry[] {
   const entries: AuditEntry[] = [];
   for (const run of runs) {
     const scheduled = new Map<string, string>();
-    const updates = new Map<string, { request: Record<string, unknown>; identity?: string }>();
+    const updates = new UpdatePairing();
     for (const event of run.events) {
       const add = (kind: string, summary: string, extra: Partial<AuditEntry> = {}) =>
         entries.push({ at: tsToDate(event.eventTime!).toISOString(), kind, summary, runId: run.runId, eventId: String(event.eventId), ...extra });
@@ -30,7 +23,7 @@ export function buildSubjectTimeline(runs: RunHistory[]): AuditEntry[] {
       const done = event.activityTaskCompletedEventAttributes;
       if (done) {
         const type = scheduled.get(String(done.scheduledEventId));
-        const result = first<Record<string, string>>(done.result) ?? {};
+        const result = firstPayload<Record<string, string>>(done.result) ?? {};
         if (type === 'sendNoticeEmail') add('email-accepted', `Message-ID ${result.messageId}; SMTP reply "${result.smtpReply}"; content SHA-256 ${result.contentSha256}`);
         if (type === 'sendNoticeFax') add('fax-accepted', `fax ${result.faxId}; content SHA-256 ${result.contentSha256}`);
         if (type === 'faxStatus' && result.status !== 'pending') add(`fax-${result.status}`, `status ${result.providerStatus}${result.failureReason ? `: ${result.failureReason}` : ''}`);
@@ -40,23 +33,14 @@ export function buildSubjectTimeline(runs: RunHistory[]): AuditEntry[] {
       const failed = event.activityTaskFailedEventAttributes;
       if (failed) add(`${channelOf(scheduled.get(String(failed.scheduledEventId)))}-failed`, failed.failure?.message ?? 'failed');
 
-      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
-      if (accepted) {
-        updates.set(accepted.protocolInstanceId ?? '', {
-          request: first<Record<string, unknown>>(accepted.acceptedRequest?.input?.args) ?? {},
-          identity: accepted.acceptedRequest?.meta?.identity ?? undefined,
-        });
-      }
-      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
-      const update = completed && updates.get(completed.meta?.updateId ?? '');
-      if (update) {
-        const by = typeof update.request.by === 'string' ? update.request.by : undefined;
-        add(`${update.request.channel}-report`, `delivery report: ${update.request.reason}`, { actor: by, identity: update.identity });
+      const update = updates.observe(event);
+      if (update && !update.failure) {
+        add(`${update.request.channel}-report`, `delivery report: ${update.request.reason}`, { actor: update.actor, identity: update.identity });
       }
 
       const closed = event.workflowExecutionCompletedEventAttributes;
       if (closed) {
-        const result = first<NotifyIndividualResult>(closed.result);
+        const result = firstPayload<NotifyIndividualResult>(closed.result);
         const skipped = result?.attempts.filter((a) => a.outcome === 'skipped').map((a) => a.channel) ?? [];
         add('final', `${result?.state}${skipped.length ? `; skipped for lack of contact data: ${skipped.join(', ')}` : ''}`);
       }

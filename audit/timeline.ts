@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time';
-import type { temporal } from '@temporalio/proto';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
 import type { Finding } from './findings';
+import { firstPayload, UpdatePairing, type HistoryEvent } from './history-events';
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
 /** One run of the breach workflow (continue-as-new makes several) and its full event history. */
 export interface RunHistory {
@@ -42,11 +39,6 @@ export interface AuditExport {
   sha256: string;
 }
 
-function first<T>(payloads: Payloads): T | undefined {
-  const payload = payloads?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
-}
-
 function timeOf(event: HistoryEvent): string {
   return tsToDate(event.eventTime!).toISOString();
 }
@@ -65,13 +57,13 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
   runs.forEach((run, runIndex) => {
     const add = (event: HistoryEvent, entry: Omit<AuditEntry, 'at' | 'runId' | 'eventId'>) =>
       entries.push({ at: timeOf(event), runId: run.runId, eventId: String(event.eventId), ...entry });
-    const updates = new Map<string, { name: string; request: Record<string, unknown>; identity?: string }>();
+    const updates = new UpdatePairing();
     const activities = new Map<string, { type: string; input: Record<string, unknown> | undefined }>();
 
     for (const event of run.events) {
       const started = event.workflowExecutionStartedEventAttributes;
       if (started) {
-        const input = first<BreachWorkflowInput>(started.input);
+        const input = firstPayload<BreachWorkflowInput>(started.input);
         if (runIndex === 0 && input) {
           const { facts } = input;
           add(event, {
@@ -91,36 +83,21 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
         continue;
       }
 
-      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
-      if (accepted) {
-        const request = accepted.acceptedRequest;
-        updates.set(accepted.protocolInstanceId ?? '', {
-          name: request?.input?.name ?? '',
-          request: first<Record<string, unknown>>(request?.input?.args) ?? {},
-          identity: request?.meta?.identity ?? undefined,
-        });
-        continue;
-      }
-
-      const completed = event.workflowExecutionUpdateCompletedEventAttributes;
-      if (completed) {
-        const update = updates.get(completed.meta?.updateId ?? '');
-        if (!update) continue;
-        const failure = completed.outcome?.failure;
-        const actor = typeof update.request.by === 'string' ? update.request.by : undefined;
-        if (failure) {
-          add(event, { kind: 'request-failed', actor, identity: update.identity, summary: `${update.name} failed: ${failure.message}` });
+      const update = updates.observe(event);
+      if (update) {
+        const { actor, identity } = update;
+        if (update.failure) {
+          add(event, { kind: 'request-failed', actor, identity, summary: `${update.name} failed: ${update.failure}` });
           continue;
         }
-        const result = first<unknown>(completed.outcome?.success);
-        const entry = describeUpdate(update.name, update.request, result, holdsPlacedAt, timeOf(event));
-        if (entry) add(event, { ...entry, actor, identity: update.identity });
+        const entry = describeUpdate(update.name, update.request, update.result, holdsPlacedAt, timeOf(event));
+        if (entry) add(event, { ...entry, actor, identity });
         continue;
       }
 
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) {
-        activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: first(scheduled.input) });
+        activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: firstPayload(scheduled.input) });
         continue;
       }
 
@@ -131,7 +108,7 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
         if (!activity) continue;
         const entry = activityFailed
           ? describeFailedActivity(activity.type, activityFailed.failure?.message ?? 'failed')
-          : describeActivity(activity.type, activity.input, first(activityDone!.result));
+          : describeActivity(activity.type, activity.input, firstPayload(activityDone!.result));
         if (entry) add(event, entry);
         continue;
       }
@@ -143,7 +120,7 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
 
       const signal = event.workflowExecutionSignaledEventAttributes;
       if (signal?.signalName === 'subjectFinished') {
-        const finished = first<SubjectFinished>(signal.input);
+        const finished = firstPayload<SubjectFinished>(signal.input);
         if (!finished) continue;
         counts[finished.state]++;
         if (finished.state === 'unreachable') {
@@ -154,7 +131,7 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
 
       const closed = event.workflowExecutionCompletedEventAttributes;
       if (closed) {
-        const summary = first<BreachSummary>(closed.result);
+        const summary = firstPayload<BreachSummary>(closed.result);
         if (summary?.phase === 'closed') add(event, { kind: 'workflow-completed', summary: 'the breach workflow completed' });
       }
     }

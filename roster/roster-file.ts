@@ -131,8 +131,16 @@ export async function verifyRoster(ref: RosterRef): Promise<void> {
   verified.set(key, actual);
 }
 
+/** The CSV header, read once per roster: every send reads one row and needs it to parse the row. */
+const headers = new Map<string, Line>();
+
 async function headerLine(ref: RosterRef): Promise<Line> {
-  for await (const line of readLines(ref.path, 0)) return line;
+  const known = headers.get(ref.sha256);
+  if (known) return known;
+  for await (const line of readLines(ref.path, 0)) {
+    headers.set(ref.sha256, line);
+    return line;
+  }
   throw new RosterError('the roster is empty');
 }
 

@@ -213,6 +213,23 @@ describe('breach CLI', () => {
     expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-2')?.reasons).toEqual(['roster line 3: email is not a valid address']);
   });
 
+  it('takes the reason for a late notice and sends supplementary information', async () => {
+    const lateId = `${id}-late`;
+    const late = startFlags(lateId).map((a, i, all) => (all[i - 1] === '--aware-at' ? subHours(new Date(), 80).toISOString() : a));
+    expect((await breach(...late, '--risk', 'risk', '--rationale', 'Exposure', '--by', 'Ines Responder')).code).toBe(0);
+    expectOneLineError(await breach('supplement', lateId, '--information', 'More', '--by', 'Dana DPO'), 1, 'the authority has not been notified yet');
+    const reason = await breach('late-reason', lateId, '--reason', 'Reported to us on day four', '--by', 'Dana DPO');
+    expect(reason).toMatchObject({ code: 0, stdout: `Reason for the delay recorded on breach ${lateId}.\n` });
+    const status = await eventually(
+      async () => JSON.parse((await breach('status', lateId, '--json')).stdout) as BreachStatus,
+      (s) => s.authorityNotice !== undefined,
+    );
+    expect(status.authorityNotice).toMatchObject({ onTime: false, lateReason: 'Reported to us on day four' });
+    const supplement = await breach('supplement', lateId, '--information', 'Forensics found 12 more records', '--by', 'Dana DPO');
+    expect(supplement.code).toBe(0);
+    expect(supplement.stdout).toMatch(/^Supplement 1 sent at .* \(<authority-supplement-1\./);
+  });
+
   it('lists exactly the breaches that match the filters', async () => {
     const since = new Date().toISOString();
     const [a, b, c] = ['a', 'b', 'c'].map((x) => `${id}-list-${x}`) as [string, string, string];

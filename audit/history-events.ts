@@ -1,0 +1,51 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/** The first value of a payload list (a workflow input, an activity result, an update argument). */
+export function firstPayload<T>(payloads: Payloads): T | undefined {
+  const payload = payloads?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+}
+
+/** An update as an auditor reads it: what was asked, by whom, and what came of it. */
+export interface CompletedUpdate {
+  name: string;
+  request: Record<string, unknown>;
+  /** The person the request names (`by`). */
+  actor?: string;
+  /** The Temporal client identity that sent it. */
+  identity?: string;
+  result?: unknown;
+  failure?: string;
+}
+
+/**
+ * Pairs each update's acceptance event (which holds the request and identity) with its completion
+ * event (which holds the result); feed it every event of a run in order.
+ */
+export class UpdatePairing {
+  private readonly accepted = new Map<string, Omit<CompletedUpdate, 'result' | 'failure'>>();
+
+  /** Returns the update that this event completes, if it completes one. */
+  observe(event: HistoryEvent): CompletedUpdate | undefined {
+    const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted) {
+      const request = firstPayload<Record<string, unknown>>(accepted.acceptedRequest?.input?.args) ?? {};
+      this.accepted.set(accepted.protocolInstanceId ?? '', {
+        name: accepted.acceptedRequest?.input?.name ?? '',
+        request,
+        actor: typeof request.by === 'string' ? request.by : undefined,
+        identity: accepted.acceptedRequest?.meta?.identity ?? undefined,
+      });
+      return undefined;
+    }
+    const completed = event.workflowExecutionUpdateCompletedEventAttributes;
+    const update = completed && this.accepted.get(completed.meta?.updateId ?? '');
+    if (!completed || !update) return undefined;
+    const failure = completed.outcome?.failure;
+    return failure ? { ...update, failure: failure.message ?? 'failed' } : { ...update, result: firstPayload(completed.outcome?.success) };
+  }
+}
