@@ -1,5 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { REQUEST_REJECTED } from '../domain/failures';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -20,6 +21,8 @@ export interface CompletedUpdate {
   identity?: string;
   result?: unknown;
   failure?: string;
+  /** True when the workflow's rules refused the request, rather than its execution failing. */
+  refused?: boolean;
 }
 
 /**
@@ -46,6 +49,7 @@ export class UpdatePairing {
     const update = completed && this.accepted.get(completed.meta?.updateId ?? '');
     if (!completed || !update) return undefined;
     const failure = completed.outcome?.failure;
-    return failure ? { ...update, failure: failure.message ?? 'failed' } : { ...update, result: firstPayload(completed.outcome?.success) };
+    if (!failure) return { ...update, result: firstPayload(completed.outcome?.success) };
+    return { ...update, failure: failure.message ?? 'failed', refused: failure.applicationFailureInfo?.type === REQUEST_REJECTED };
   }
 }

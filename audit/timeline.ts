@@ -86,6 +86,10 @@ export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
       const update = updates.observe(event);
       if (update) {
         const { actor, identity } = update;
+        if (update.refused) {
+          add(event, { kind: 'request-refused', actor, identity, summary: `${update.name} refused: ${update.failure}; asked: ${describeRequest(update.request)}` });
+          continue;
+        }
         if (update.failure) {
           add(event, { kind: 'request-failed', actor, identity, summary: `${update.name} failed: ${update.failure}` });
           continue;
@@ -212,6 +216,12 @@ function describeFailedActivity(type: string, message: string): Pick<AuditEntry,
   if (type === 'readRosterPage') return { kind: 'fan-out-stopped', summary: message };
   if (type === 'sendAuthorityReport') return { kind: 'authority-notice-failed', summary: message };
   return undefined;
+}
+
+/** A request's own fields, as the person sent them; who sent it is in the entry's actor and identity. */
+function describeRequest(request: Record<string, unknown>): string {
+  const fields = Object.entries(request).filter(([key, value]) => key !== 'by' && value !== undefined && value !== '');
+  return fields.length ? fields.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', ') : 'no details';
 }
 
 function noticeTiming(notice: AuthorityNotice): string {

@@ -10,6 +10,8 @@ export const LETTER_REJECTED = 'LetterRejected';
 export const UNDELIVERABLE_ADDRESS = 'UndeliverableAddress';
 export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
 export const ROSTER_CHANGED = 'RosterChanged';
+/** A request to a workflow that its rules refuse (an unknown hold, a breach already closed). */
+export const REQUEST_REJECTED = 'RequestRejected';
 
 /** A channel that fails with one of these moves the cascade on to the next channel at once. */
 export const PERMANENT_CHANNEL_FAILURES = [

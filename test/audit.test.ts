@@ -27,7 +27,7 @@ import { cascadePolicy } from '../config/load';
 import { breachNotice } from '../domain/notice';
 import { NotifyIndividual } from '../workflows/notify-individual';
 import { ROSTER_HEADER, writeRoster } from './support/cascade';
-import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-audit-'));
@@ -58,6 +58,8 @@ beforeAll(async () => {
   const handle = await startBreach(engine.client, engine.config, breachFacts(breachId, { awareAt: subHours(new Date(), 80).toISOString() }), undefined, people);
   await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'City Police', caseRef: 'CP-7', reason: 'Suspect at large', by: 'Lena Legal' }] });
   await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'FBI', caseRef: 'FBI-22', reason: 'Covert operation', by: 'Sam Counsel' }] });
+  // A refused request belongs to the record as much as a granted one.
+  await expect(handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-9', reason: 'Wrong case', by: 'Sam Counsel' }] })).rejects.toThrow();
   await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details', by: 'Ines Responder' }] });
   await handle.executeUpdate(provideLateReasonUpdate, { args: [{ reason: 'Found by a contractor on day four', by: 'Dana DPO' }] });
   await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
@@ -85,6 +87,7 @@ it('rebuilds the timeline in order, with actors and reasons, from the history', 
     ['opened', 'Ines Responder'],
     ['hold-placed', 'Lena Legal'],
     ['hold-placed', 'Sam Counsel'],
+    ['request-refused', 'Sam Counsel'],
     ['assessed', 'Ines Responder'],
     ['late-reason', 'Dana DPO'],
     ['authority-notified', ''],
@@ -103,6 +106,8 @@ it('rebuilds the timeline in order, with actors and reasons, from the history', 
   expect(find('authority-notified').summary).toMatch(/by email, Message-ID <authority-report\..*LATE; reason: Found by a contractor on day four/);
   expect(find('hold-placed').summary).toBe('hold-1: City Police, case CP-7: Suspect at large');
   expect(find('hold-placed').identity).toBe('test audit');
+  expect(find('request-refused').summary).toBe(`releaseHold refused: no hold 'hold-9' on this breach; asked: holdId="hold-9", reason="Wrong case"`);
+  expect(find('request-refused').identity).toBe('test audit');
   expect(find('hold-released').summary).toMatch(/^hold-1: City Police, case CP-7, after \d+\.\d h: Arrest made$/);
   expect(find('subject-unreachable').summary).toBe('subject a-2 unreachable: email: 550 mailbox unknown');
   expect(find('individual-totals').summary).toBe('3 subjects started; notified by email 2, by fax 0, by post 0; unreachable 1');
@@ -116,6 +121,10 @@ it('rebuilds the timeline in order, with actors and reasons, from the history', 
   }
 });
 
+it('replays its history, the refused request included, against the current workflow code', async () => {
+  await expectHistoryReplays(engine.client.workflow.getHandle(`breach-${breachId}`), 'audited-breach-with-refusal');
+});
+
 it('agrees with the official Temporal CLI: every update in the history is in the timeline', async () => {
   const workflowId = `breach-${breachId}`;
   const shown = JSON.parse(
@@ -123,7 +132,7 @@ it('agrees with the official Temporal CLI: every update in the history is in the
   ) as { events: { eventId: string; eventType: string; workflowExecutionSignaledEventAttributes?: { signalName: string } }[] };
   const updateEventIds = shown.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').map((e) => e.eventId);
   const report = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
-  const fromUpdates = report.entries.filter((e) => ['hold-placed', 'hold-released', 'assessed', 'late-reason', 'supplement', 'closed'].includes(e.kind));
+  const fromUpdates = report.entries.filter((e) => ['hold-placed', 'hold-released', 'request-refused', 'assessed', 'late-reason', 'supplement', 'closed'].includes(e.kind));
   expect(fromUpdates.map((e) => e.eventId).sort()).toEqual(updateEventIds.sort());
   const signals = shown.events.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'subjectFinished');
   expect(signals).toHaveLength(3);

@@ -89,10 +89,14 @@ describe('law-enforcement holds', () => {
     const after = await handle.query(statusQuery);
     expect(after.holds).toEqual(before.holds);
     expect(after.phase).toEqual(before.phase);
-    // Rejected requests never reach the history: only the two accepted updates are there.
+    // Refused requests are documented in the history, each completed with its reason, and only
+    // the two allowed ones succeeded.
     const history = await handle.fetchHistory();
-    const accepted = history.events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes) ?? [];
-    expect(accepted).toHaveLength(2);
+    const outcomes = (history.events ?? []).flatMap((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome ?? []);
+    expect(outcomes.filter((o) => o.success)).toHaveLength(2);
+    expect(outcomes.filter((o) => o.failure?.applicationFailureInfo?.type === 'RequestRejected').map((o) => o.failure?.message)).toEqual(
+      [...badPlacements, ...badReleases].map(() => expect.any(String)),
+    );
   });
 
   it("places and releases two agencies' holds independently and keeps HoldActive current", async () => {

@@ -19,7 +19,7 @@ import type { BreachSnapshot } from '../domain/snapshot';
 /**
  * Everything one breach workflow knows, with the rules that decide what a request may change.
  * Each `...Problem` method returns the reason a request is refused (undefined when it is allowed)
- * so that update validators can reject it before anything changes.
+ * so that the update handlers can refuse it before anything changes.
  */
 export class BreachRecord {
   readonly deadline: Date;

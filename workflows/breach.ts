@@ -29,7 +29,7 @@ import type {
   SupplementRequest,
 } from '../domain/authority-notice';
 import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
-import { ROSTER_CHANGED, SMTP_REJECTED } from '../domain/failures';
+import { REQUEST_REJECTED, ROSTER_CHANGED, SMTP_REJECTED } from '../domain/failures';
 import { isActive, type Hold, type PlaceHoldRequest, type ReleaseHoldRequest } from '../domain/holds';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
@@ -78,9 +78,19 @@ const archiver = proxyActivities<ArchiveActivities>({
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-/** A validator that refuses a request with a reason the person who asked can read. */
-function refuseIf(problem: string | undefined): void {
-  if (problem !== undefined) throw ApplicationFailure.nonRetryable(problem, 'RequestRejected');
+/**
+ * Wraps an update handler so that a request breaking a rule is refused with a reason the person who
+ * asked can read. The refusal happens in the handler, not in a validator, because a validator's
+ * refusal leaves no trace in the history, and the breach's documentation (Art. 33(5)) must show
+ * which requests were refused, who made them and why: a refused request is accepted and then
+ * completes with a RequestRejected failure, both recorded in the history.
+ */
+function unlessRefused<Request, Result>(problem: (request: Request) => string | undefined, handle: (request: Request) => Result): (request: Request) => Result {
+  return (request) => {
+    const reason = problem(request);
+    if (reason !== undefined) throw ApplicationFailure.nonRetryable(reason, REQUEST_REJECTED);
+    return handle(request);
+  };
 }
 
 function now(): Date {
@@ -111,51 +121,55 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
 
   setHandler(statusQuery, () => record.status(now()));
 
-  setHandler(assessUpdate, (request) => record.assess(request, now()), {
-    validator: (request) => refuseIf(record.assessProblem(request)),
-  });
+  setHandler(assessUpdate, unlessRefused((request) => record.assessProblem(request), (request) => record.assess(request, now())));
 
-  setHandler(provideLateReasonUpdate, (request) => record.giveLateReason(request, now()), {
-    validator: (request) => refuseIf(record.lateReasonProblem(request)),
-  });
+  setHandler(
+    provideLateReasonUpdate,
+    unlessRefused((request) => record.lateReasonProblem(request), (request) => record.giveLateReason(request, now())),
+  );
 
-  setHandler(recordPortalSubmissionUpdate, (request) => record.recordPortalSubmission(request, now()), {
-    validator: (request) => refuseIf(record.portalSubmissionProblem(request, now())),
-  });
+  setHandler(
+    recordPortalSubmissionUpdate,
+    unlessRefused((request) => record.portalSubmissionProblem(request, now()), (request) => record.recordPortalSubmission(request, now())),
+  );
 
-  setHandler(supplementAuthorityReportUpdate, (request) => sendSupplement(record, request), {
-    validator: (request) => refuseIf(record.supplementProblem(request)),
-  });
+  setHandler(
+    supplementAuthorityReportUpdate,
+    unlessRefused((request) => record.supplementProblem(request), (request) => sendSupplement(record, request)),
+  );
 
   setHandler(
     placeHoldUpdate,
-    (request) => {
-      const hold = record.placeHold(request, now());
-      if (hold.reviewAt) void remindAtHoldReview(record, hold);
-      tellChildrenAboutHolds(record);
-      return hold;
-    },
-    { validator: (request) => refuseIf(record.holdProblem(request, now())) },
+    unlessRefused(
+      (request) => record.holdProblem(request, now()),
+      (request) => {
+        const hold = record.placeHold(request, now());
+        if (hold.reviewAt) void remindAtHoldReview(record, hold);
+        tellChildrenAboutHolds(record);
+        return hold;
+      },
+    ),
   );
 
   setHandler(
     releaseHoldUpdate,
-    (request) => {
-      const hold = record.releaseHold(request, now());
-      tellChildrenAboutHolds(record);
-      return hold;
-    },
-    {
-      validator: (request) => refuseIf(record.releaseProblem(request)),
-    },
+    unlessRefused(
+      (request) => record.releaseProblem(request),
+      (request) => {
+        const hold = record.releaseHold(request, now());
+        tellChildrenAboutHolds(record);
+        return hold;
+      },
+    ),
   );
 
-  setHandler(reportReturnedMailUpdate, (report) => recordReturnedMail(record.fanOut!, report), {
-    validator: (report) => {
-      refuseIf(missingFields(report, ['subjectId', 'reason']));
-      refuseIf(record.fanOut ? undefined : 'no individuals have been notified on this breach');
-    },
-  });
+  setHandler(
+    reportReturnedMailUpdate,
+    unlessRefused(
+      (report) => missingFields(report, ['subjectId', 'reason']) ?? (record.fanOut ? undefined : 'no individuals have been notified on this breach'),
+      (report) => recordReturnedMail(record.fanOut!, report),
+    ),
+  );
 
   setHandler(subjectFinishedSignal, (report) => {
     if (record.fanOut) recordFinished(record.fanOut, report);
@@ -164,11 +178,10 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   let summary: BreachSummary | undefined;
   setHandler(
     closeUpdate,
-    (request) => {
-      summary = record.close(request, now());
-      return summary;
-    },
-    { validator: (request) => refuseIf(record.closeProblem(request)) },
+    unlessRefused(
+      (request) => record.closeProblem(request),
+      (request) => (summary = record.close(request, now())),
+    ),
   );
 
   void keepSearchAttributesCurrent(record);

@@ -13,7 +13,7 @@ import type { EmailActivities } from '../activities/channels/email';
 import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import { notifiedState, type DeliveryReport, type SubjectFinished, type FinalState, type NotifyIndividualInput, type NotifyIndividualResult } from '../domain/cascade';
-import { PERMANENT_CHANNEL_FAILURES as PERMANENT } from '../domain/failures';
+import { PERMANENT_CHANNEL_FAILURES as PERMANENT, REQUEST_REJECTED } from '../domain/failures';
 import type { Attempt, AttemptOutcome, Channel } from '../domain/individuals';
 import { missingFields } from '../domain/required-fields';
 
@@ -73,13 +73,16 @@ export async function NotifyIndividual(input: NotifyIndividualInput): Promise<No
       report = delivery;
     },
     {
+      // Unlike the breach's requests, a refused delivery report is refused by a validator and so
+      // leaves no trace: providers resend late and duplicate reports routinely, and recording each
+      // would fill the history with noise that documents nothing about the person.
       validator: (delivery) => {
         const missing = missingFields(delivery, ['reason']);
-        if (missing) throw ApplicationFailure.nonRetryable(missing, 'RequestRejected');
+        if (missing) throw ApplicationFailure.nonRetryable(missing, REQUEST_REJECTED);
         if (delivery.channel !== waitingFor) {
           throw ApplicationFailure.nonRetryable(
             waitingFor ? `this notice is waiting for a ${waitingFor} report, not ${delivery.channel}` : `no ${delivery.channel} notice is awaiting a delivery report`,
-            'RequestRejected',
+            REQUEST_REJECTED,
           );
         }
       },
