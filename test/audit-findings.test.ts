@@ -1,0 +1,104 @@
+/**
+ * Findings about defects the engine does not let a breach acquire: a late notice without reasons
+ * and a hold without a case reference. The audit must still raise them for a history that has them
+ * (written by an older or faulty engine, or by anything else that started the workflow), so each is
+ * raised from a real captured history with the defect written into it, and absent from the same
+ * history unedited. A subject without a final state is produced for real, by terminating a
+ * subject's workflow on the dev server.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAudit } from '../audit/build-audit';
+import { findings, type Finding } from '../audit/findings';
+import { buildTimeline, type RunHistory } from '../audit/timeline';
+import { subjectWorkflowId } from '../domain/cascade';
+import { attemptsQuery } from '../workflows/notify-individual';
+import { writeRoster } from './support/cascade';
+import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/** A captured history in the form the server sends it (the JSON form has plain numbers for times). */
+function captured(name: string): RunHistory {
+  const json = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'histories', `${name}.json`), 'utf8')));
+  const history = temporal.api.history.v1.History.decode(temporal.api.history.v1.History.encode(json).finish());
+  return { runId: name, events: history.events };
+}
+
+function findingsOf(run: RunHistory): Finding[] {
+  return findings([run], buildTimeline([run]), new Map(), new Date());
+}
+
+/** Changes the first value of a payload list in place, the way the defect would have written it. */
+function rewrite<T>(payloads: Payloads, change: (value: T) => void): void {
+  const list = payloads!.payloads!;
+  const value = defaultPayloadConverter.fromPayload<T>(list[0]!);
+  change(value);
+  list[0] = defaultPayloadConverter.toPayload(value);
+}
+
+describe('findings from captured histories with a defect written in', () => {
+  it('raises late-without-reason for a late authority report that carries no reason', () => {
+    const run = captured('clock-late-report');
+    expect(findingsOf(run).map((f) => f.code)).not.toContain('late-without-reason');
+
+    const report = run.events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAuthorityReport')!;
+    rewrite<{ lateReason?: string }>(report.activityTaskScheduledEventAttributes!.input, (input) => delete input.lateReason);
+    const raised = findingsOf(run).filter((f) => f.code === 'late-without-reason');
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.detail).toMatch(/^late authority notice at \S+ without reasons for the delay$/);
+  });
+
+  it('raises hold-without-case-reference for a hold placed without one', () => {
+    const run = captured('two-agency-holds');
+    expect(findingsOf(run).map((f) => f.code)).not.toContain('hold-without-case-reference');
+
+    for (const event of run.events) {
+      const accepted = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+      if (accepted?.name === 'placeHold') rewrite<{ agency: string; caseRef: string }>(accepted.args, (hold) => hold.agency === 'FBI' && (hold.caseRef = ' '));
+      const result = event.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success;
+      if (result) rewrite<{ agency?: string; caseRef?: string }>(result, (hold) => hold?.agency === 'FBI' && (hold.caseRef = ' '));
+    }
+    expect(findingsOf(run)).toEqual([{ code: 'hold-without-case-reference', detail: 'hold-2 (FBI) has no case reference' }]);
+  });
+});
+
+describe('a subject whose notification never reached a final state', () => {
+  let engine: DevEngine;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-findings-'));
+  const breachId = `findings-${Date.now()}`;
+
+  beforeAll(async () => {
+    engine = await startDevEngine('findings', {
+      configure(config) {
+        // The bounce window keeps the subject's workflow running long enough to be terminated.
+        config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '10 minutes' };
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it('is absent when every started subject reached a final state', () => {
+    expect(findingsOf(captured('fan-out-three-subjects')).map((f) => f.code)).not.toContain('subjects-without-final-state');
+  });
+
+  it('raises subjects-without-final-state for a subject workflow terminated mid-cascade', async () => {
+    const people = await writeRoster(dir, 'roster', ['t-1,Tia,tia@example.org,,,,,,,,en']);
+    await startBreach(engine.client, engine.config, breachFacts(breachId), { risk: 'high', rationale: 'Passwords exposed', by: 'Ines Responder' }, people);
+    const tia = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 't-1'));
+    await eventually(() => tia.query(attemptsQuery), (a) => a.attempts.some((x) => x.outcome === 'accepted'));
+    await tia.terminate('stopped by an operator');
+
+    const report = await buildAudit(engine.client, breachId);
+    const raised = report!.findings.filter((f) => f.code === 'subjects-without-final-state');
+    expect(raised).toEqual([{ code: 'subjects-without-final-state', detail: '1 of 1 subjects have no final state' }]);
+  });
+});
