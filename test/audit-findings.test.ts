@@ -6,12 +6,11 @@
  * history unedited. A subject without a final state is produced for real, by terminating a
  * subject's workflow on the dev server.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAudit } from '../audit/build-audit';
 import { findings, type Finding } from '../audit/findings';
@@ -19,16 +18,10 @@ import { buildTimeline, type RunHistory } from '../audit/timeline';
 import { subjectWorkflowId } from '../domain/cascade';
 import { attemptsQuery } from '../workflows/notify-individual';
 import { writeRoster } from './support/cascade';
+import { capturedHistory } from './support/histories';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
-
-/** A captured history in the form the server sends it (the JSON form has plain numbers for times). */
-function captured(name: string): RunHistory {
-  const json = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, 'histories', `${name}.json`), 'utf8')));
-  const history = temporal.api.history.v1.History.decode(temporal.api.history.v1.History.encode(json).finish());
-  return { runId: name, events: history.events };
-}
 
 function findingsOf(run: RunHistory): Finding[] {
   return findings([run], buildTimeline([run]), new Map(), new Date());
@@ -44,7 +37,7 @@ function rewrite<T>(payloads: Payloads, change: (value: T) => void): void {
 
 describe('findings from captured histories with a defect written in', () => {
   it('raises late-without-reason for a late authority report that carries no reason', () => {
-    const run = captured('clock-late-report');
+    const run = capturedHistory('clock-late-report');
     expect(findingsOf(run).map((f) => f.code)).not.toContain('late-without-reason');
 
     const report = run.events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendAuthorityReport')!;
@@ -55,7 +48,7 @@ describe('findings from captured histories with a defect written in', () => {
   });
 
   it('raises hold-without-case-reference for a hold placed without one', () => {
-    const run = captured('two-agency-holds');
+    const run = capturedHistory('two-agency-holds');
     expect(findingsOf(run).map((f) => f.code)).not.toContain('hold-without-case-reference');
 
     for (const event of run.events) {
@@ -87,7 +80,7 @@ describe('a subject whose notification never reached a final state', () => {
   });
 
   it('is absent when every started subject reached a final state', () => {
-    expect(findingsOf(captured('fan-out-three-subjects')).map((f) => f.code)).not.toContain('subjects-without-final-state');
+    expect(findingsOf(capturedHistory('fan-out-three-subjects')).map((f) => f.code)).not.toContain('subjects-without-final-state');
   });
 
   it('raises subjects-without-final-state for a subject workflow terminated mid-cascade', async () => {

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The JSON audit export, `breach-audit/v1`. Auditors file these exports and check them years
+ * later, so the schema is frozen: any change, even an added field, makes `breach-audit/v2`, and a
+ * filed export always validates against the document of its version. The JSON Schema document
+ * `docs/breach-audit-v1.schema.json` is generated from this definition (`npm run audit-schema`),
+ * and a test keeps the two identical.
+ */
+export const AUDIT_SCHEMA_VERSION = 'breach-audit/v1';
+
+export const FINDING_CODES = [
+  'missing-art33-element',
+  'late-without-reason',
+  'hold-without-case-reference',
+  'hold-past-review',
+  'subjects-without-final-state',
+  'contacted-during-hold',
+] as const;
+
+const auditEntrySchema = z
+  .strictObject({
+    at: z.iso.datetime().describe('When it happened (UTC, ISO 8601): the time of the history event it was read from.'),
+    kind: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .describe(
+        'What happened. Breach: opened, continued-as-new, assessed, reminder, escalation, overdue, hold-review-reminder, ' +
+          'authority-notified, authority-notice-failed, late-reason, supplement, hold-placed, hold-released, request-refused, ' +
+          'request-failed, fan-out-started, fan-out-stopped, subject-unreachable, returned-mail, closed, workflow-completed, ' +
+          'individual-totals. Subject (--subject): email-accepted, fax-accepted, fax-delivered, fax-failed, postal-accepted, ' +
+          '<channel>-failed, <channel>-report, final.',
+      ),
+    actor: z.string().optional().describe('The person the request names (--by).'),
+    identity: z.string().optional().describe('The Temporal client identity that sent the request.'),
+    summary: z.string().describe('The entry in words: who, what, the reasons and the evidence (ids, hashes, replies).'),
+    runId: z.string().describe('The workflow run whose history holds the event.'),
+    eventId: z.string().describe("The event's id in that run's history ('totals' for the closing individual-totals entry)."),
+  })
+  .meta({ title: 'Audit entry' });
+
+const findingSchema = z
+  .strictObject({
+    code: z.enum(FINDING_CODES).describe('Which check raised it.'),
+    detail: z.string().describe('What is wrong, naming holds, subjects and times; never personal data.'),
+  })
+  .meta({ title: 'Finding' });
+
+export const auditExportSchema = z
+  .strictObject({
+    schema: z.literal(AUDIT_SCHEMA_VERSION),
+    breachId: z.string().min(1),
+    workflowId: z.string().min(1).describe('The workflow the entries were read from: the breach, or one subject (--subject).'),
+    runIds: z.array(z.string()).min(1).describe('Every run of that workflow (continue-as-new makes several), oldest first.'),
+    entries: z.array(auditEntrySchema).describe('The timeline, in the order the events happened.'),
+    findings: z.array(findingSchema).describe('What an auditor would raise; empty for a complete record.'),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe('SHA-256 (hex) of JSON.stringify(entries): equal for two exports of the same finished breach, changed by any edit.'),
+  })
+  .meta({ title: 'Breach audit export', description: "A breach's documentation (GDPR Art. 33(5)), rebuilt from Temporal's event history." });
+
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export type Finding = z.infer<typeof findingSchema>;
+export type AuditExport = z.infer<typeof auditExportSchema>;
+
+/** The published JSON Schema document of the export. */
+export function auditExportJsonSchema(): Record<string, unknown> {
+  return { $id: 'urn:breach-engine:schema:breach-audit:v1', ...z.toJSONSchema(auditExportSchema) };
+}
