@@ -112,6 +112,8 @@ async function walkSampleBreach(demoConfig: string): Promise<void> {
     ['hold', 'place', id, '--agency', 'National Cyber Crime Unit', '--case-ref', 'NCCU-2026-0142',
       '--reason', 'Notice would alert the suspects', '--by', 'Lena Legal'],
     ['assess', id, '--risk', 'high', '--rationale', 'Contact data usable for targeted phishing', '--by', 'Ines Responder'],
+    // Refused while the hold is active; the refusal is part of the breach's record.
+    ['close', id, '--by', 'Ines Responder'],
     ['hold', 'release', id, 'hold-1', '--reason', 'Suspects arrested; agency agrees to notice', '--by', 'Lena Legal'],
     ['bounce', id, 'd-ben', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops'],
     ['status', id],
