@@ -1,29 +1,15 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import type { AuditExport } from './timeline';
+import type { AuditConfig } from '../config/schema';
+import type { AuditArchive } from './audit-archive';
+import { FolderArchive } from './folder-archive';
+import { S3Archive } from './s3-archive';
+
+export { archivePath } from './folder-archive';
+export type { AuditArchive } from './audit-archive';
 
 /**
- * Temporal deletes a closed workflow's history after the namespace's retention period, while a
- * breach must stay documented for years. The audit export is therefore kept in an archive folder
- * (a mounted volume or a synced bucket in production), one JSON file per breach.
+ * The archive temporal.yaml configures: the S3 bucket of `audit.s3` when given, else the folder
+ * `audit.archiveDir`. Fails with a ConfigError naming the variable when S3 credentials are unset.
  */
-export function archivePath(archiveDir: string, breachId: string): string {
-  return path.join(archiveDir, `${encodeURIComponent(breachId)}.audit.json`);
-}
-
-export function writeArchive(archiveDir: string, report: AuditExport): string {
-  mkdirSync(archiveDir, { recursive: true });
-  const file = archivePath(archiveDir, report.breachId);
-  // Written aside and renamed, so a reader never sees half a file.
-  writeFileSync(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
-
-export function readArchive(archiveDir: string, breachId: string): AuditExport | undefined {
-  try {
-    return JSON.parse(readFileSync(archivePath(archiveDir, breachId), 'utf8')) as AuditExport;
-  } catch {
-    return undefined;
-  }
+export function openAuditArchive(config: AuditConfig, env: NodeJS.ProcessEnv = process.env): AuditArchive {
+  return config.s3 ? S3Archive.fromConfig(config.s3, env) : new FolderArchive(config.archiveDir);
 }

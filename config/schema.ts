@@ -103,6 +103,34 @@ const postal = z.strictObject({
   }),
 });
 
+/**
+ * An S3 bucket (or an S3-compatible store through `endpoint`) for the audit archive. The region
+ * is required rather than defaulted because where the exports live is a data-residency decision.
+ */
+const s3Archive = z.strictObject({
+  bucket: text,
+  /** Folder-like key prefix; a '/' is added when missing. */
+  prefix: z.string().trim().regex(/^[^/]/, "expected a non-empty key prefix that does not start with '/'").optional(),
+  region: text,
+  endpoint: z.url().optional(),
+  forcePathStyle: z.boolean().default(false),
+  accessKeyIdEnv: envVarName.default('AWS_ACCESS_KEY_ID'),
+  secretAccessKeyEnv: envVarName.default('AWS_SECRET_ACCESS_KEY'),
+  sessionTokenEnv: envVarName.optional(),
+});
+
+export type S3ArchiveConfig = z.infer<typeof s3Archive>;
+
+const DEFAULT_ARCHIVE_DIR = '.data/audit-archive';
+
+/** Closed breaches' audit exports go to the S3 bucket when `s3` is given, else to `archiveDir`. */
+const audit = z.strictObject({
+  archiveDir: text.default(DEFAULT_ARCHIVE_DIR),
+  s3: s3Archive.optional(),
+});
+
+export type AuditConfig = z.infer<typeof audit>;
+
 export const configSchema = z
   .strictObject({
     temporal: temporal.default(temporal.parse({})),
@@ -111,7 +139,7 @@ export const configSchema = z
     smtp,
     individuals: individuals.default(individuals.parse({ channels: ['email'] })),
     channels: z.strictObject({ fax: fax.optional(), postal: postal.optional() }).default({}),
-    audit: z.strictObject({ archiveDir: text.default('.data/audit-archive') }).default({ archiveDir: '.data/audit-archive' }),
+    audit: audit.default({ archiveDir: DEFAULT_ARCHIVE_DIR }),
   })
   .refine((c) => c.authority.notifyBy !== 'email' || c.authority.email !== undefined, {
     path: ['authority', 'email'],

@@ -75,5 +75,14 @@ export interface BreachSummary {
   holdsPlaced: number;
   remindersSent: number;
   /** Where the audit export was archived, or why it could not be. */
-  archive?: { file: string; sha256: string } | { error: string };
+  archive?: ArchivedAudit | { error: string };
+}
+
+/** An audit export in the archive, with the integrity hash it carries. */
+export interface ArchivedAudit {
+  /** The file path, or `s3://bucket/key` for an object store. */
+  location: string;
+  /** The file path when the archive is a folder; summaries recorded before `location` existed have only this. */
+  file?: string;
+  sha256: string;
 }

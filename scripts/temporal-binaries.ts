@@ -96,7 +96,7 @@ function findPython(): string {
   );
 }
 
-function findOnPath(executable: string): string | undefined {
+export function findOnPath(executable: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, executable);

@@ -86,4 +86,34 @@ describe('temporal.yaml', () => {
     const cloud = loadConfig(configFile(valid + 'temporal:\n  apiKeyEnv: T_API_KEY\n'), {});
     expect(connectionSettings(cloud.temporal, { T_API_KEY: 'k-123' })).toMatchObject({ apiKey: 'k-123', tls: true });
   });
+
+  describe('audit archive', () => {
+    it('keeps archiveDir as the folder archive, by default and as before', () => {
+      expect(loadConfig(configFile(valid), {}).audit).toEqual({ archiveDir: '.data/audit-archive' });
+      expect(loadConfig(configFile(valid + 'audit:\n  archiveDir: /var/breach/audit\n'), {}).audit).toEqual({ archiveDir: '/var/breach/audit' });
+    });
+
+    it('reads an S3 target with credentials named by environment variable', () => {
+      const config = loadConfig(configFile(valid + 'audit:\n  s3:\n    bucket: company-breach-audit\n    region: eu-central-1\n'), {});
+      expect(config.audit.s3).toEqual({
+        bucket: 'company-breach-audit',
+        region: 'eu-central-1',
+        forcePathStyle: false,
+        accessKeyIdEnv: 'AWS_ACCESS_KEY_ID',
+        secretAccessKeyEnv: 'AWS_SECRET_ACCESS_KEY',
+      });
+    });
+
+    it('names the key path of each S3 mistake', () => {
+      const s3 = (lines: string) => problemOf(valid + `audit:\n  s3:\n${lines}`);
+      expect(s3('    region: eu-central-1\n')).toBe('audit.s3.bucket: Invalid input: expected string, received undefined');
+      expect(s3('    bucket: b\n')).toBe('audit.s3.region: Invalid input: expected string, received undefined');
+      expect(s3('    bucket: b\n    region: r\n    accessKey: AKIA\n')).toBe('audit.s3.accessKey: unknown key');
+      expect(s3('    bucket: b\n    region: r\n    secretAccessKeyEnv: "wJalr/XUtnFEMI"\n')).toBe('audit.s3.secretAccessKeyEnv: expected the name of an environment variable');
+      expect(s3('    bucket: b\n    region: r\n    endpoint: localhost\n')).toMatch(/^audit\.s3\.endpoint: /);
+      expect(s3('    bucket: b\n    region: r\n    prefix: /audit\n')).toBe("audit.s3.prefix: expected a non-empty key prefix that does not start with '/'");
+      expect(s3('    bucket: b\n    region: r\n    forcePathStyle: "yes"\n')).toMatch(/^audit\.s3\.forcePathStyle: .*expected boolean/);
+      expect(problemOf(valid + 'audit:\n  archive: s3\n')).toBe('audit.archive: unknown key');
+    });
+  });
 });

@@ -19,7 +19,7 @@ export interface BreachWorkerDeps {
   transport: MailTransport;
   /** A pre-built bundle (tests build it once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Where the channel API keys are read from; the process environment by default. */
+  /** Where the channel API keys and archive credentials are read from; the process environment by default. */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -61,7 +61,7 @@ export class BreachWorkers {
       ...common,
       taskQueue: config.temporal.taskQueue,
       ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-      activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config) },
+      activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config, env) },
     });
     const perChannel = channelActivities(config, transport, env);
     const channels = await Promise.all(

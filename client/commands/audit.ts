@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
-import { readArchive } from '../../audit/archive';
+import { openAuditArchive } from '../../audit/archive';
 import { buildAudit } from '../../audit/build-audit';
 import { entriesSha256, type AuditExport } from '../../audit/timeline';
 import { CommandFailed, describeError, UsageError } from '../errors';
@@ -19,7 +19,7 @@ export function registerAudit(program: Command, run: Run): void {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
         const fromHistory = await buildAudit(await session.client(), id, flags.subject);
         // Once Temporal's retention has deleted the history, the archived export is the record.
-        const report = fromHistory ?? (flags.subject ? undefined : readArchive(session.config.audit.archiveDir, id));
+        const report = fromHistory ?? (flags.subject ? undefined : await openAuditArchive(session.config.audit).read(id));
         if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
         if (!fromHistory) console.error(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
         const text = formatAudit(report, flags.format as AuditFormat);
