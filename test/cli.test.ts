@@ -205,6 +205,7 @@ describe('breach CLI', () => {
     expect(bounced.code).toBe(0);
     const again = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', 'again');
     expect(again.code).toBe(1);
+    expectOneLineError(await breach('bounce', rosterId, 'nobody', '--channel', 'email', '--reason', 'x'), 1, `no notice to subject 'nobody' of breach '${rosterId}' is in progress`);
 
     const json = await breach('status', rosterId, '--json');
     const status = JSON.parse(json.stdout) as BreachStatus;
@@ -228,6 +229,20 @@ describe('breach CLI', () => {
     const supplement = await breach('supplement', lateId, '--information', 'Forensics found 12 more records', '--by', 'Dana DPO');
     expect(supplement.code).toBe(0);
     expect(supplement.stdout).toMatch(/^Supplement 1 sent at .* \(<authority-supplement-1\./);
+  });
+
+  it('records a portal submission for a breach whose authority takes notices on its portal', async () => {
+    const portalConfig = path.join(dir, 'portal.yaml');
+    writeFileSync(portalConfig, stringify({ ...engine.config, authority: { ...engine.config.authority, notifyBy: 'portal' } }));
+    const portalId = `${id}-portal`;
+    expect((await breachWith(portalConfig, ...startFlags(portalId))).code).toBe(0);
+    expectOneLineError(await breach('portal', portalId, '--reference', 'DPA-1', '--by', 'Dana DPO'), 1, "must be assessed as 'risk' or 'high'");
+    expect((await breach('assess', portalId, '--risk', 'risk', '--rationale', 'Exposure', '--by', 'Ines Responder')).code).toBe(0);
+    const submitted = await breach('portal', portalId, '--reference', 'DPA-2026-77', '--by', 'Dana DPO');
+    expect(submitted).toMatchObject({ code: 0, stderr: '' });
+    expect(submitted.stdout).toMatch(/^Portal submission DPA-2026-77 recorded at \S+ \(on time\)\.\n$/);
+    const status = JSON.parse((await breach('status', portalId, '--json')).stdout) as BreachStatus;
+    expect(status.authorityNotice).toMatchObject({ portalReference: 'DPA-2026-77', onTime: true });
   });
 
   it('lists exactly the breaches that match the filters', async () => {

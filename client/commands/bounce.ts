@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { CHANNELS, type Channel } from '../../domain/individuals';
 import { subjectWorkflowId } from '../../domain/cascade';
 import { reportReturnedMailUpdate } from '../../workflows/breach';
 import { reportDeliveryUpdate } from '../../workflows/notify-individual';
-import { UsageError } from '../errors';
+import { CommandFailed, UsageError } from '../errors';
 import type { Run } from '../run';
 
 export function registerBounce(program: Command, run: Run): void {
@@ -25,8 +26,14 @@ export function registerBounce(program: Command, run: Run): void {
         }
         const client = await session.client(flags.by);
         const handle = client.workflow.getHandle(subjectWorkflowId(id, subjectId));
-        await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel, reason: flags.reason, by: flags.by }] });
+        try {
+          await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel, reason: flags.reason, by: flags.by }] });
+        } catch (err) {
+          // The subject's own workflow is gone or never was: name the subject, not the workflow.
+          if (err instanceof WorkflowNotFoundError) throw new CommandFailed(`no notice to subject '${subjectId}' of breach '${id}' is in progress`);
+          throw err;
+        }
         console.log(`Reported: the ${channel} notice to subject ${subjectId} of breach ${id} did not arrive; the cascade moves on.`);
-      }, `${id}-subject-${subjectId}`),
+      }, id),
     );
 }
