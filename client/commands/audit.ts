@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
 import { openAuditArchive } from '../../audit/archive';
 import { buildAudit } from '../../audit/build-audit';
-import { entriesSha256, type AuditExport } from '../../audit/timeline';
+import { AUDIT_SCHEMA_VERSION, auditExportSchema } from '../../audit/export-schema';
+import { entriesSha256 } from '../../audit/timeline';
 import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
 
@@ -45,16 +46,21 @@ async function verifyCommand(file: string | undefined): Promise<void> {
   }
 }
 
-/** Recomputes the SHA-256 of a JSON export's entries and compares it with the one it carries. */
+/** Checks a JSON export against its schema, then recomputes the SHA-256 of its entries and compares. */
 function verify(file: string | undefined): Promise<void> {
   if (!file) throw new UsageError('usage: breach audit verify FILE');
-  let report: AuditExport;
+  let json: unknown;
   try {
-    report = JSON.parse(readFileSync(file, 'utf8')) as AuditExport;
+    json = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     throw new CommandFailed(`${file} is not a readable JSON audit export`);
   }
-  if (report.schema !== 'breach-audit/v1' || !Array.isArray(report.entries)) throw new CommandFailed(`${file} is not a breach-audit/v1 export`);
+  const parsed = auditExportSchema.safeParse(json);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new CommandFailed(`${file} is not a ${AUDIT_SCHEMA_VERSION} export: ${issue!.path.join('.') || 'the document'}: ${issue!.message}`);
+  }
+  const report = parsed.data;
   const actual = entriesSha256(report.entries);
   if (actual !== report.sha256) throw new CommandFailed(`${file} was changed: its entries hash to ${actual}, the export says ${report.sha256}`);
   console.log(`${file}: intact (breach ${report.breachId}, ${report.entries.length} entries, SHA-256 ${actual}).`);
