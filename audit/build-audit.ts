@@ -1,19 +1,64 @@
 import type { Client } from '@temporalio/client';
 import { subjectWorkflowId } from '../domain/cascade';
 import { breachWorkflowId } from '../domain/breach';
-import { findings } from './findings';
-import { readRuns, subjectWorkflowIdsOf } from './read-history';
+import { FindingsCollector, sendOf, type Send } from './findings';
+import type { HistoryEvent } from './history-events';
+import { readRuns, runIdsOf, streamRuns, subjectRunsOf } from './read-history';
 import { buildSubjectTimeline } from './subject-timeline';
-import { auditExport, buildTimeline, type AuditExport, type RunHistory } from './timeline';
+import { auditExport, TimelineBuilder, type AuditExport } from './timeline';
 
-/** The audit of a breach, or of one of its subjects, from Temporal's history; undefined when there is none. */
+/** Subject histories read at once: enough to hide the round trips, few enough to spare the server. */
+const SUBJECT_READS_AT_ONCE = 16;
+
+/**
+ * The audit of a breach, or of one of its subjects, from Temporal's history; undefined when there
+ * is none. The breach's histories stream through the timeline and the findings; each subject's
+ * history is reduced to its sends as it streams, so a breach of any size is audited in little memory.
+ */
 export async function buildAudit(client: Client, breachId: string, subjectId?: string): Promise<AuditExport | undefined> {
-  const workflowId = subjectId ? subjectWorkflowId(breachId, subjectId) : breachWorkflowId(breachId);
+  if (subjectId) return subjectAudit(client, breachId, subjectId);
+  const workflowId = breachWorkflowId(breachId);
+  const runIds = await runIdsOf(client, workflowId);
+  if (runIds.length === 0) return undefined;
+
+  const timeline = new TimelineBuilder();
+  const collector = new FindingsCollector();
+  await streamRuns(client, workflowId, runIds, timeline, collector);
+  const subjects = await subjectRunsOf(client, workflowId);
+  const read = await mapConcurrently([...subjects], SUBJECT_READS_AT_ONCE, async ([id, subjectRunIds]) => ({ id, sends: await subjectSends(client, id, subjectRunIds) }));
+  // Added in workflow-ID order, whatever order the reads finished in, so the findings come out the same every time.
+  for (const subject of read) collector.addSends(subject.id.slice(`${workflowId}-subject-`.length), subject.sends);
+
+  const entries = timeline.entries();
+  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings(entries, new Date()));
+}
+
+async function subjectAudit(client: Client, breachId: string, subjectId: string): Promise<AuditExport | undefined> {
+  const workflowId = subjectWorkflowId(breachId, subjectId);
   const runs = await readRuns(client, workflowId);
-  if (runs.length === 0) return undefined;
-  if (subjectId) return auditExport(breachId, workflowId, runs, buildSubjectTimeline(runs));
-  const entries = buildTimeline(runs);
-  const subjects = new Map<string, RunHistory[]>();
-  for (const id of await subjectWorkflowIdsOf(client, workflowId)) subjects.set(id.slice(`${workflowId}-subject-`.length), await readRuns(client, id));
-  return auditExport(breachId, workflowId, runs, entries, findings(runs, entries, subjects, new Date()));
+  return runs.length ? auditExport(breachId, workflowId, runs, buildSubjectTimeline(runs)) : undefined;
+}
+
+async function subjectSends(client: Client, workflowId: string, runIds: string[]): Promise<Send[]> {
+  const sends: Send[] = [];
+  const collect = (_runId: string, _runIndex: number, event: HistoryEvent) => {
+    const send = sendOf(event);
+    if (send) sends.push(send);
+  };
+  await streamRuns(client, workflowId, runIds, { observe: collect });
+  return sends;
+}
+
+/** Runs `task` for every item with at most `limit` running at once; the results keep the items' order. */
+async function mapConcurrently<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -5,6 +5,25 @@ import { REQUEST_REJECTED } from '../domain/failures';
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
+/** One run of a workflow (continue-as-new makes several) and its full event history. */
+export interface RunHistory {
+  runId: string;
+  events: HistoryEvent[];
+}
+
+/**
+ * Something that reads a workflow's history one event at a time, run after run, oldest first, so
+ * that the audit of a large breach never needs a whole history in memory.
+ */
+export interface HistoryObserver {
+  observe(runId: string, runIndex: number, event: HistoryEvent): void;
+}
+
+/** Feeds histories that are already in memory (captured ones, a single subject's) to an observer. */
+export function observeRuns(runs: RunHistory[], observer: HistoryObserver): void {
+  runs.forEach((run, runIndex) => run.events.forEach((event) => observer.observe(run.runId, runIndex, event)));
+}
+
 /** The first value of a payload list (a workflow input, an activity result, an update argument). */
 export function firstPayload<T>(payloads: Payloads): T | undefined {
   const payload = payloads?.payloads?.[0];
@@ -48,6 +67,8 @@ export class UpdatePairing {
     const completed = event.workflowExecutionUpdateCompletedEventAttributes;
     const update = completed && this.accepted.get(completed.meta?.updateId ?? '');
     if (!completed || !update) return undefined;
+    // An update completes once; forgetting it keeps a long run's pairing small.
+    this.accepted.delete(completed.meta?.updateId ?? '');
     const failure = completed.outcome?.failure;
     if (!failure) return { ...update, result: firstPayload(completed.outcome?.success) };
     return { ...update, failure: failure.message ?? 'failed', refused: failure.applicationFailureInfo?.type === REQUEST_REJECTED };

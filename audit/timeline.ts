@@ -6,14 +6,9 @@ import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
 import type { Finding } from './findings';
-import { firstPayload, UpdatePairing, type HistoryEvent } from './history-events';
+import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
 
-
-/** One run of the breach workflow (continue-as-new makes several) and its full event history. */
-export interface RunHistory {
-  runId: string;
-  events: HistoryEvent[];
-}
+export type { RunHistory } from './history-events';
 
 /** One line of the audit timeline. The JSON export's schema is `breach-audit/v1`. */
 export interface AuditEntry {
@@ -39,118 +34,146 @@ export interface AuditExport {
   sha256: string;
 }
 
+interface ScheduledActivity {
+  type: string;
+  input: Record<string, unknown> | undefined;
+}
+
+/** What pairs events within one run: update requests with their outcomes, activities with their results. */
+interface RunState {
+  runId: string;
+  runIndex: number;
+  updates: UpdatePairing;
+  activities: Map<string, ScheduledActivity>;
+}
+
+function newRun(runId: string, runIndex: number): RunState {
+  return { runId, runIndex, updates: new UpdatePairing(), activities: new Map() };
+}
+
 function timeOf(event: HistoryEvent): string {
   return tsToDate(event.eventTime!).toISOString();
+}
+
+/** The timeline of breach histories that are already in memory. */
+export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
+  const timeline = new TimelineBuilder();
+  observeRuns(runs, timeline);
+  return timeline.entries();
 }
 
 /**
  * Reconstructs the domain timeline of a breach from Temporal's own event histories, run after
  * run: what was asked (updates, with the acting person and the client identity), what the engine
  * did (activities: the authority report, reminders) and what the subjects' cascades reported.
+ * It keeps the entries and counts, not the events, so a history of any length streams through it.
  */
-export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
-  const entries: AuditEntry[] = [];
-  const counts = { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
-  let childrenStarted = 0;
-  const holdsPlacedAt = new Map<string, string>();
+export class TimelineBuilder implements HistoryObserver {
+  private readonly list: AuditEntry[] = [];
+  private readonly counts = { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
+  private childrenStarted = 0;
+  private readonly holdsPlacedAt = new Map<string, string>();
+  private run = newRun('', -1);
 
-  runs.forEach((run, runIndex) => {
-    const add = (event: HistoryEvent, entry: Omit<AuditEntry, 'at' | 'runId' | 'eventId'>) =>
-      entries.push({ at: timeOf(event), runId: run.runId, eventId: String(event.eventId), ...entry });
-    const updates = new UpdatePairing();
-    const activities = new Map<string, { type: string; input: Record<string, unknown> | undefined }>();
+  observe(runId: string, runIndex: number, event: HistoryEvent): void {
+    if (runIndex !== this.run.runIndex) this.run = newRun(runId, runIndex);
+    const add = (entry: Omit<AuditEntry, 'at' | 'runId' | 'eventId'>) => this.list.push({ at: timeOf(event), runId, eventId: String(event.eventId), ...entry });
 
-    for (const event of run.events) {
-      const started = event.workflowExecutionStartedEventAttributes;
-      if (started) {
-        const input = firstPayload<BreachWorkflowInput>(started.input);
-        if (runIndex === 0 && input) {
-          const { facts } = input;
-          add(event, {
-            kind: 'opened',
-            actor: facts.reporter,
-            identity: started.identity ?? undefined,
-            summary: `breach ${facts.breachId} opened: ${facts.title}; aware at ${facts.awareAt}; deadline ${input.policy.deadlineHours} h after awareness` +
-              (input.roster ? `; roster of ${input.roster.total} subjects (SHA-256 ${input.roster.ref.sha256})` : ''),
-          });
-          if (input.initialAssessment) {
-            const a = input.initialAssessment;
-            add(event, { kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
-          }
-        } else if (runIndex > 0) {
-          add(event, { kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over` });
+    const started = event.workflowExecutionStartedEventAttributes;
+    if (started) {
+      const input = firstPayload<BreachWorkflowInput>(started.input);
+      if (runIndex === 0 && input) {
+        const { facts } = input;
+        add({
+          kind: 'opened',
+          actor: facts.reporter,
+          identity: started.identity ?? undefined,
+          summary: `breach ${facts.breachId} opened: ${facts.title}; aware at ${facts.awareAt}; deadline ${input.policy.deadlineHours} h after awareness` +
+            (input.roster ? `; roster of ${input.roster.total} subjects (SHA-256 ${input.roster.ref.sha256})` : ''),
+        });
+        if (input.initialAssessment) {
+          const a = input.initialAssessment;
+          add({ kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
         }
-        continue;
+      } else if (runIndex > 0) {
+        add({ kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over` });
       }
-
-      const update = updates.observe(event);
-      if (update) {
-        const { actor, identity } = update;
-        if (update.refused) {
-          add(event, { kind: 'request-refused', actor, identity, summary: `${update.name} refused: ${update.failure}; asked: ${describeRequest(update.request)}` });
-          continue;
-        }
-        if (update.failure) {
-          add(event, { kind: 'request-failed', actor, identity, summary: `${update.name} failed: ${update.failure}` });
-          continue;
-        }
-        const entry = describeUpdate(update.name, update.request, update.result, holdsPlacedAt, timeOf(event));
-        if (entry) add(event, { ...entry, actor, identity });
-        continue;
-      }
-
-      const scheduled = event.activityTaskScheduledEventAttributes;
-      if (scheduled) {
-        activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: firstPayload(scheduled.input) });
-        continue;
-      }
-
-      const activityDone = event.activityTaskCompletedEventAttributes;
-      const activityFailed = event.activityTaskFailedEventAttributes;
-      if (activityDone || activityFailed) {
-        const activity = activities.get(String((activityDone ?? activityFailed)!.scheduledEventId));
-        if (!activity) continue;
-        const entry = activityFailed
-          ? describeFailedActivity(activity.type, activityFailed.failure?.message ?? 'failed')
-          : describeActivity(activity.type, activity.input, firstPayload(activityDone!.result));
-        if (entry) add(event, entry);
-        continue;
-      }
-
-      if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
-        if (childrenStarted++ === 0) add(event, { kind: 'fan-out-started', summary: 'notifying individuals started' });
-        continue;
-      }
-
-      const signal = event.workflowExecutionSignaledEventAttributes;
-      if (signal?.signalName === 'subjectFinished') {
-        const finished = firstPayload<SubjectFinished>(signal.input);
-        if (!finished) continue;
-        counts[finished.state]++;
-        if (finished.state === 'unreachable') {
-          add(event, { kind: 'subject-unreachable', summary: `subject ${finished.subjectId} unreachable: ${(finished.reasons ?? []).join('; ')}` });
-        }
-        continue;
-      }
-
-      const closed = event.workflowExecutionCompletedEventAttributes;
-      if (closed) {
-        const summary = firstPayload<BreachSummary>(closed.result);
-        if (summary?.phase === 'closed') add(event, { kind: 'workflow-completed', summary: 'the breach workflow completed' });
-      }
+      return;
     }
-  });
 
-  if (childrenStarted > 0) {
-    entries.push({
-      at: entries[entries.length - 1]!.at,
-      runId: runs[runs.length - 1]!.runId,
+    const update = this.run.updates.observe(event);
+    if (update) {
+      const { actor, identity } = update;
+      if (update.refused) {
+        add({ kind: 'request-refused', actor, identity, summary: `${update.name} refused: ${update.failure}; asked: ${describeRequest(update.request)}` });
+        return;
+      }
+      if (update.failure) {
+        add({ kind: 'request-failed', actor, identity, summary: `${update.name} failed: ${update.failure}` });
+        return;
+      }
+      const entry = describeUpdate(update.name, update.request, update.result, this.holdsPlacedAt, timeOf(event));
+      if (entry) add({ ...entry, actor, identity });
+      return;
+    }
+
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      this.run.activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: firstPayload(scheduled.input) });
+      return;
+    }
+
+    const activityDone = event.activityTaskCompletedEventAttributes;
+    const activityFailed = event.activityTaskFailedEventAttributes;
+    if (activityDone || activityFailed) {
+      const scheduledEventId = String((activityDone ?? activityFailed)!.scheduledEventId);
+      const activity = this.run.activities.get(scheduledEventId);
+      if (!activity) return;
+      // An activity completes or fails once; forgetting it keeps a long run's map small.
+      this.run.activities.delete(scheduledEventId);
+      const entry = activityFailed
+        ? describeFailedActivity(activity.type, activityFailed.failure?.message ?? 'failed')
+        : describeActivity(activity.type, activity.input, firstPayload(activityDone!.result));
+      if (entry) add(entry);
+      return;
+    }
+
+    if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
+      if (this.childrenStarted++ === 0) add({ kind: 'fan-out-started', summary: 'notifying individuals started' });
+      return;
+    }
+
+    const signal = event.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === 'subjectFinished') {
+      const finished = firstPayload<SubjectFinished>(signal.input);
+      if (!finished) return;
+      this.counts[finished.state]++;
+      if (finished.state === 'unreachable') {
+        add({ kind: 'subject-unreachable', summary: `subject ${finished.subjectId} unreachable: ${(finished.reasons ?? []).join('; ')}` });
+      }
+      return;
+    }
+
+    const closed = event.workflowExecutionCompletedEventAttributes;
+    if (closed) {
+      const summary = firstPayload<BreachSummary>(closed.result);
+      if (summary?.phase === 'closed') add({ kind: 'workflow-completed', summary: 'the breach workflow completed' });
+    }
+  }
+
+  /** The entries so far, ending with the per-channel totals once the fan-out has started. */
+  entries(): AuditEntry[] {
+    if (this.childrenStarted === 0) return [...this.list];
+    const { counts } = this;
+    const totals: AuditEntry = {
+      at: this.list[this.list.length - 1]!.at,
+      runId: this.run.runId,
       eventId: 'totals',
       kind: 'individual-totals',
-      summary: `${childrenStarted} subjects started; notified by email ${counts['notified-email']}, by fax ${counts['notified-fax']}, by post ${counts['notified-postal']}; unreachable ${counts.unreachable}`,
-    });
+      summary: `${this.childrenStarted} subjects started; notified by email ${counts['notified-email']}, by fax ${counts['notified-fax']}, by post ${counts['notified-postal']}; unreachable ${counts.unreachable}`,
+    };
+    return [...this.list, totals];
   }
-  return entries;
 }
 
 function describeUpdate(
@@ -232,6 +255,7 @@ export function entriesSha256(entries: AuditEntry[]): string {
   return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
 
-export function auditExport(breachId: string, workflowId: string, runs: RunHistory[], entries: AuditEntry[], found: Finding[] = []): AuditExport {
+/** The export of a timeline; `runs` names the runs it was read from, oldest first. */
+export function auditExport(breachId: string, workflowId: string, runs: Pick<RunHistory, 'runId'>[], entries: AuditEntry[], found: Finding[] = []): AuditExport {
   return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, findings: found, sha256: entriesSha256(entries) };
 }

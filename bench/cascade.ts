@@ -6,18 +6,21 @@
  * Starts its own Temporal dev server (in memory, headless), an SMTP sink, the Telnyx and Lob
  * sandboxes and one in-process worker, notifies a synthetic roster (80% email, 10% email that
  * bounces and then fax, 10% failing fax then letter) and then, on the same server, runs the same
- * number of trivial child workflows with one no-op activity each as a ceiling.
+ * number of trivial child workflows with one no-op activity each as a ceiling. Between the two it
+ * audits the breach with the real `breach audit` CLI in its own process.
  *
  * Other flags: --timeout-minutes (30), --bounce-concurrency (32), --per-run (2000, ceiling parent
  * continue-as-new), --no-ceiling.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { stringify } from 'yaml';
 import { createMailTransport } from '../activities/smtp';
+import type { AuditExport } from '../audit/timeline';
 import { startBreachWorkflow } from '../client/start-breach';
 import { configSchema, type EngineConfig } from '../config/schema';
 import type { BreachFacts } from '../domain/breach';
@@ -34,7 +37,7 @@ import { assessUpdate, statusQuery } from '../workflows/breach';
 import { reportDeliveryUpdate } from '../workflows/notify-individual';
 import { CeilingParent } from './ceiling-workflows';
 import { freePort } from '../sandbox/ports';
-import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, secs, sleep } from './support';
+import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Figures, printed at the end (or when the timeout guard fires)
@@ -208,6 +211,44 @@ async function historyLengths(client: Client, workflowId: string): Promise<numbe
     lengths.push(history.events?.length ?? 0);
   }
   return lengths;
+}
+
+/**
+ * Audits the breach the way an auditor does, with `breach audit --format json --out FILE` in its
+ * own process, so that the wall time and peak memory are the CLI's alone.
+ */
+async function measureAudit(client: Client, config: EngineConfig, breachId: string, dir: string): Promise<void> {
+  const configFile = path.join(dir, 'audit-temporal.yaml');
+  writeFileSync(configFile, stringify(config));
+  const out = path.join(dir, 'audit.json');
+  const cli = path.join(__dirname, '..', 'bin', 'breach');
+  const { address, namespace } = config.temporal;
+  log('auditing the breach with breach audit --format json');
+  const audit = await runMeasured(process.execPath, [cli, '--config', configFile, '--address', address, '--namespace', namespace, 'audit', breachId, '--format', 'json', '--out', out], dir);
+  if (audit.code !== 0) throw new Error(`breach audit exited with ${audit.code}: ${audit.stderr.trim()}`);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as AuditExport;
+  const read = await historiesOf(client, breachId);
+  figure('audit: wall time (breach audit --format json --out FILE)', secs(audit.ms));
+  figure('audit: peak RSS of the audit process', mb(audit.peakRss));
+  figure('audit: entries / findings', `${report.entries.length} / ${report.findings.length}`);
+  figure('audit: histories read (breach runs / subject workflows)', `${read.breachRuns} / ${read.subjects}`);
+  figure('audit: events read', read.events);
+}
+
+/** The histories an audit of the breach reads, and their events, as the server's visibility counts them. */
+async function historiesOf(client: Client, breachId: string): Promise<{ breachRuns: number; subjects: number; events: number }> {
+  const count = async (query: string) => {
+    let histories = 0;
+    let events = 0;
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
+      histories++;
+      events += info.historyLength;
+    }
+    return { histories, events };
+  };
+  const breach = await count(`WorkflowId = '${breachWorkflowId(breachId)}'`);
+  const subjects = await count(`WorkflowId STARTS_WITH '${breachWorkflowId(breachId)}-subject-'`);
+  return { breachRuns: breach.histories, subjects: subjects.histories, events: breach.events + subjects.events };
 }
 
 function describeLengths(lengths: number[]): string {
@@ -416,6 +457,8 @@ async function main(): Promise<void> {
   figure('cascade: parent history', describeLengths(lengths));
   if (serverPid) figure('dev server RSS after cascade (now / peak)', `${mb(procMemory(serverPid)?.rss)} / ${mb(procMemory(serverPid)?.hwm)}`);
   figure('mails / faxes / letters in sandboxes', `${sink.messages.length} / ${telnyx.faxes.length} / ${lob.letters.length}`);
+
+  await measureAudit(client, config, breachId, dir);
 
   // Ceiling: the same number of trivial children through the same server and one worker.
   if (CEILING) {

@@ -1,4 +1,5 @@
 /** Small helpers for the benchmarks: flags, percentiles, memory of other processes. */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export function flag(argv: string[], name: string): string | undefined {
@@ -88,6 +89,33 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Runs a command to its end and measures it: wall time, and peak RSS from VmHWM, which the kernel
+ * keeps as a high-water mark, so a sample every 50 ms misses only a peak in the last 50 ms.
+ */
+export function runMeasured(command: string, args: string[], cwd: string): Promise<{ code: number | null; ms: number; peakRss: number; stderr: string }> {
+  const started = Date.now();
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let peakRss = 0;
+  const timer = setInterval(() => {
+    // A process that has just exited has no VmHWM; its NaN never compares greater.
+    const hwm = child.pid ? (procMemory(child.pid)?.hwm ?? 0) : 0;
+    if (hwm > peakRss) peakRss = hwm;
+  }, 50);
+  return new Promise((resolve, reject) => {
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve({ code, ms: Date.now() - started, peakRss, stderr });
+    });
+  });
 }
 
 export const mb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
