@@ -1,5 +1,5 @@
 import type { ArchivedAudit } from '../domain/status';
-import type { AuditExport } from './timeline';
+import { checkExport, InvalidExport, type AuditExport } from './export-schema';
 
 /**
  * Temporal deletes a closed workflow's history after the namespace's retention period, while a
@@ -27,13 +27,18 @@ export function serializeExport(report: AuditExport): string {
   return JSON.stringify(report, null, 2) + '\n';
 }
 
+/** An archived export, checked against its schema and its integrity hash before anyone relies on it. */
 export function parseExport(text: string, location: string): AuditExport {
-  let report: AuditExport;
+  let json: unknown;
   try {
-    report = JSON.parse(text) as AuditExport;
+    json = JSON.parse(text);
   } catch {
     throw new ArchiveError(`the archived audit export at ${location} is not valid JSON`);
   }
-  if (report?.schema !== 'breach-audit/v1') throw new ArchiveError(`the archived audit export at ${location} is not a breach-audit/v1 export`);
-  return report;
+  try {
+    return checkExport(json);
+  } catch (err) {
+    if (err instanceof InvalidExport) throw new ArchiveError(`the archived audit export at ${location} ${err.message}`);
+    throw err;
+  }
 }

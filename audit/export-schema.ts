@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { entriesSha256 } from './timeline';
 
 /**
  * The JSON audit export, `breach-audit/v1`. Auditors file these exports and check them years
@@ -68,4 +69,25 @@ export type AuditExport = z.infer<typeof auditExportSchema>;
 /** The published JSON Schema document of the export. */
 export function auditExportJsonSchema(): Record<string, unknown> {
   return { $id: 'urn:breach-engine:schema:breach-audit:v1', ...z.toJSONSchema(auditExportSchema) };
+}
+
+/** A document that is not an intact export; the message says why and never quotes its content. */
+export class InvalidExport extends Error {
+  override name = 'InvalidExport';
+}
+
+/**
+ * Checks a parsed JSON document against the schema and its integrity hash, and returns it as it
+ * was stored: the hash covers the entries exactly as written, so they are not re-serialised.
+ */
+export function checkExport(json: unknown): AuditExport {
+  const parsed = auditExportSchema.safeParse(json);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new InvalidExport(`is not a ${AUDIT_SCHEMA_VERSION} export: ${issue!.path.join('.') || 'the document'}: ${issue!.message}`);
+  }
+  const stored = json as AuditExport;
+  const actual = entriesSha256(stored.entries);
+  if (actual !== stored.sha256) throw new InvalidExport(`was changed: its entries hash to ${actual}, the export says ${stored.sha256}`);
+  return stored;
 }

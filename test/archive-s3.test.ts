@@ -143,6 +143,8 @@ describe('a worker with the S3 archive', () => {
     await eventually(
       () => handle.describe().then(() => 'present', () => 'gone'),
       (state) => state === 'gone',
+      // The dev server deletes through a system workflow, which takes tens of seconds on a busy machine.
+      90_000,
     );
     const result = await eventually(() => breach(credentials, 'audit', breachId, '--format', 'json'), (r) => r.stderr.includes('from the archive'));
     expect(result.code).toBe(0);
@@ -151,5 +153,5 @@ describe('a worker with the S3 archive', () => {
     const withoutCredentials = await breach({ ARCHIVE_KEY_ID: '', ARCHIVE_SECRET: '' }, 'audit', breachId);
     expect(withoutCredentials.code).toBe(2);
     expect(withoutCredentials.stderr.trim()).toBe('breach: environment variable ARCHIVE_KEY_ID (named in temporal.yaml at audit.s3.accessKeyIdEnv) is not set');
-  });
+  }, 240_000);
 });

@@ -212,9 +212,9 @@ it('reads the archived export once Temporal has deleted the history of a closed 
     async () => (await engine.client.workflow.getHandle(workflowId).describe().then(() => 'present', () => 'gone')),
     (state) => state === 'gone',
   );
-  const result = await eventually(() => breach('audit', breachId, '--format', 'json'), (r) => r.stderr.includes('from the archive'));
+  const result = await eventually(() => breach('audit', breachId, '--format', 'json'), (r) => r.stderr.includes('from the archive'), 90_000);
   expect(result.code).toBe(0);
   const fromArchive = JSON.parse(result.stdout) as AuditExport;
   expect(fromArchive.sha256).toBe(archived.sha256);
   expect(fromArchive.entries.length).toBeLessThanOrEqual(live.entries.length);
-});
+}, 180_000);
