@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { subjectWorkflowId } from '../domain/cascade';
 import { breachWorkflowId } from '../domain/breach';
-import { FindingsCollector, sendOf, type Send } from './findings';
-import type { HistoryEvent } from './history-events';
+import { FindingsCollector, SubjectRecord } from './findings';
 import { readRuns, runIdsOf, streamRuns, subjectRunsOf } from './read-history';
 import { buildSubjectTimeline } from './subject-timeline';
 import { auditExport, TimelineBuilder, type AuditExport } from './timeline';
@@ -25,9 +24,13 @@ export async function buildAudit(client: Client, breachId: string, subjectId?: s
   const collector = new FindingsCollector();
   await streamRuns(client, workflowId, runIds, timeline, collector);
   const subjects = await subjectRunsOf(client, workflowId);
-  const read = await mapConcurrently([...subjects], SUBJECT_READS_AT_ONCE, async ([id, subjectRunIds]) => ({ id, sends: await subjectSends(client, id, subjectRunIds) }));
+  const read = await mapConcurrently([...subjects], SUBJECT_READS_AT_ONCE, async ([id, subjectRunIds]) => {
+    const record = new SubjectRecord();
+    await streamRuns(client, id, subjectRunIds, record);
+    return { id, record };
+  });
   // Added in workflow-ID order, whatever order the reads finished in, so the findings come out the same every time.
-  for (const subject of read) collector.addSends(subject.id.slice(`${workflowId}-subject-`.length), subject.sends);
+  for (const { id, record } of read) collector.addSubject(id.slice(`${workflowId}-subject-`.length), record);
 
   const entries = timeline.entries();
   return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings(entries, new Date()));
@@ -37,16 +40,6 @@ async function subjectAudit(client: Client, breachId: string, subjectId: string)
   const workflowId = subjectWorkflowId(breachId, subjectId);
   const runs = await readRuns(client, workflowId);
   return runs.length ? auditExport(breachId, workflowId, runs, buildSubjectTimeline(runs)) : undefined;
-}
-
-async function subjectSends(client: Client, workflowId: string, runIds: string[]): Promise<Send[]> {
-  const sends: Send[] = [];
-  const collect = (_runId: string, _runIndex: number, event: HistoryEvent) => {
-    const send = sendOf(event);
-    if (send) sends.push(send);
-  };
-  await streamRuns(client, workflowId, runIds, { observe: collect });
-  return sends;
 }
 
 /** Runs `task` for every item with at most `limit` running at once; the results keep the items' order. */

@@ -2,6 +2,7 @@ import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
+import type { BreachSummary } from '../domain/status';
 import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
 import type { AuditEntry } from './timeline';
 
@@ -20,10 +21,34 @@ export interface Send {
 const SEND_ACTIVITIES = new Set(['sendNoticeEmail', 'sendNoticeFax', 'sendNoticeLetter']);
 
 /** The send an event of a NotifyIndividual history records, if it records one. */
-export function sendOf(event: HistoryEvent): Send | undefined {
+function sendOf(event: HistoryEvent): Send | undefined {
   const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
   if (!type || !SEND_ACTIVITIES.has(type)) return undefined;
   return { channel: type.replace('sendNotice', '').toLowerCase(), at: tsToDate(event.eventTime!).getTime() };
+}
+
+/** How a workflow run ended other than by completing; undefined for any other event. */
+function abnormalEndOf(event: HistoryEvent): string | undefined {
+  if (event.workflowExecutionTerminatedEventAttributes) return 'terminated';
+  if (event.workflowExecutionFailedEventAttributes) return 'failed';
+  if (event.workflowExecutionTimedOutEventAttributes) return 'timed out';
+  if (event.workflowExecutionCanceledEventAttributes) return 'canceled';
+  return undefined;
+}
+
+/**
+ * All the findings need of one subject's NotifyIndividual history, kept while it streams past:
+ * its sends, and whether it ended without completing (and so without a final state).
+ */
+export class SubjectRecord implements HistoryObserver {
+  readonly sends: Send[] = [];
+  endedAbnormally?: string;
+
+  observe(_runId: string, _runIndex: number, event: HistoryEvent): void {
+    const send = sendOf(event);
+    if (send) this.sends.push(send);
+    this.endedAbnormally = abnormalEndOf(event) ?? this.endedAbnormally;
+  }
 }
 
 /**
@@ -35,7 +60,9 @@ export function findings(runs: RunHistory[], entries: AuditEntry[], subjectRuns:
   const collector = new FindingsCollector();
   observeRuns(runs, collector);
   for (const [subjectId, histories] of subjectRuns) {
-    collector.addSends(subjectId, histories.flatMap((run) => run.events.map(sendOf).filter((send) => send !== undefined)));
+    const subject = new SubjectRecord();
+    observeRuns(histories, subject);
+    collector.addSubject(subjectId, subject);
   }
   return collector.findings(entries, now);
 }
@@ -57,7 +84,8 @@ export class FindingsCollector implements HistoryObserver {
   private readonly holds = new Map<string, HoldInForce>();
   private readonly startedChildren = new Set<string>();
   private readonly finishedSubjects = new Set<string>();
-  private readonly sends = new Map<string, Send[]>();
+  private readonly subjects = new Map<string, SubjectRecord>();
+  private breachClosed = false;
   private runIndex = -1;
   private updates = new UpdatePairing();
 
@@ -75,15 +103,18 @@ export class FindingsCollector implements HistoryObserver {
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName === 'subjectFinished') this.finishedSubjects.add(firstPayload<SubjectFinished>(signal.input)?.subjectId ?? '');
 
+    const completed = event.workflowExecutionCompletedEventAttributes;
+    if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
+
     const update = this.updates.observe(event);
     if (update?.result && (update.name === 'placeHold' || update.name === 'releaseHold')) {
       this.observeHold(update.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
     }
   }
 
-  /** A subject's sends, in the order the findings should list them. */
-  addSends(subjectId: string, sends: Send[]): void {
-    this.sends.set(subjectId, sends);
+  /** A subject's record, added in the order the findings should list them. */
+  addSubject(subjectId: string, subject: SubjectRecord): void {
+    this.subjects.set(subjectId, subject);
   }
 
   findings(entries: AuditEntry[], now: Date): Finding[] {
@@ -130,17 +161,30 @@ export class FindingsCollector implements HistoryObserver {
     return found;
   }
 
+  /**
+   * A subject whose workflow ended without completing has no final state and never will. Subjects
+   * still being notified are only a finding once the breach is closed: before that they are progress.
+   */
   private subjectsWithoutFinalState(): Finding[] {
+    const found: Finding[] = [];
+    for (const [subjectId, subject] of this.subjects) {
+      if (subject.endedAbnormally && !this.finishedSubjects.has(subjectId)) {
+        found.push({ code: 'subjects-without-final-state', detail: `subject ${subjectId} has no final state: its notification workflow was ${subject.endedAbnormally}` });
+      }
+    }
     const started = this.startedChildren.size;
-    const finished = this.finishedSubjects.size;
-    return started > finished ? [{ code: 'subjects-without-final-state', detail: `${started - finished} of ${started} subjects have no final state` }] : [];
+    const open = started - this.finishedSubjects.size - found.length;
+    if (this.breachClosed && open > 0) {
+      found.push({ code: 'subjects-without-final-state', detail: `${open} of ${started} subjects have no final state, and the breach is closed` });
+    }
+    return found;
   }
 
   /** Every send of every subject checked against the time each hold was in force; an active hold is in force until now. */
   private contactedDuringHold(now: Date): Finding[] {
     const holds = [...this.holds.values()];
     const found: Finding[] = [];
-    for (const [subjectId, sends] of this.sends) {
+    for (const [subjectId, { sends }] of this.subjects) {
       for (const sent of sends) {
         const during = holds.find((h) => sent.at >= h.from && sent.at < (h.to ?? now.getTime()));
         if (during) {

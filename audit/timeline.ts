@@ -3,6 +3,7 @@ import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { SubjectFinished } from '../domain/cascade';
+import type { FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
 import type { Finding } from './findings';
@@ -96,7 +97,7 @@ export class TimelineBuilder implements HistoryObserver {
           add({ kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
         }
       } else if (runIndex > 0) {
-        add({ kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over` });
+        add({ kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over${fanOutSoFar(input?.carried?.fanOut)}` });
       }
       return;
     }
@@ -150,6 +151,8 @@ export class TimelineBuilder implements HistoryObserver {
       this.counts[finished.state]++;
       if (finished.state === 'unreachable') {
         add({ kind: 'subject-unreachable', summary: `subject ${finished.subjectId} unreachable: ${(finished.reasons ?? []).join('; ')}` });
+      } else {
+        add({ kind: 'subject-notified', summary: `subject ${finished.subjectId} notified by ${CHANNEL_OF_STATE[finished.state]}` });
       }
       return;
     }
@@ -174,6 +177,15 @@ export class TimelineBuilder implements HistoryObserver {
     };
     return [...this.list, totals];
   }
+}
+
+const CHANNEL_OF_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'post' } as const;
+
+/** Where the fan-out stood when a run handed over to the next. */
+function fanOutSoFar(fan: FanOutProgress | undefined): string {
+  if (!fan) return '';
+  const final = Object.values(fan.finished).reduce((sum, n) => sum + n, 0);
+  return `; individuals so far: ${fan.started} of ${fan.total} started, ${final} in a final state`;
 }
 
 function describeUpdate(

@@ -84,14 +84,14 @@ describe('a subject whose notification never reached a final state', () => {
   });
 
   it('raises subjects-without-final-state for a subject workflow terminated mid-cascade', async () => {
-    const people = await writeRoster(dir, 'roster', ['t-1,Tia,tia@example.org,,,,,,,,en']);
+    const people = await writeRoster(dir, 'roster', ['t-1,Tia,tia@example.org,,,,,,,,en', 't-2,Uli,uli@example.org,,,,,,,,en']);
     await startBreach(engine.client, engine.config, breachFacts(breachId), { risk: 'high', rationale: 'Passwords exposed', by: 'Ines Responder' }, people);
     const tia = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 't-1'));
     await eventually(() => tia.query(attemptsQuery), (a) => a.attempts.some((x) => x.outcome === 'accepted'));
     await tia.terminate('stopped by an operator');
 
     const report = await buildAudit(engine.client, breachId);
-    const raised = report!.findings.filter((f) => f.code === 'subjects-without-final-state');
-    expect(raised).toEqual([{ code: 'subjects-without-final-state', detail: '1 of 1 subjects have no final state' }]);
+    // Uli's notice is inside its bounce window: in progress on a running breach, not a defect.
+    expect(report!.findings).toEqual([{ code: 'subjects-without-final-state', detail: 'subject t-1 has no final state: its notification workflow was terminated' }]);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * 1,000 subjects through the fan-out on the dev server: the breach continues-as-new on the way,
- * every subject reaches a final state, and nobody is notified twice.
+ * every subject reaches a final state, nobody is notified twice, and the audit reads every run.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildAudit } from '../audit/build-audit';
 import { validateRosterFile } from '../roster/roster-file';
 import { assessUpdate, statusQuery } from '../workflows/breach';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
@@ -48,4 +49,16 @@ it('notifies 1,000 subjects exactly once each across continue-as-new runs', asyn
   expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
   expect(runs.filter((s) => s === 'RUNNING')).toHaveLength(1);
   await expectHistoryReplays(handle, 'fan-out-after-continue-as-new');
+
+  // The audit reads every run: one entry per subject, the hand-over between runs, nothing raised.
+  const audit = (await buildAudit(engine.client, breachId))!;
+  expect(audit.runIds).toHaveLength(runs.length);
+  const handovers = audit.entries.filter((e) => e.kind === 'continued-as-new');
+  expect(handovers).toHaveLength(runs.length - 1);
+  expect(handovers[0]!.summary).toMatch(/^run 2 continues the breach with its state carried over; individuals so far: \d+ of 1000 started, \d+ in a final state$/);
+  const notified = audit.entries.filter((e) => e.kind === 'subject-notified').map((e) => e.summary);
+  expect(new Set(notified)).toEqual(new Set(Array.from({ length: SUBJECTS }, (_, i) => `subject s${i} notified by email`)));
+  expect(notified).toHaveLength(SUBJECTS);
+  expect(audit.entries.at(-1)!.summary).toBe('1000 subjects started; notified by email 1000, by fax 0, by post 0; unreachable 0');
+  expect(audit.findings).toEqual([]);
 }, 300_000);
