@@ -4,7 +4,8 @@ import { breachWorkflowId } from '../domain/breach';
 import { FindingsCollector, SubjectRecord } from './findings';
 import { readRuns, runIdsOf, streamRuns, subjectRunsOf } from './read-history';
 import { buildSubjectTimeline } from './subject-timeline';
-import { auditExport, TimelineBuilder, type AuditExport } from './timeline';
+import type { AuditExport } from './export-schema';
+import { auditExport, TimelineBuilder } from './timeline';
 
 /** Subject histories read at once: enough to hide the round trips, few enough to spare the server. */
 const SUBJECT_READS_AT_ONCE = 16;

@@ -4,13 +4,7 @@ import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
 import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
-import type { AuditEntry } from './timeline';
-
-/** Something an auditor would raise about a breach's record. */
-export interface Finding {
-  code: 'missing-art33-element' | 'late-without-reason' | 'hold-without-case-reference' | 'hold-past-review' | 'subjects-without-final-state' | 'contacted-during-hold';
-  detail: string;
-}
+import type { AuditEntry, Finding } from './export-schema';
 
 /** When the workflow decided to send to a person on one channel: all the findings need of a subject's history. */
 export interface Send {

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchivedAudit } from '../domain/status';
 import { ArchiveError, archiveName, parseExport, serializeExport, type AuditArchive } from './audit-archive';
-import type { AuditExport } from './timeline';
+import type { AuditExport } from './export-schema';
 
 export function archivePath(archiveDir: string, breachId: string): string {
   return path.join(archiveDir, archiveName(breachId));

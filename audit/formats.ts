@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditExport } from './timeline';
+import type { AuditEntry, AuditExport } from './export-schema';
 
 export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];

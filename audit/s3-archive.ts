@@ -3,7 +3,7 @@ import { ConfigError } from '../config/load';
 import type { S3ArchiveConfig } from '../config/schema';
 import type { ArchivedAudit } from '../domain/status';
 import { ArchiveError, archiveName, parseExport, serializeExport, type AuditArchive } from './audit-archive';
-import type { AuditExport } from './timeline';
+import type { AuditExport } from './export-schema';
 
 /**
  * One JSON object per breach in an S3 bucket (or an S3-compatible store). Each object carries the

@@ -1,7 +1,8 @@
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { NotifyIndividualResult } from '../domain/cascade';
 import { firstPayload, UpdatePairing } from './history-events';
-import type { AuditEntry, RunHistory } from './timeline';
+import type { AuditEntry } from './export-schema';
+import type { RunHistory } from './history-events';
 
 /**
  * Every attempt to reach one person, from the history of their NotifyIndividual workflow: what

@@ -6,34 +6,8 @@ import type { SubjectFinished } from '../domain/cascade';
 import type { FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
-import type { Finding } from './findings';
+import type { AuditEntry, AuditExport, Finding } from './export-schema';
 import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
-
-export type { RunHistory } from './history-events';
-
-/** One line of the audit timeline. The JSON export's schema is `breach-audit/v1`. */
-export interface AuditEntry {
-  at: string;
-  kind: string;
-  /** The person the request names (`--by`). */
-  actor?: string;
-  /** The Temporal client identity that sent the request. */
-  identity?: string;
-  summary: string;
-  runId: string;
-  eventId: string;
-}
-
-export interface AuditExport {
-  schema: 'breach-audit/v1';
-  breachId: string;
-  workflowId: string;
-  runIds: string[];
-  entries: AuditEntry[];
-  findings: Finding[];
-  /** SHA-256 over the entries as JSON: two exports of the same finished breach carry the same value. */
-  sha256: string;
-}
 
 interface ScheduledActivity {
   type: string;

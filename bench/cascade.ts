@@ -20,7 +20,7 @@ import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { createMailTransport } from '../activities/smtp';
-import type { AuditExport } from '../audit/timeline';
+import type { AuditExport } from '../audit/export-schema';
 import { startBreachWorkflow } from '../client/start-breach';
 import { configSchema, type EngineConfig } from '../config/schema';
 import type { BreachFacts } from '../domain/breach';

@@ -10,7 +10,7 @@ import { subHours } from 'date-fns';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { archivePath } from '../audit/archive';
-import type { AuditExport } from '../audit/timeline';
+import type { AuditExport } from '../audit/export-schema';
 import { subjectWorkflowId } from '../domain/cascade';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import {

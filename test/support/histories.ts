@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import type { RunHistory } from '../../audit/timeline';
+import type { RunHistory } from '../../audit/history-events';
 
 /**
  * A history captured in test/histories, in the form the server sends it: decoding the JSON form
