@@ -10,6 +10,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
+import { buildAudit } from '../audit/build-audit';
 import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
 import { closeUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/breach';
 import { breachFacts, connectClient, eventually, expectHistoryReplays, startBreach, startDevEngine, testConfig, type DevEngine } from './support/engine';
@@ -85,4 +86,10 @@ it('finishes in-flight work on SIGTERM, exits cleanly, and a new worker complete
   const copies = sink.messages.filter((m) => m.subject.startsWith('Personal data breach notification'));
   expect(new Set(copies.map((m) => m.messageId))).toEqual(new Set([report.messageId]));
   await expectHistoryReplays(handle, 'worker-restart');
+
+  // The restart leaves no gap or repeat in the audit: one notice, as the authority received it.
+  const audit = (await buildAudit(client, status.breachId))!;
+  expect(audit.entries.map((e) => e.kind)).toEqual(['opened', 'assessed', 'authority-notified', 'hold-placed', 'hold-released', 'closed', 'workflow-completed']);
+  expect(audit.entries[2]!.summary).toContain(`Message-ID ${report.messageId}`);
+  expect(audit.findings).toEqual([]);
 });
