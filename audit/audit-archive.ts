@@ -1,5 +1,5 @@
 import type { ArchivedAudit } from '../domain/status';
-import { checkExport, InvalidExport, type AuditExport } from './export-schema';
+import { InvalidExport, readExport, type AuditExport } from './export-schema';
 
 /**
  * Temporal deletes a closed workflow's history after the namespace's retention period, while a
@@ -23,20 +23,10 @@ export function archiveName(breachId: string): string {
   return `${encodeURIComponent(breachId)}.audit.json`;
 }
 
-export function serializeExport(report: AuditExport): string {
-  return JSON.stringify(report, null, 2) + '\n';
-}
-
 /** An archived export, checked against its schema and its integrity hash before anyone relies on it. */
 export function parseExport(text: string, location: string): AuditExport {
-  let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ArchiveError(`the archived audit export at ${location} is not valid JSON`);
-  }
-  try {
-    return checkExport(json);
+    return readExport(text);
   } catch (err) {
     if (err instanceof InvalidExport) throw new ArchiveError(`the archived audit export at ${location} ${err.message}`);
     throw err;

@@ -34,7 +34,7 @@ export async function buildAudit(client: Client, breachId: string, subjectId?: s
   for (const { id, record } of read) collector.addSubject(id.slice(`${workflowId}-subject-`.length), record);
 
   const entries = timeline.entries();
-  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings(entries, new Date()));
+  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings(new Date()));
 }
 
 async function subjectAudit(client: Client, breachId: string, subjectId: string): Promise<AuditExport | undefined> {

@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { entriesSha256 } from './timeline';
 
 /**
  * The JSON audit export, `breach-audit/v1`. Auditors file these exports and check them years
@@ -66,6 +66,11 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export type Finding = z.infer<typeof findingSchema>;
 export type AuditExport = z.infer<typeof auditExportSchema>;
 
+/** The integrity hash an export carries: SHA-256 over its entries as JSON. */
+export function entriesSha256(entries: AuditEntry[]): string {
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
 /** The published JSON Schema document of the export. */
 export function auditExportJsonSchema(): Record<string, unknown> {
   return { $id: 'urn:breach-engine:schema:breach-audit:v1', ...z.toJSONSchema(auditExportSchema) };
@@ -76,11 +81,23 @@ export class InvalidExport extends Error {
   override name = 'InvalidExport';
 }
 
+/** An export as JSON text, the form it is filed and archived in. */
+export function exportJson(report: AuditExport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
 /**
- * Checks a parsed JSON document against the schema and its integrity hash, and returns it as it
- * was stored: the hash covers the entries exactly as written, so they are not re-serialised.
+ * Reads an export from its JSON text and checks it against the schema and its integrity hash. It
+ * is returned as it was stored: the hash covers the entries exactly as written, and validation
+ * would put their keys in the schema's order.
  */
-export function checkExport(json: unknown): AuditExport {
+export function readExport(text: string): AuditExport {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new InvalidExport('is not valid JSON');
+  }
   const parsed = auditExportSchema.safeParse(json);
   if (!parsed.success) {
     const [issue] = parsed.error.issues;

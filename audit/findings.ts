@@ -3,8 +3,11 @@ import type { BreachWorkflowInput } from '../domain/breach';
 import type { SubjectFinished } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
+import type { AuthorityNotice } from '../domain/authority-notice';
+import type { AuthorityReportRequest } from '../activities/mail-activities';
+import { reportIsLate } from '../domain/deadline';
 import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
-import type { AuditEntry, Finding } from './export-schema';
+import type { Finding } from './export-schema';
 
 /** When the workflow decided to send to a person on one channel: all the findings need of a subject's history. */
 export interface Send {
@@ -50,7 +53,7 @@ export class SubjectRecord implements HistoryObserver {
  * histories of the breach's NotifyIndividual workflows, so that every send can be checked against
  * the holds.
  */
-export function findings(runs: RunHistory[], entries: AuditEntry[], subjectRuns: Map<string, RunHistory[]>, now: Date): Finding[] {
+export function findings(runs: RunHistory[], subjectRuns: Map<string, RunHistory[]>, now: Date): Finding[] {
   const collector = new FindingsCollector();
   observeRuns(runs, collector);
   for (const [subjectId, histories] of subjectRuns) {
@@ -58,7 +61,7 @@ export function findings(runs: RunHistory[], entries: AuditEntry[], subjectRuns:
     observeRuns(histories, subject);
     collector.addSubject(subjectId, subject);
   }
-  return collector.findings(entries, now);
+  return collector.findings(now);
 }
 
 interface HoldInForce {
@@ -80,13 +83,18 @@ export class FindingsCollector implements HistoryObserver {
   private readonly finishedSubjects = new Set<string>();
   private readonly subjects = new Map<string, SubjectRecord>();
   private breachClosed = false;
+  /** When each late authority notice without reasons went out. */
+  private readonly lateWithoutReason: string[] = [];
   private runIndex = -1;
   private updates = new UpdatePairing();
+  /** Authority reports being sent in this run, by the id of the event that scheduled them. */
+  private reportsInFlight = new Map<string, AuthorityReportRequest>();
 
   observe(_runId: string, runIndex: number, event: HistoryEvent): void {
     if (runIndex !== this.runIndex) {
       this.runIndex = runIndex;
       this.updates = new UpdatePairing();
+      this.reportsInFlight = new Map();
     }
     const started = event.workflowExecutionStartedEventAttributes;
     if (started && runIndex === 0) this.input = firstPayload<BreachWorkflowInput>(started.input);
@@ -100,10 +108,30 @@ export class FindingsCollector implements HistoryObserver {
     const completed = event.workflowExecutionCompletedEventAttributes;
     if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
 
+    this.observeMailedReport(event);
     const update = this.updates.observe(event);
     if (update?.result && (update.name === 'placeHold' || update.name === 'releaseHold')) {
       this.observeHold(update.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
     }
+    if (update?.result && update.name === 'recordPortalSubmission') {
+      const notice = update.result as AuthorityNotice;
+      if (!notice.onTime && !notice.lateReason) this.lateWithoutReason.push(notice.sentAt);
+    }
+  }
+
+  /** A mailed report counts once the mail server took it; the reasons it carried are in its request. */
+  private observeMailedReport(event: HistoryEvent): void {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'sendAuthorityReport') {
+      const request = firstPayload<AuthorityReportRequest>(scheduled.input);
+      if (request) this.reportsInFlight.set(String(event.eventId), request);
+      return;
+    }
+    const scheduledEventId = String((event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes)?.scheduledEventId ?? '');
+    const request = this.reportsInFlight.get(scheduledEventId);
+    if (!request) return;
+    this.reportsInFlight.delete(scheduledEventId);
+    if (event.activityTaskCompletedEventAttributes && reportIsLate(request) && !request.lateReason) this.lateWithoutReason.push(request.reportedAt);
   }
 
   /** A subject's record, added in the order the findings should list them. */
@@ -111,10 +139,10 @@ export class FindingsCollector implements HistoryObserver {
     this.subjects.set(subjectId, subject);
   }
 
-  findings(entries: AuditEntry[], now: Date): Finding[] {
+  findings(now: Date): Finding[] {
     return [
       ...this.missingArt33Elements(),
-      ...lateWithoutReason(entries),
+      ...this.lateWithoutReason.map((at): Finding => ({ code: 'late-without-reason', detail: `late authority notice at ${at} without reasons for the delay` })),
       ...this.holdFindings(now),
       ...this.subjectsWithoutFinalState(),
       ...this.contactedDuringHold(now),
@@ -188,10 +216,4 @@ export class FindingsCollector implements HistoryObserver {
     }
     return found;
   }
-}
-
-function lateWithoutReason(entries: AuditEntry[]): Finding[] {
-  return entries
-    .filter((e) => e.kind === 'authority-notified' && /LATE; reason: none given/.test(e.summary))
-    .map((notice) => ({ code: 'late-without-reason', detail: `late authority notice at ${notice.at} without reasons for the delay` }));
 }

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArchivedAudit } from '../domain/status';
-import { ArchiveError, archiveName, parseExport, serializeExport, type AuditArchive } from './audit-archive';
-import type { AuditExport } from './export-schema';
+import { ArchiveError, archiveName, parseExport, type AuditArchive } from './audit-archive';
+import { exportJson, type AuditExport } from './export-schema';
 
 export function archivePath(archiveDir: string, breachId: string): string {
   return path.join(archiveDir, archiveName(breachId));
@@ -17,7 +17,7 @@ export class FolderArchive implements AuditArchive {
     try {
       await mkdir(this.dir, { recursive: true });
       // Written aside and renamed, so a reader never sees half a file.
-      await writeFile(`${file}.tmp`, serializeExport(report));
+      await writeFile(`${file}.tmp`, exportJson(report));
       await rename(`${file}.tmp`, file);
     } catch (err) {
       throw new ArchiveError(`could not write the audit export to ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unknown error'}`);

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditExport } from './export-schema';
+import { exportJson, type AuditEntry, type AuditExport } from './export-schema';
 
 export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -6,7 +6,7 @@ export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 export function formatAudit(report: AuditExport, format: AuditFormat): string {
   switch (format) {
     case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
+      return exportJson(report);
     case 'csv':
       return toCsv(report);
     case 'md':

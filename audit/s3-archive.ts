@@ -2,8 +2,8 @@ import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from
 import { ConfigError } from '../config/load';
 import type { S3ArchiveConfig } from '../config/schema';
 import type { ArchivedAudit } from '../domain/status';
-import { ArchiveError, archiveName, parseExport, serializeExport, type AuditArchive } from './audit-archive';
-import type { AuditExport } from './export-schema';
+import { ArchiveError, archiveName, parseExport, type AuditArchive } from './audit-archive';
+import { exportJson, type AuditExport } from './export-schema';
 
 /**
  * One JSON object per breach in an S3 bucket (or an S3-compatible store). Each object carries the
@@ -47,7 +47,7 @@ export class S3Archive implements AuditArchive {
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          Body: serializeExport(report),
+          Body: exportJson(report),
           ContentType: 'application/json',
           Metadata: { sha256: report.sha256 },
         }),

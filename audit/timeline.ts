@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
@@ -6,7 +5,9 @@ import type { SubjectFinished } from '../domain/cascade';
 import type { FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
-import type { AuditEntry, AuditExport, Finding } from './export-schema';
+import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
+import type { AuthorityReportRequest } from '../activities/mail-activities';
+import { reportIsLate } from '../domain/deadline';
 import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
 
 interface ScheduledActivity {
@@ -206,11 +207,9 @@ function describeUpdate(
 function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
   switch (type) {
     case 'sendAuthorityReport': {
-      const deadline = String(input?.deadline);
-      const reportedAt = String(input?.reportedAt);
-      const late = Date.parse(reportedAt) > Date.parse(deadline);
-      const timing = late ? `LATE; reason: ${input?.lateReason ?? 'none given'}` : 'on time';
-      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as { messageId: string }).messageId}; deadline ${deadline}; ${timing}` };
+      const report = input as unknown as AuthorityReportRequest;
+      const timing = noticeTiming({ onTime: !reportIsLate(report), lateReason: report.lateReason });
+      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as { messageId: string }).messageId}; deadline ${report.deadline}; ${timing}` };
     }
     case 'sendResponderReminder':
       return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };
@@ -233,15 +232,11 @@ function describeRequest(request: Record<string, unknown>): string {
   return fields.length ? fields.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', ') : 'no details';
 }
 
-function noticeTiming(notice: AuthorityNotice): string {
+function noticeTiming(notice: Pick<AuthorityNotice, 'onTime' | 'lateReason'>): string {
   return notice.onTime ? 'on time' : `LATE; reason: ${notice.lateReason ?? 'none given'}`;
-}
-
-export function entriesSha256(entries: AuditEntry[]): string {
-  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }
 
 /** The export of a timeline; `runs` names the runs it was read from, oldest first. */
 export function auditExport(breachId: string, workflowId: string, runs: Pick<RunHistory, 'runId'>[], entries: AuditEntry[], found: Finding[] = []): AuditExport {
-  return { schema: 'breach-audit/v1', breachId, workflowId, runIds: runs.map((r) => r.runId), entries, findings: found, sha256: entriesSha256(entries) };
+  return { schema: AUDIT_SCHEMA_VERSION, breachId, workflowId, runIds: runs.map((r) => r.runId), entries, findings: found, sha256: entriesSha256(entries) };
 }

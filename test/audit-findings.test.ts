@@ -16,7 +16,6 @@ import { buildAudit } from '../audit/build-audit';
 import type { Finding } from '../audit/export-schema';
 import { findings } from '../audit/findings';
 import type { RunHistory } from '../audit/history-events';
-import { buildTimeline } from '../audit/timeline';
 import { subjectWorkflowId } from '../domain/cascade';
 import { attemptsQuery } from '../workflows/notify-individual';
 import { writeRoster } from './support/cascade';
@@ -26,7 +25,7 @@ import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } 
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 
 function findingsOf(run: RunHistory): Finding[] {
-  return findings([run], buildTimeline([run]), new Map(), new Date());
+  return findings([run], new Map(), new Date());
 }
 
 /** Changes the first value of a payload list in place, the way the defect would have written it. */

@@ -22,7 +22,7 @@ const published = JSON.parse(readFileSync(AUDIT_SCHEMA_DOCUMENT, 'utf8')) as Rec
 function exportOf(name: string) {
   const run = capturedHistory(name);
   const entries = buildTimeline([run]);
-  return auditExport(`breach-${name}`, `breach-${name}`, [run], entries, findings([run], entries, new Map(), new Date()));
+  return auditExport(`breach-${name}`, `breach-${name}`, [run], entries, findings([run], new Map(), new Date()));
 }
 
 function verify(file: string): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
 import { openAuditArchive } from '../../audit/archive';
 import { buildAudit } from '../../audit/build-audit';
-import { checkExport, InvalidExport, type AuditExport } from '../../audit/export-schema';
+import { InvalidExport, readExport, type AuditExport } from '../../audit/export-schema';
 import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
 
@@ -48,15 +48,15 @@ async function verifyCommand(file: string | undefined): Promise<void> {
 /** Checks a JSON export against its schema and recomputes the SHA-256 of its entries. */
 function verify(file: string | undefined): Promise<void> {
   if (!file) throw new UsageError('usage: breach audit verify FILE');
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch {
     throw new CommandFailed(`${file} is not a readable JSON audit export`);
   }
   let report: AuditExport;
   try {
-    report = checkExport(json);
+    report = readExport(text);
   } catch (err) {
     if (err instanceof InvalidExport) throw new CommandFailed(`${file} ${err.message}`);
     throw err;
