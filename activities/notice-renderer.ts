@@ -18,20 +18,21 @@ interface Templates {
  * The same content serves every channel: email (text and HTML), fax (text as PDF), letter (HTML).
  */
 export function createNoticeRenderer(templateDir: string, defaultLanguage: string): RenderNotice {
+  // Keyed by the language asked for, so the disk is consulted once per language, not per notice.
   const cache = new Map<string, Templates>();
   const templatesFor = (language: string): Templates => {
-    const chosen = existsSync(path.join(templateDir, language, 'notice.txt')) ? language : defaultLanguage;
-    let templates = cache.get(chosen);
+    let templates = cache.get(language);
     if (!templates) {
+      const chosen = existsSync(path.join(templateDir, language, 'notice.txt')) ? language : defaultLanguage;
       const read = (name: string) => readFileSync(path.join(templateDir, chosen, name), 'utf8');
       templates = { subject: read('subject.txt').trim(), text: read('notice.txt'), html: read('notice.html'), advice: read('advice.txt').trim() };
-      cache.set(chosen, templates);
+      cache.set(language, templates);
     }
     return templates;
   };
 
   return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
-    const templates = templatesFor(subject.language);
+    const templates = templatesFor(subject.language ?? defaultLanguage);
     const view = { ...notice, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
     // Plain-text parts must not be HTML-escaped; the HTML part must be.
     const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });

@@ -26,7 +26,8 @@ export interface Subject {
   /** E.164, e.g. +13125550123. */
   fax?: string;
   postal?: PostalAddress;
-  language: string;
+  /** Unset: the notice is in `individuals.defaultLanguage`. */
+  language?: string;
 }
 
 /** The rendered Art. 34(2) notice for one person and one channel. */

@@ -15,29 +15,37 @@ export interface RawRow {
   language?: string;
 }
 
-export type RowResult = { subject: Subject } | { problem: string };
+/** A valid row's subject, or what is wrong with the row (and its subject id when that much is valid). */
+export type RowResult = { subject: Subject } | { problem: string; subjectId?: string };
 
+const SUBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /**
  * Validates one row. Problems name the field and never echo its value: the value is personal
  * data and the message ends up on a terminal or in a log.
  */
-export function validateRow(row: RawRow, defaultLanguage: string): RowResult {
+export function validateRow(row: RawRow): RowResult {
   const subjectId = row.subjectId?.trim();
   if (!subjectId) return { problem: 'subject id is missing' };
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(subjectId)) return { problem: 'subject id must be 1-100 letters, digits, dots, dashes or underscores' };
+  if (!SUBJECT_ID.test(subjectId)) return { problem: 'subject id must be 1-100 letters, digits, dots, dashes or underscores' };
+  const problem = contactProblem(row);
+  return typeof problem === 'string' ? { problem, subjectId } : { subject: { subjectId, ...problem } };
+}
+
+/** The row's contact data, or what is wrong with it. */
+function contactProblem(row: RawRow): Omit<Subject, 'subjectId'> | string {
   const fullName = row.fullName?.trim();
-  if (!fullName) return { problem: 'full name is missing' };
+  if (!fullName) return 'full name is missing';
   const email = row.email?.trim() || undefined;
-  if (email && !EMAIL.test(email)) return { problem: 'email is not a valid address' };
+  if (email && !EMAIL.test(email)) return 'email is not a valid address';
   const fax = faxNumber(row.fax);
-  if (fax === null) return { problem: 'fax number is not a valid international number (e.g. +13125550123)' };
+  if (fax === null) return 'fax number is not a valid international number (e.g. +13125550123)';
   const postal = postalAddress(row);
-  if (typeof postal === 'string') return { problem: postal };
-  if (!email && !fax && !postal) return { problem: 'no usable contact: no email, fax number or postal address' };
-  const language = row.language?.trim() || defaultLanguage;
-  return { subject: { subjectId, fullName, email, fax, postal, language } };
+  if (typeof postal === 'string') return postal;
+  if (!email && !fax && !postal) return 'no usable contact: no email, fax number or postal address';
+  // Without a language the renderer uses the configured default, individuals.defaultLanguage.
+  return { fullName, email, fax, postal, language: row.language?.trim() || undefined };
 }
 
 /** A fax number in E.164; international formatting with spaces is accepted and normalised. */

@@ -37,10 +37,9 @@ interface Line {
   text: string;
 }
 
-const DEFAULT_LANGUAGE = 'en';
 const CSV_COLUMNS = ['subject_id', 'full_name', 'email', 'fax', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country', 'language'];
 
-export function rosterFormat(file: string): RosterRef['format'] {
+function rosterFormat(file: string): RosterRef['format'] {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
@@ -88,7 +87,7 @@ export async function readRosterPage(
     const result = parser.parse(line);
     if (result === 'header') continue;
     if ('problem' in result) {
-      entries.push({ subjectId: subjectIdOf(line, ref.format) ?? `line-${line.number}`, rowOffset: line.offset, line: line.number, channels: [], problem: result.problem });
+      entries.push({ subjectId: result.subjectId ?? `line-${line.number}`, rowOffset: line.offset, line: line.number, channels: [], problem: result.problem });
     } else {
       entries.push({ subjectId: result.subject.subjectId, rowOffset: line.offset, line: line.number, channels: reachableChannels(result.subject, channelOrder) });
     }
@@ -115,7 +114,7 @@ export async function loadSubjectAt(ref: RosterRef, rowOffset: number): Promise<
  */
 const verified = new Map<string, string>();
 
-export async function verifyRoster(ref: RosterRef): Promise<void> {
+async function verifyRoster(ref: RosterRef): Promise<void> {
   let stat;
   try {
     stat = statSync(ref.path);
@@ -174,7 +173,7 @@ class RowParser {
     this.lines++;
     if (this.format === 'jsonl') {
       const row = jsonRow(line.text);
-      return row ? validateRow(row, DEFAULT_LANGUAGE) : { problem: 'malformed JSON: each line must be one JSON object' };
+      return row ? validateRow(row) : { problem: 'malformed JSON: each line must be one JSON object' };
     }
     const fields = csvFields(line.text);
     if (!this.columns) {
@@ -199,7 +198,6 @@ class RowParser {
         country: value('country'),
         language: value('language'),
       },
-      DEFAULT_LANGUAGE,
     );
   }
 }
@@ -236,9 +234,4 @@ function jsonRow(text: string): RawRow | undefined {
     country: str(address.country),
     language: str(o.language),
   };
-}
-
-function subjectIdOf(line: Line, format: RosterRef['format']): string | undefined {
-  const id = format === 'jsonl' ? jsonRow(line.text)?.subjectId : csvFields(line.text)?.[0];
-  return id && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(id.trim()) ? id.trim() : undefined;
 }

@@ -92,6 +92,18 @@ describe('roster paging', () => {
     expect(pages).toBe(3);
   });
 
+  it('names a bad row by its subject id whatever the column order, and leaves the language to the configuration', async () => {
+    const reordered = 'full_name,subject_id,email,language';
+    const { ref } = await validateRosterFile(file('csv', [reordered, 'Ada,r-1,ada@example.org,', 'Ben,r-2,not-an-address,de', ',r-3,cy@example.org,']));
+    const page = await readRosterPage(ref, 0, 10, ['email']);
+    expect(page.entries.map((e) => [e.subjectId, e.problem])).toEqual([
+      ['r-1', undefined],
+      ['r-2', 'email is not a valid address'],
+      ['r-3', 'full name is missing'],
+    ]);
+    expect((await loadSubjectAt(ref, page.entries[0]!.rowOffset)).language).toBeUndefined();
+  });
+
   it('detects a roster changed after the breach started', async () => {
     const name = file('csv', [HEADER, 'c-1,Ada,ada@example.org,,,,,,,,en']);
     const { ref } = await validateRosterFile(name);
