@@ -37,7 +37,7 @@ import { assessUpdate, statusQuery } from '../workflows/breach';
 import { reportDeliveryUpdate } from '../workflows/notify-individual';
 import { CeilingParent } from './ceiling-workflows';
 import { freePort } from '../sandbox/ports';
-import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
+import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, runWorker, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Figures, printed at the end (or when the timeout guard fires)
@@ -328,14 +328,7 @@ async function main(): Promise<void> {
 
   log('bundling workflows and starting the breach workers (main + one per channel)');
   const worker = await createBreachWorkers({ config, connection: nativeConnection, transport, env: { [TELNYX_KEY_ENV]: telnyx.apiKey, [LOB_KEY_ENV]: lob.apiKey } });
-  const running = worker.run();
-  let workerStopped = false;
-  const stopWorker = async () => {
-    if (workerStopped) return;
-    workerStopped = true;
-    worker.shutdown();
-    await running;
-  };
+  const stopWorker = runWorker(worker);
   cleanups.push({ name: 'breach worker', run: stopWorker });
 
   // Roster
@@ -472,14 +465,7 @@ async function main(): Promise<void> {
       workflowsPath: path.join(__dirname, 'ceiling-workflows.ts'),
       activities: { noop: async () => undefined },
     });
-    const ceilingRunning = ceilingWorker.run();
-    let ceilingStopped = false;
-    const stopCeiling = async () => {
-      if (ceilingStopped) return;
-      ceilingStopped = true;
-      ceilingWorker.shutdown();
-      await ceilingRunning;
-    };
+    const stopCeiling = runWorker(ceilingWorker);
     cleanups.push({ name: 'ceiling worker', run: stopCeiling });
 
     rss.reset();

@@ -118,6 +118,18 @@ export function runMeasured(command: string, args: string[], cwd: string): Promi
   });
 }
 
+/** Starts a worker and returns its stop: safe to call twice (once by the bench, once by the cleanup). */
+export function runWorker(worker: { run(): Promise<void>; shutdown(): void }): () => Promise<void> {
+  const running = worker.run();
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    worker.shutdown();
+    await running;
+  };
+}
+
 export const mb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
 export const secs = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
 export const rate = (count: number | undefined, ms: number | undefined) =>

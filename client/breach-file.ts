@@ -31,8 +31,6 @@ const breachSchema = z.strictObject({
   assessment: assessmentSchema.optional(),
 });
 
-export type BreachStartRequest = z.infer<typeof breachSchema>;
-
 /** Clock skew between the responder's machine and the truth is tolerated up to this much. */
 const FUTURE_TOLERANCE_MINUTES = 5;
 

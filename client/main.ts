@@ -9,7 +9,7 @@ import { registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
-import { EXIT_USAGE } from './errors';
+import { EXIT_OK, EXIT_USAGE } from './errors';
 import { runner } from './run';
 
 function buildProgram(): Command {
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      process.exitCode = err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return;
     }
     throw err;

@@ -33,11 +33,11 @@ export class Session {
   }
 
   async client(actor?: string): Promise<Client> {
-    const settings = connectionSettings(this.config.temporal);
     try {
-      this.connection ??= await Connection.connect({ ...settings, connectTimeout: '5 seconds' });
+      // The settings read the TLS files, so they are built only for the first connection.
+      this.connection ??= await Connection.connect({ ...connectionSettings(this.config.temporal), connectTimeout: '5 seconds' });
     } catch (err) {
-      throw new Error(`cannot reach Temporal at ${settings.address}: ${(err as Error).message.split('\n')[0]}`);
+      throw new Error(`cannot reach Temporal at ${this.config.temporal.address}: ${(err as Error).message.split('\n')[0]}`);
     }
     return new Client({ connection: this.connection, namespace: this.config.temporal.namespace, identity: identityOf(actor) });
   }

@@ -40,13 +40,6 @@ export interface Supplement {
   portalReference?: string;
 }
 
-/** The Art. 33(3) report in the form the mail activity sends. */
-export interface AuthorityReportMail {
-  messageId: string;
-  subject: string;
-  text: string;
-  inReplyTo?: string;
-}
 
 /** Message-IDs are derived from the breach so that a retried send is recognisable as the same notice. */
 export function authorityReportMessageId(breachId: string, domain: string): string {

@@ -57,13 +57,12 @@ export interface SupplementReportInput {
   sequence: number;
   information: string;
   firstReportMessageId?: string;
-  firstReportPortalReference?: string;
   reportedAt: string;
 }
 
 /** Art. 33(4): information provided in phases, each phase referring to the first notification. */
 export function renderSupplementReport(input: SupplementReportInput): { subject: string; text: string } {
-  const reference = input.firstReportMessageId ?? input.firstReportPortalReference ?? 'not recorded';
+  const reference = input.firstReportMessageId ?? 'not recorded';
   return {
     subject: `Supplementary information ${input.sequence} on breach ${input.facts.breachId}`,
     text:

@@ -1,3 +1,4 @@
+import { ActivityFailure } from '@temporalio/common';
 /**
  * ApplicationFailure types that must not be retried. Workflows list them in their retry policies,
  * so they live here rather than in the activity modules that the workflow bundle cannot load.
@@ -12,6 +13,12 @@ export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
 export const ROSTER_CHANGED = 'RosterChanged';
 /** A request to a workflow that its rules refuse (an unknown hold, a breach already closed). */
 export const REQUEST_REJECTED = 'RequestRejected';
+
+/** What went wrong, in the words of the activity's own failure when an activity failed. */
+export function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** A channel that fails with one of these moves the cascade on to the next channel at once. */
 export const PERMANENT_CHANNEL_FAILURES = [

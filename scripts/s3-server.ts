@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { findOnPath } from './temporal-binaries';
+import { findPython } from './temporal-binaries';
 
 export const MOTO_VERSION = '5.2.5';
 const REQUIREMENTS = [`moto[s3]==${MOTO_VERSION}`, 'flask==3.1.3', 'flask-cors==6.0.5'];
@@ -22,7 +22,7 @@ export interface MotoCommand {
 }
 
 export function motoServerCommand(): MotoCommand {
-  const python = findPython();
+  const python = findPython("moto's S3 server", 'Install Python 3 to run the S3 archive test.');
   if (!isInstalled()) install(python);
   return { python, pythonPath: installRoot };
 }
@@ -45,12 +45,6 @@ function install(python: string): void {
     throw new Error(`Could not install moto's S3 server with pip (${(err as Error).message.split('\n')[0]}). Install it yourself: pip install --target ${installRoot} ${REQUIREMENTS.join(' ')}`);
   }
   if (!isInstalled()) throw new Error(`pip finished but moto ${MOTO_VERSION} is not in ${installRoot}`);
-}
-
-function findPython(): string {
-  const found = findOnPath('python3') ?? findOnPath('python');
-  if (!found) throw new Error("Python 3 with pip is needed to install moto's S3 server from PyPI, and none was found on the PATH.");
-  return found;
 }
 
 if (require.main === module) {

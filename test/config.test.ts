@@ -43,6 +43,19 @@ describe('temporal.yaml', () => {
     expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications', webUiUrl: 'http://localhost:8233' });
     expect(config.authority).toMatchObject({ notifyBy: 'email', deadlineHours: 72, holdsDelayNotice: false });
     expect(config.notifications).toMatchObject({ reminderHoursBeforeDeadline: [48, 24, 6, 1], overdueReminderEveryHours: 4 });
+    const individuals = {
+      bounceWindow: '48 hours',
+      faxPollInterval: '30 seconds',
+      emailMaxAttempts: 5,
+      window: 200,
+      pageSize: 100,
+      continueAsNewAfterEvents: 10_000,
+      templateDir: 'templates',
+      defaultLanguage: 'en',
+      maxPerSecond: { email: 50, fax: 10, postal: 30 },
+    };
+    expect(config.individuals).toEqual({ channels: ['email'], ...individuals });
+    expect(config.audit).toEqual({ archiveDir: '.data/audit-archive' });
   });
 
   it("loads the project's own temporal.yaml", () => {

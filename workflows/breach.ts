@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
@@ -28,8 +27,8 @@ import type {
   Supplement,
   SupplementRequest,
 } from '../domain/authority-notice';
-import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
-import { REQUEST_REJECTED, ROSTER_CHANGED, SMTP_REJECTED } from '../domain/failures';
+import { isPastDeadline, millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
+import { failureMessage, REQUEST_REJECTED, ROSTER_CHANGED, SMTP_REJECTED } from '../domain/failures';
 import { isActive, type Hold, type PlaceHoldRequest, type ReleaseHoldRequest } from '../domain/holds';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
@@ -102,11 +101,6 @@ async function waitUntil(at: Date, done: () => boolean): Promise<boolean> {
   const ms = millisecondsUntil(at, now());
   if (ms === 0) return done();
   return condition(done, ms);
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -257,7 +251,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
         assessment: rec.assessment!,
         deadline: rec.deadline.toISOString(),
         reportedAt: reportedAt.toISOString(),
-        lateReason: reportedAt > rec.deadline ? rec.lateReason?.reason : undefined,
+        lateReason: isPastDeadline(rec.deadline, reportedAt) ? rec.lateReason?.reason : undefined,
       });
       rec.recordMailedNotice(messageId, reportedAt);
     } catch (err) {

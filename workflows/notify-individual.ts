@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   condition,
   defineQuery,
@@ -13,7 +12,7 @@ import type { EmailActivities } from '../activities/channels/email';
 import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import { notifiedState, type DeliveryReport, type SubjectFinished, type FinalState, type NotifyIndividualInput, type NotifyIndividualResult } from '../domain/cascade';
-import { PERMANENT_CHANNEL_FAILURES as PERMANENT, REQUEST_REJECTED } from '../domain/failures';
+import { failureMessage, PERMANENT_CHANNEL_FAILURES as PERMANENT, REQUEST_REJECTED } from '../domain/failures';
 import type { Attempt, AttemptOutcome, Channel } from '../domain/individuals';
 import { missingFields } from '../domain/required-fields';
 
@@ -24,14 +23,8 @@ export const subjectFinishedSignal = defineSignal<[SubjectFinished]>('subjectFin
 export const reportDeliveryUpdate = defineUpdate<void, [DeliveryReport]>('reportDelivery');
 export const attemptsQuery = defineQuery<{ subjectId: string; waitingFor?: Channel; holdActive: boolean; attempts: Attempt[] }>('attempts');
 
-
 function now(): string {
   return new Date().toISOString();
-}
-
-function failureReason(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -162,7 +155,7 @@ export async function NotifyIndividual(input: NotifyIndividualInput): Promise<No
         break;
       }
     } catch (err) {
-      record(channel, 'failed', { reason: failureReason(err) });
+      record(channel, 'failed', { reason: failureMessage(err) });
     } finally {
       waitingFor = undefined;
     }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/breach';
-import { UsageError } from '../errors';
+import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
 
 export function registerHolds(program: Command, run: Run): void {
@@ -16,7 +16,7 @@ export function registerHolds(program: Command, run: Run): void {
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
     .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string }) =>
       run(async (session) => {
-        const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: normaliseDate(flags.reviewAt) }] }));
+        const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: flags.reviewAt === undefined ? undefined : isoDateFlag('--review-at', flags.reviewAt) }] }));
         console.log(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
       }, id),
     );
@@ -34,9 +34,3 @@ export function registerHolds(program: Command, run: Run): void {
     );
 }
 
-function normaliseDate(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`--review-at '${value}' is not an ISO 8601 date`);
-  return date.toISOString();
-}

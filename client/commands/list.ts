@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { BREACH_PHASES, type BreachPhase } from '../../domain/status';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../../domain/search-attributes';
 import { UsageError } from '../errors';
+import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
 
 interface ListFlags {
@@ -57,7 +58,7 @@ export function registerList(program: Command, run: Run): void {
 }
 
 /** The visibility query for the filters; only the latest run of each breach is listed. */
-export function listQuery(flags: ListFlags): string {
+function listQuery(flags: ListFlags): string {
   const clauses = ["WorkflowType = 'BreachWorkflow'", "ExecutionStatus != 'ContinuedAsNew'"];
   if (flags.phase !== undefined) {
     if (!BREACH_PHASES.includes(flags.phase as BreachPhase)) throw new UsageError(`--phase must be one of ${BREACH_PHASES.join(', ')}`);
@@ -65,10 +66,7 @@ export function listQuery(flags: ListFlags): string {
   }
   if (flags.held) clauses.push('HoldActive = true');
   const time = (flag: string, value: string | undefined, clause: (iso: string) => string) => {
-    if (value === undefined) return;
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw new UsageError(`${flag} '${value}' is not an ISO 8601 date`);
-    clauses.push(clause(date.toISOString()));
+    if (value !== undefined) clauses.push(clause(isoDateFlag(flag, value)));
   };
   time('--deadline-before', flags.deadlineBefore, (iso) => `AuthorityDeadline < '${iso}'`);
   time('--deadline-after', flags.deadlineAfter, (iso) => `AuthorityDeadline > '${iso}'`);
