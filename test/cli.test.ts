@@ -2,7 +2,7 @@
  * The real `breach` executable, spawned as a person would run it, against the dev server.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { subHours } from 'date-fns';
@@ -243,6 +243,40 @@ describe('breach CLI', () => {
     expect(submitted.stdout).toMatch(/^Portal submission DPA-2026-77 recorded at \S+ \(on time\)\.\n$/);
     const status = JSON.parse((await breach('status', portalId, '--json')).stdout) as BreachStatus;
     expect(status.authorityNotice).toMatchObject({ portalReference: 'DPA-2026-77', onTime: true });
+  });
+
+  it("tells people what they can do: the breach's --advice, or the template's advice.txt", async () => {
+    const advice = readFileSync(path.join(root, 'templates', 'en', 'advice.txt'), 'utf8').trim();
+    for (const [breachId, flags, expected] of [
+      [`${id}-advice`, ['--advice', 'Call our hotline to replace your card.'], 'Call our hotline to replace your card.'],
+      [`${id}-template-advice`, [], advice],
+    ] as const) {
+      const roster = path.join(dir, `${breachId}.csv`);
+      writeFileSync(roster, `subject_id,full_name,email\nv-1,Vera,vera@example.org\n`);
+      const started = await breach(...startFlags(breachId), ...flags, '--roster', roster, '--risk', 'high', '--rationale', 'Card data', '--by', 'Ines Responder');
+      expect(started.code).toBe(0);
+      const notice = await engine.sink.waitFor((m) => m.messageId === `<notice.${breachId}.v-1@company.test>`);
+      expect(notice.text).toContain(expected);
+    }
+  });
+
+  it('takes the Temporal address and namespace from flags over the file, and the file from BREACH_CONFIG', async () => {
+    const unreachable = path.join(dir, 'unreachable.yaml');
+    writeFileSync(unreachable, stringify({ ...engine.config, temporal: { ...engine.config.temporal, address: '127.0.0.1:1', namespace: 'nowhere' } }));
+    const addressId = `${id}-address`;
+    expect((await breach(...startFlags(addressId))).code).toBe(0);
+    const status = ['status', addressId];
+    expectOneLineError(await breachWith(unreachable, ...status), 1, 'cannot reach Temporal at 127.0.0.1:1');
+    const overridden = await breachWith(unreachable, '--address', engine.config.temporal.address, '--namespace', 'default', ...status);
+    expect(overridden).toMatchObject({ code: 0, stderr: '' });
+    expect(overridden.stdout).toContain(`Breach ${addressId}:`);
+
+    const fromEnv = await new Promise<CliResult>((resolve) =>
+      execFile(path.join(root, 'bin', 'breach'), status, { cwd: dir, env: { ...process.env, BREACH_CONFIG: configFile } }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      ),
+    );
+    expect(fromEnv).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('lists exactly the breaches that match the filters', async () => {
