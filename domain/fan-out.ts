@@ -26,6 +26,11 @@ export interface FanOutProgress {
   unreachable: UnreachableSubject[];
   /** Subjects whose letter came back; a repeated report must not count twice. */
   returned: string[];
+  /**
+   * Subjects notified by post, so that only their letters can come back. Unset in the state of a
+   * fan-out that started before it was kept: such a breach takes every report as before.
+   */
+  lettersMailed?: string[];
   error?: string;
 }
 
@@ -47,6 +52,7 @@ export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
     duplicates: 0,
     unreachable: [],
     returned: [],
+    lettersMailed: [],
   };
 }
 
@@ -63,6 +69,7 @@ export function recordFinished(fan: FanOutProgress, report: SubjectFinished): vo
   if (index === -1) return; // A repeated report: counted already.
   fan.running.splice(index, 1);
   fan.finished[report.state]++;
+  if (report.state === 'notified-postal') fan.lettersMailed?.push(report.subjectId);
   if (report.state === 'unreachable') noteUnreachable(fan, report.subjectId, report.reasons ?? []);
 }
 
@@ -70,9 +77,16 @@ export function recordFinished(fan: FanOutProgress, report: SubjectFinished): vo
 export function recordReturnedMail(fan: FanOutProgress, report: ReturnedMailReport): void {
   if (fan.returned.includes(report.subjectId)) return;
   fan.returned.push(report.subjectId);
+  // Only a fan-out from before `lettersMailed` was kept can take a report for a letter never mailed.
   fan.finished['notified-postal'] = Math.max(0, fan.finished['notified-postal'] - 1);
   fan.finished.unreachable++;
   noteUnreachable(fan, report.subjectId, [`postal: returned to sender (${report.reason})`]);
+}
+
+/** Why a returned-letter report cannot be right, or undefined when it can. */
+export function returnedMailProblem(fan: FanOutProgress, report: ReturnedMailReport): string | undefined {
+  if (fan.lettersMailed && !fan.lettersMailed.includes(report.subjectId)) return `no letter was mailed to subject '${report.subjectId}' on this breach`;
+  return undefined;
 }
 
 /** A roster row that cannot be contacted at all (skipped as invalid at start). */

@@ -206,6 +206,8 @@ describe('breach CLI', () => {
     const again = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', 'again');
     expect(again.code).toBe(1);
     expectOneLineError(await breach('bounce', rosterId, 'nobody', '--channel', 'email', '--reason', 'x'), 1, `no notice to subject 'nobody' of breach '${rosterId}' is in progress`);
+    // A letter can only come back if one was mailed: r-1's notice went by email, never by post.
+    expectOneLineError(await breach('bounce', rosterId, 'r-1', '--channel', 'postal', '--reason', 'Return to sender'), 1, "no letter was mailed to subject 'r-1' on this breach");
 
     const json = await breach('status', rosterId, '--json');
     const status = JSON.parse(json.stdout) as BreachStatus;

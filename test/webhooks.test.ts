@@ -18,7 +18,7 @@ import { startWebhookServer, type WebhookServer } from '../webhooks/server';
 import { assessUpdate, statusQuery } from '../workflows/breach';
 import { attemptsQuery } from '../workflows/notify-individual';
 import { sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
-import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-webhooks-'));
 const run = Date.now();
@@ -295,6 +295,7 @@ describe('Lob letter events', () => {
     expect(after.unreachableSubjects).toEqual([{ subjectId: 's.post', reasons: [expect.stringContaining('returned to sender')] }]);
     expect(logLines).toContain(`webhook lob letter.returned_to_sender breach=${postBreachId} subject=s.post -> 200`);
     expectNoContactData(logLines);
+    await expectHistoryReplays(breach, 'returned-mail-after-letter');
   });
 
   it('answers 404 for a returned letter of an unknown breach', async () => {

@@ -36,7 +36,7 @@ import { BreachRecord } from './breach-record';
 import type { ArchiveActivities } from '../activities/archive-activities';
 import type { RosterActivities } from '../activities/roster-activities';
 import { subjectWorkflowId } from '../domain/cascade';
-import { allStarted, newFanOut, recordFinished, recordReturnedMail, recordSkipped, type FanOutProgress, type ReturnedMailReport } from '../domain/fan-out';
+import { allStarted, newFanOut, recordFinished, recordReturnedMail, recordSkipped, returnedMailProblem, type FanOutProgress, type ReturnedMailReport } from '../domain/fan-out';
 import { missingFields } from '../domain/required-fields';
 import type { RosterEntry } from '../domain/individuals';
 import { breachNotice } from '../domain/notice';
@@ -160,7 +160,11 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(
     reportReturnedMailUpdate,
     unlessRefused(
-      (report) => missingFields(report, ['subjectId', 'reason']) ?? (record.fanOut ? undefined : 'no individuals have been notified on this breach'),
+      (report) =>
+        missingFields(report, ['subjectId', 'reason']) ??
+        (record.fanOut ? undefined : 'no individuals have been notified on this breach') ??
+        // Breaches that took any report before this check existed must replay as they ran.
+        (patched('returned-mail-check') ? returnedMailProblem(record.fanOut!, report) : undefined),
       (report) => recordReturnedMail(record.fanOut!, report),
     ),
   );
