@@ -16,6 +16,9 @@ export function createMailTransport(smtp: EngineConfig['smtp'], env: NodeJS.Proc
     secure: smtp.secure,
     auth: user !== undefined ? { user, pass } : undefined,
     pool: true,
+    maxConnections: smtp.maxConnections,
+    // A connection is reused for many notices; the default of 100 would reconnect needlessly often.
+    maxMessages: Infinity,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
@@ -51,7 +54,8 @@ export async function sendMail(transport: MailTransport, mail: OutgoingMail): Pr
     if (code !== undefined && code >= 500) {
       throw ApplicationFailure.nonRetryable(`SMTP server refused the message permanently (reply ${code})`, SMTP_REJECTED);
     }
-    throw new Error(code !== undefined ? `SMTP server deferred the message (reply ${code})` : `SMTP delivery failed (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (code !== undefined) throw Object.assign(new Error(`SMTP server deferred the message (reply ${code})`), { smtpReplyCode: code });
+    throw new Error(`SMTP delivery failed (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { subjectWorkflowId } from '../domain/cascade';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import { FindingsCollector, SubjectRecord } from './findings';
 import { readRuns, runIdsOf, streamRuns, subjectRunsOf } from './read-history';
 import { buildSubjectTimeline } from './subject-timeline';

@@ -24,7 +24,7 @@ import type { AuditExport } from '../audit/export-schema';
 import { startBreachWorkflow } from '../client/start-breach';
 import { configSchema, type EngineConfig } from '../config/schema';
 import type { BreachFacts } from '../domain/breach';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import { subjectWorkflowId } from '../domain/cascade';
 import type { BreachStatus } from '../domain/status';
 import { validateRosterFile } from '../roster/roster-file';

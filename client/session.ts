@@ -3,7 +3,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { connectionSettings } from '../config/connection';
 import { loadConfig } from '../config/load';
 import type { EngineConfig } from '../config/schema';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import type { BreachWorkflow } from '../workflows/breach';
 import { CommandFailed } from './errors';
 

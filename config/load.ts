@@ -69,8 +69,11 @@ export function cascadePolicy(config: EngineConfig): CascadePolicy {
     bounceWindowMs: msToNumber(i.bounceWindow as Duration),
     faxPollIntervalMs: msToNumber(i.faxPollInterval as Duration),
     emailMaxAttempts: i.emailMaxAttempts,
-    window: i.window,
-    pageSize: i.pageSize,
+    cohortSize: i.cohortSize,
+    sendingCohorts: i.sendingCohorts,
+    batchSize: i.batchSize,
+    fallbackDelayMs: msToNumber(i.fallbackDelay as Duration),
+    outageRetryForMs: msToNumber(i.outageRetryFor as Duration),
     continueAsNewAfterEvents: i.continueAsNewAfterEvents,
   };
 }

@@ -59,6 +59,8 @@ const smtp = z.strictObject({
   secure: z.boolean().default(false),
   userEnv: envVarName.optional(),
   passwordEnv: envVarName.optional(),
+  /** Pooled connections per worker; at most one notice is in flight on each. */
+  maxConnections: z.number().int().min(1).max(100).default(5),
 });
 
 const individuals = z.strictObject({
@@ -66,18 +68,27 @@ const individuals = z.strictObject({
   bounceWindow: duration.default('48 hours'),
   faxPollInterval: duration.default('30 seconds'),
   emailMaxAttempts: z.number().int().min(1).default(5),
-  window: z.number().int().min(1).default(200),
-  pageSize: z.number().int().min(1).max(1000).default(100),
+  /** Roster rows per cohort workflow. */
+  cohortSize: z.number().int().min(1).max(2000).default(500),
+  /** Cohorts sending their first notices at once; cohorts waiting for bounce windows hold no slot. */
+  sendingCohorts: z.number().int().min(1).max(100).default(4),
+  /** Messages per batch activity. */
+  batchSize: z.number().int().min(1).max(1000).default(100),
+  /** How long people who move to the next channel are gathered before their batch is sent. */
+  fallbackDelay: duration.default('10 seconds'),
+  /** How long a channel our side cannot reach is retried before its people move on to the next channel. */
+  outageRetryFor: duration.default('24 hours'),
   continueAsNewAfterEvents: z.number().int().min(200).default(10_000),
   templateDir: text.default('templates'),
   defaultLanguage: text.default('en'),
   /**
-   * Each channel's activities run on a task queue of their own, rate limited across all workers
-   * (Temporal enforces the limit per task queue). Lob allows 150 requests per 5 s per endpoint.
+   * Messages per second per channel, across all workers: the channel's task queue admits
+   * maxPerSecond / batchSize batch activities per second (Temporal enforces it per task queue),
+   * and each batch paces its own messages to maxPerSecond. Lob allows 150 requests per 5 s per endpoint.
    */
   maxPerSecond: z
-    .strictObject({ email: z.number().positive().default(50), fax: z.number().positive().default(10), postal: z.number().positive().default(30) })
-    .default({ email: 50, fax: 10, postal: 30 }),
+    .strictObject({ email: z.number().positive().default(200), fax: z.number().positive().default(10), postal: z.number().positive().default(20) })
+    .default({ email: 200, fax: 10, postal: 20 }),
 });
 
 const fax = z.strictObject({

@@ -63,8 +63,3 @@ export interface BreachWorkflowInput {
   /** State carried over from the previous run when the workflow continued-as-new. */
   carried?: BreachSnapshot;
 }
-
-/** One workflow per breach: the ID makes a second start of the same breach impossible. */
-export function breachWorkflowId(breachId: string): string {
-  return `breach-${breachId}`;
-}

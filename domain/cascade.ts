@@ -1,4 +1,4 @@
-import type { Attempt, Channel, SubjectRef } from './individuals';
+import type { Attempt, Channel, RosterRef } from './individuals';
 import type { BreachNotice } from './notice';
 
 /** The individual-notification policy in force for a breach, copied from temporal.yaml at start. */
@@ -9,54 +9,103 @@ export interface CascadePolicy {
   /** How long to wait after an accepted email for a bounce report before counting it delivered. */
   bounceWindowMs: number;
   faxPollIntervalMs: number;
+  /** Deferrals (SMTP 4xx) of one person's email before the email channel fails for that person. */
   emailMaxAttempts: number;
-  /** How many NotifyIndividual children may run at once. */
-  window: number;
-  pageSize: number;
-  /** The parent continues-as-new once its history has this many events. */
+  /** Roster rows per cohort: one NotifyCohort workflow each. */
+  cohortSize: number;
+  /** How many cohorts may send their first notices at once; cohorts waiting for reports hold no slot. */
+  sendingCohorts: number;
+  /** Messages per batch activity. */
+  batchSize: number;
+  /** How long a person who must move to the next channel waits, so that several travel in one batch. */
+  fallbackDelayMs: number;
+  /** How long a channel that our side cannot reach (relay or provider down) is retried before its people move on. */
+  outageRetryForMs: number;
+  /** The breach continues-as-new once its history has this many events (or when the server suggests it). */
   continueAsNewAfterEvents: number;
 }
 
-export type SubjectState = 'pending' | 'in-progress' | 'notified-email' | 'notified-fax' | 'notified-postal' | 'unreachable';
-export type FinalState = Exclude<SubjectState, 'pending' | 'in-progress'>;
-
-export interface NotifyIndividualInput {
-  notice: BreachNotice;
-  subject: SubjectRef;
-  /** Channels with contact data, in the configured order. */
-  reachable: Channel[];
-  policy: CascadePolicy;
-  /** Whether a hold was active when the child started; changes arrive as signals. */
-  holdActive: boolean;
-  parentWorkflowId: string;
-}
-
-export interface NotifyIndividualResult {
-  subjectId: string;
-  state: FinalState;
-  attempts: Attempt[];
-}
-
-/** A report about a notice that arrives after it was sent: a bounce, a failed fax, returned mail. */
-export interface DeliveryReport {
-  channel: Channel;
-  reason: string;
-  by?: string;
-}
+export type FinalState = 'notified-email' | 'notified-fax' | 'notified-postal' | 'unreachable' | 'duplicate';
 
 export function notifiedState(channel: Channel): FinalState {
   return channel === 'email' ? 'notified-email' : channel === 'fax' ? 'notified-fax' : 'notified-postal';
 }
 
-export function subjectWorkflowId(breachId: string, subjectId: string): string {
-  return `breach-${breachId}-subject-${subjectId}`;
+/** Which rows of the roster one cohort notifies: `rows` rows from byte `offset` (1-based line `line`). */
+export interface CohortSlice {
+  offset: number;
+  line: number;
+  rows: number;
 }
 
-export interface SubjectFinished {
+/** What one person's cascade came to; the delivered cohort keeps this, and the audit reads it. */
+export interface Outcome {
   subjectId: string;
   state: FinalState;
   /** Why each channel failed, for an unreachable subject (substitute notice needs it). */
   reasons?: string[];
+}
+
+export interface CohortInput {
+  breachId: string;
+  cohort: number;
+  notice: BreachNotice;
+  roster: RosterRef;
+  slice: CohortSlice;
+  policy: CascadePolicy;
+  /** Whether a hold was active when the cohort started; changes arrive as signals. */
+  holdActive: boolean;
+  parentWorkflowId: string;
+  /** Set once every person is final: the cohort continues as new and only takes returned letters until the breach closes. */
+  delivered?: Outcome[];
+}
+
+export interface CohortCounts {
+  rows: number;
+  'notified-email': number;
+  'notified-fax': number;
+  'notified-postal': number;
+  unreachable: number;
+  duplicate: number;
+}
+
+/** A channel our side cannot reach right now (our relay or the provider's API), since when. */
+export interface ChannelFailure {
+  channel: Channel;
+  since: string;
+  reason: string;
+}
+
+/** What a cohort tells its breach: absolute counts, so a repeated or reordered report changes nothing. */
+export interface CohortReport {
+  cohort: number;
+  /** `sending` while first notices go out, `waiting` once everyone was contacted, `final` when all are. */
+  stage: 'sending' | 'waiting' | 'final';
+  counts: CohortCounts;
+  /** Some unreachable subjects with their reasons, for the status (the audit lists all). */
+  unreachable: Outcome[];
+  failing?: ChannelFailure;
+  /** Why the cohort could not be notified at all (its roster rows could not be read). */
+  error?: string;
+}
+
+/** A report about a notice that arrives after it was sent: a bounce, a failed fax, returned mail. */
+export interface DeliveryReport {
+  subjectId: string;
+  channel: Channel;
+  reason: string;
+  /** Where the report came from: `cli`, `telnyx`, `lob`, … */
+  source?: string;
+  by?: string;
+}
+
+/** One person as the cohort's query shows them. */
+export interface SubjectView {
+  subjectId: string;
+  cohort: number;
+  state: FinalState | 'pending' | 'sending' | 'awaiting-report';
+  channel?: Channel;
+  attempts: Attempt[];
 }
 
 /** Each channel has a task queue of its own, named after the engine's task queue. */

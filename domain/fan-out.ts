@@ -1,114 +1,112 @@
-import type { FinalState, SubjectFinished } from './cascade';
-import type { RosterEntry, RosterRef } from './individuals';
+import type { ChannelFailure, CohortCounts, CohortReport, CohortSlice, Outcome } from './cascade';
+import type { RosterRef } from './individuals';
 import type { IndividualCounts } from './status';
 
-export interface UnreachableSubject {
-  subjectId: string;
-  reasons: string[];
-}
-
-/** How many unreachable subjects the status lists by id; the count is always complete. */
+/** How many unreachable subjects the status lists by id; the count is always complete, and the audit lists all. */
 export const UNREACHABLE_LISTED = 1000;
 
+/** What the breach knows of one cohort: a few numbers, whatever the cohort's size. */
+export interface CohortSummary {
+  cohort: number;
+  stage: CohortReport['stage'];
+  counts: CohortCounts;
+  failing?: ChannelFailure;
+  error?: string;
+}
+
 /**
- * Progress of the fan-out to individuals. It is plain data so that it can be carried into the
- * next run when the breach workflow continues-as-new, and resume exactly where it stopped.
+ * Progress of the fan-out to individuals, in cohorts. It grows with the number of cohorts, never
+ * with the number of people, and is plain data so that it is carried into the next run when the
+ * breach continues-as-new.
  */
 export interface FanOutProgress {
   roster: RosterRef;
   total: number;
-  cursor: number | null;
-  buffer: RosterEntry[];
-  running: string[];
-  started: number;
-  finished: Record<FinalState, number>;
-  duplicates: number;
-  unreachable: UnreachableSubject[];
-  /** Subjects whose letter came back; a repeated report must not count twice. */
-  returned: string[];
-  /**
-   * Subjects notified by post, so that only their letters can come back. Unset in the state of a
-   * fan-out that started before it was kept: such a breach takes every report as before.
-   */
-  lettersMailed?: string[];
+  /** Where the next cohorts begin; null once every cohort has been planned. */
+  next: { cursor: number; line: number } | null;
+  /** Cohorts planned and not started yet. */
+  planned: CohortSlice[];
+  cohorts: CohortSummary[];
+  unreachable: Outcome[];
   error?: string;
 }
 
-/** Lob (or a person) reports that a mailed notice was returned to sender. */
-export interface ReturnedMailReport {
-  subjectId: string;
-  reason: string;
-}
-
 export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
-  return {
-    roster,
-    total,
-    cursor: 0,
-    buffer: [],
-    running: [],
-    started: 0,
-    finished: { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 },
-    duplicates: 0,
-    unreachable: [],
-    returned: [],
-    lettersMailed: [],
-  };
+  return { roster, total, next: { cursor: 0, line: 1 }, planned: [], cohorts: [], unreachable: [] };
 }
 
 export function allStarted(fan: FanOutProgress): boolean {
-  return fan.cursor === null && fan.buffer.length === 0;
+  return fan.next === null && fan.planned.length === 0;
 }
 
 export function fanOutDone(fan: FanOutProgress): boolean {
-  return (allStarted(fan) && fan.running.length === 0) || fan.error !== undefined;
+  return (allStarted(fan) && fan.cohorts.every((c) => c.stage === 'final')) || fan.error !== undefined;
 }
 
-export function recordFinished(fan: FanOutProgress, report: SubjectFinished): void {
-  const index = fan.running.indexOf(report.subjectId);
-  if (index === -1) return; // A repeated report: counted already.
-  fan.running.splice(index, 1);
-  fan.finished[report.state]++;
-  if (report.state === 'notified-postal') fan.lettersMailed?.push(report.subjectId);
-  if (report.state === 'unreachable') noteUnreachable(fan, report.subjectId, report.reasons ?? []);
+/** Cohorts that hold a sending slot. */
+export function sendingCohorts(fan: FanOutProgress): number {
+  return fan.cohorts.filter((c) => c.stage === 'sending').length;
 }
 
-/** A letter that came back: the subject, counted as notified by post, is unreachable after all. */
-export function recordReturnedMail(fan: FanOutProgress, report: ReturnedMailReport): void {
-  if (fan.returned.includes(report.subjectId)) return;
-  fan.returned.push(report.subjectId);
-  // Only a fan-out from before `lettersMailed` was kept can take a report for a letter never mailed.
-  fan.finished['notified-postal'] = Math.max(0, fan.finished['notified-postal'] - 1);
-  fan.finished.unreachable++;
-  noteUnreachable(fan, report.subjectId, [`postal: returned to sender (${report.reason})`]);
+export function startCohort(fan: FanOutProgress, slice: CohortSlice): CohortSummary {
+  const summary: CohortSummary = { cohort: fan.cohorts.length, stage: 'sending', counts: emptyCounts(slice.rows) };
+  fan.cohorts.push(summary);
+  return summary;
 }
 
-/** Why a returned-letter report cannot be right, or undefined when it can. */
-export function returnedMailProblem(fan: FanOutProgress, report: ReturnedMailReport): string | undefined {
-  if (fan.lettersMailed && !fan.lettersMailed.includes(report.subjectId)) return `no letter was mailed to subject '${report.subjectId}' on this breach`;
-  return undefined;
+/** A cohort's report replaces what the breach knew of it; a stage never goes back (reports may arrive late). */
+export function recordCohortReport(fan: FanOutProgress, report: CohortReport): void {
+  const summary = fan.cohorts[report.cohort];
+  if (!summary) return;
+  const order = ['sending', 'waiting', 'final'];
+  if (order.indexOf(report.stage) > order.indexOf(summary.stage)) summary.stage = report.stage;
+  summary.counts = { ...report.counts, rows: summary.counts.rows };
+  summary.failing = report.failing;
+  if (report.error) {
+    summary.error = report.error;
+    fan.error ??= report.error;
+  }
+  for (const outcome of report.unreachable) {
+    if (fan.unreachable.length >= UNREACHABLE_LISTED) break;
+    if (!fan.unreachable.some((u) => u.subjectId === outcome.subjectId)) fan.unreachable.push(outcome);
+  }
+  // A returned letter makes a listed subject's reasons change.
+  for (const outcome of report.unreachable) {
+    const listed = fan.unreachable.find((u) => u.subjectId === outcome.subjectId);
+    if (listed) listed.reasons = outcome.reasons;
+  }
 }
 
-/** A roster row that cannot be contacted at all (skipped as invalid at start). */
-export function recordSkipped(fan: FanOutProgress, entry: RosterEntry): void {
-  fan.finished.unreachable++;
-  noteUnreachable(fan, entry.subjectId, [`roster line ${entry.line}: ${entry.problem}`]);
-}
-
-function noteUnreachable(fan: FanOutProgress, subjectId: string, reasons: string[]): void {
-  if (fan.unreachable.length < UNREACHABLE_LISTED) fan.unreachable.push({ subjectId, reasons });
+function emptyCounts(rows: number): CohortCounts {
+  return { rows, 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0, duplicate: 0 };
 }
 
 export function individualCounts(fan: FanOutProgress | undefined, rosterTotal = 0): IndividualCounts {
-  if (!fan) return { pending: rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
-  const finished = fan.finished;
-  const done = finished['notified-email'] + finished['notified-fax'] + finished['notified-postal'] + finished.unreachable;
-  return {
-    pending: Math.max(0, fan.total - done - fan.running.length - fan.duplicates),
-    inProgress: fan.running.length,
-    notifiedByEmail: finished['notified-email'],
-    notifiedByFax: finished['notified-fax'],
-    notifiedByPostal: finished['notified-postal'],
-    unreachable: finished.unreachable,
-  };
+  const counts: IndividualCounts = { pending: fan?.total ?? rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
+  for (const { counts: c } of fan?.cohorts ?? []) {
+    const final = c['notified-email'] + c['notified-fax'] + c['notified-postal'] + c.unreachable + c.duplicate;
+    counts.pending -= c.rows;
+    counts.inProgress += c.rows - final;
+    counts.notifiedByEmail += c['notified-email'];
+    counts.notifiedByFax += c['notified-fax'];
+    counts.notifiedByPostal += c['notified-postal'];
+    counts.unreachable += c.unreachable;
+  }
+  counts.pending = Math.max(0, counts.pending);
+  return counts;
+}
+
+/** Channels our side cannot reach, with the earliest failure and how many cohorts it holds up. */
+export function channelFailures(fan: FanOutProgress | undefined): (ChannelFailure & { cohorts: number })[] {
+  const byChannel = new Map<string, ChannelFailure & { cohorts: number }>();
+  for (const { failing } of fan?.cohorts ?? []) {
+    if (!failing) continue;
+    const known = byChannel.get(failing.channel);
+    if (!known) byChannel.set(failing.channel, { ...failing, cohorts: 1 });
+    else {
+      known.cohorts++;
+      if (failing.since < known.since) Object.assign(known, { since: failing.since, reason: failing.reason });
+    }
+  }
+  return [...byChannel.values()];
 }

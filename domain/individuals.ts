@@ -50,14 +50,8 @@ export interface Attempt {
   smtpReply?: string;
   reason?: string;
   contentSha256?: string;
-}
-
-/**
- * Correlation ids derived from breach and subject: the same on every retry, so a provider (or a
- * person reading its logs) recognises a repeated request as the same notice.
- */
-export function noticeId(breachId: string, subjectId: string): string {
-  return `${breachId}.${subjectId}`;
+  /** Set when a retried batch sent it: an earlier attempt may have sent a copy with the same id. */
+  activityAttempt?: number;
 }
 
 /** Where the roster lives and what it must hash to; the workflow carries this, never the roster. */
@@ -67,16 +61,8 @@ export interface RosterRef {
   format: 'csv' | 'jsonl';
 }
 
-/** How an activity finds one subject's row without the row passing through workflow history. */
-export interface SubjectRef {
-  subjectId: string;
-  /** Byte offset of the subject's row in the roster file. */
-  rowOffset: number;
-  roster: RosterRef;
-}
-
-/** Reads a subject's contact data at send time (the worker provides it). */
-export type LoadSubject = (ref: SubjectRef) => Promise<Subject>;
+/** Reads the contact data of the rows at these byte offsets at send time, checked against their subject ids (the worker provides it). */
+export type LoadSubjects = (roster: RosterRef, rows: { subjectId: string; rowOffset: number }[]) => Promise<Map<string, Subject>>;
 
 /** Renders the notice for one person and one channel (the worker provides it). */
 export type RenderNotice = (notice: BreachNotice, subject: Subject, channel: Channel) => Promise<NoticeContent>;
@@ -91,4 +77,6 @@ export interface RosterEntry {
   channels: Channel[];
   /** Why the row is unusable (a breach started with --skip-invalid). */
   problem?: string;
+  /** A later row with a subject id that an earlier row already has. */
+  duplicate?: boolean;
 }

@@ -2,6 +2,7 @@ import type { Assessment, RiskLevel } from './breach';
 import type { AuthorityNotice, Supplement } from './authority-notice';
 import type { ReminderKind } from './deadline';
 import type { Hold } from './holds';
+import type { ChannelFailure } from './cascade';
 
 export const BREACH_PHASES = [
   'awaiting-assessment',
@@ -57,6 +58,8 @@ export interface BreachStatus {
   /** Subjects that could not be reached, for substitute notice (listed up to a limit). */
   unreachableSubjects: { subjectId: string; reasons: string[] }[];
   fanOutError?: string;
+  /** Channels our side cannot reach (relay or provider down): nobody is marked unreachable for it while it is retried. */
+  channelFailures: (ChannelFailure & { cohorts: number })[];
   closed?: { by: string; at: string };
 }
 

@@ -77,12 +77,13 @@ export async function readRosterPage(
   cursor: number,
   pageSize: number,
   channelOrder: readonly Channel[],
+  firstLine = 1,
 ): Promise<{ entries: RosterEntry[]; nextCursor: number | null }> {
   await verifyRoster(ref);
   const parser = new RowParser(ref.format);
   if (ref.format === 'csv' && cursor > 0) parser.parse(await headerLine(ref));
   const entries: RosterEntry[] = [];
-  for await (const line of readLines(ref.path, cursor)) {
+  for await (const line of readLines(ref.path, cursor, undefined, firstLine)) {
     if (entries.length === pageSize) return { entries, nextCursor: line.offset };
     const result = parser.parse(line);
     if (result === 'header') continue;
@@ -95,17 +96,94 @@ export async function readRosterPage(
   return { entries, nextCursor: null };
 }
 
-/** One subject's contact data, read at send time from its row. */
-export async function loadSubjectAt(ref: RosterRef, rowOffset: number): Promise<Subject> {
+/**
+ * The contact data of the rows at these byte offsets, read at send time in one pass from the
+ * first offset to the last, each checked against the subject id the workflow recorded for it.
+ */
+export async function loadSubjectsAt(ref: RosterRef, rows: { subjectId: string; rowOffset: number }[]): Promise<Map<string, Subject>> {
   await verifyRoster(ref);
+  const wanted = new Map(rows.map((r) => [r.rowOffset, r.subjectId]));
+  const subjects = new Map<string, Subject>();
+  if (rows.length === 0) return subjects;
+  const first = Math.min(...wanted.keys());
+  const last = Math.max(...wanted.keys());
   const parser = new RowParser(ref.format);
   if (ref.format === 'csv') parser.parse(await headerLine(ref));
-  for await (const line of readLines(ref.path, rowOffset)) {
+  for await (const line of readLines(ref.path, first)) {
+    if (line.offset > last) break;
+    const subjectId = wanted.get(line.offset);
+    if (subjectId === undefined) continue;
     const result = parser.parse(line);
-    if (result !== 'header' && 'subject' in result) return result.subject;
-    break;
+    if (result === 'header' || !('subject' in result)) throw new RosterError('the roster row at a recorded offset is not a valid subject');
+    if (result.subject.subjectId !== subjectId) throw new RosterError('the roster row at a recorded offset belongs to another subject');
+    subjects.set(subjectId, result.subject);
   }
-  throw new RosterError('the roster row at the recorded offset is not a valid subject');
+  if (subjects.size !== new Set(wanted.values()).size) throw new RosterError('a recorded roster offset is past the end of the roster');
+  return subjects;
+}
+
+/**
+ * Where each cohort of `cohortSize` rows begins, from byte `cursor` (line `line`), for at most
+ * `count` cohorts. Only line breaks are counted, so planning a 1,000,000-row roster reads it once
+ * without parsing it.
+ */
+export async function planCohorts(
+  ref: RosterRef,
+  from: { cursor: number; line: number },
+  cohortSize: number,
+  count: number,
+): Promise<{ slices: { offset: number; line: number; rows: number }[]; next: { cursor: number; line: number } | null }> {
+  await verifyRoster(ref);
+  const slices: { offset: number; line: number; rows: number }[] = [];
+  let headerSkipped = ref.format !== 'csv' || from.cursor > 0;
+  for await (const line of readLines(ref.path, from.cursor, undefined, from.line)) {
+    if (line.text.trim() === '') continue;
+    if (!headerSkipped) {
+      headerSkipped = true;
+      continue;
+    }
+    const current = slices[slices.length - 1];
+    if (current && current.rows < cohortSize) {
+      current.rows++;
+      continue;
+    }
+    if (slices.length === count) return { slices, next: { cursor: line.offset, line: line.number } };
+    slices.push({ offset: line.offset, line: line.number, rows: 1 });
+  }
+  return { slices, next: null };
+}
+
+/**
+ * Subject ids that occur on more than one row, with the line of their first row. A breach started
+ * with --skip-invalid notifies such a subject once, at its first row. Read once per roster and worker.
+ */
+const duplicatesByRoster = new Map<string, Promise<Map<string, number>>>();
+
+export function duplicateSubjects(ref: RosterRef): Promise<Map<string, number>> {
+  let found = duplicatesByRoster.get(ref.sha256);
+  if (!found) {
+    found = findDuplicates(ref);
+    duplicatesByRoster.set(ref.sha256, found);
+    found.catch(() => duplicatesByRoster.delete(ref.sha256));
+  }
+  return found;
+}
+
+async function findDuplicates(ref: RosterRef): Promise<Map<string, number>> {
+  await verifyRoster(ref);
+  const firstLine = new Map<string, number>();
+  const duplicates = new Map<string, number>();
+  const parser = new RowParser(ref.format);
+  for await (const line of readLines(ref.path, 0)) {
+    const result = parser.parse(line);
+    if (result === 'header') continue;
+    const subjectId = 'subject' in result ? result.subject.subjectId : result.subjectId;
+    if (subjectId === undefined) continue;
+    const first = firstLine.get(subjectId);
+    if (first === undefined) firstLine.set(subjectId, line.number);
+    else if (!duplicates.has(subjectId)) duplicates.set(subjectId, first);
+  }
+  return duplicates;
 }
 
 /**
@@ -143,10 +221,10 @@ async function headerLine(ref: RosterRef): Promise<Line> {
   throw new RosterError('the roster is empty');
 }
 
-async function* readLines(file: string, start: number, hash?: ReturnType<typeof createHash>): AsyncGenerator<Line> {
+async function* readLines(file: string, start: number, hash?: ReturnType<typeof createHash>, firstLine = 1): AsyncGenerator<Line> {
   let pending: Buffer = Buffer.alloc(0);
   let offset = start;
-  let number = 0;
+  let number = firstLine - 1;
   for await (const chunk of createReadStream(file, { start })) {
     hash?.update(chunk as Buffer);
     pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);

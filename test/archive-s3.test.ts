@@ -15,7 +15,7 @@ import { ArchiveError } from '../audit/audit-archive';
 import { entriesSha256, type AuditExport } from '../audit/export-schema';
 import { ConfigError } from '../config/load';
 import type { S3ArchiveConfig } from '../config/schema';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import { startS3Server, type S3Server } from '../sandbox/s3-server';
 import { assessUpdate, closeUpdate, statusQuery } from '../workflows/breach';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { subHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { subjectWorkflowId } from '../domain/cascade';
 import { attemptsQuery } from '../workflows/notify-individual';

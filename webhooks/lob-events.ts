@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { breachWorkflowId } from '../domain/breach';
+import { breachWorkflowId } from '../domain/ids';
 import type { ReturnedMailReport } from '../domain/fan-out';
 import { noticeId } from '../domain/individuals';
 import { reportReturnedMailUpdate } from '../workflows/breach';

@@ -8,10 +8,11 @@ import { createMailActivities } from '../activities/mail-activities';
 import { createNoticeRenderer } from '../activities/notice-renderer';
 import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
+import type { BatchOptions } from '../activities/batch-sender';
 import type { EngineConfig } from '../config/schema';
 import { channelTaskQueue } from '../domain/cascade';
-import type { Channel, LoadSubject } from '../domain/individuals';
-import { loadSubjectAt, RosterError } from '../roster/roster-file';
+import type { Channel } from '../domain/individuals';
+import { loadSubjectsAt } from '../roster/roster-file';
 
 export interface BreachWorkerDeps {
   config: EngineConfig;
@@ -27,36 +28,47 @@ export function breachWorkflowsPath(): string {
   return path.join(__dirname, '..', 'workflows', 'index.ts');
 }
 
-/** Contact data is read from the roster row at send time and checked against the subject id. */
-const loadSubject: LoadSubject = async (ref) => {
-  const subject = await loadSubjectAt(ref.roster, ref.rowOffset);
-  if (subject.subjectId !== ref.subjectId) throw new RosterError('the roster row at the recorded offset belongs to another subject');
-  return subject;
-};
+/**
+ * How each channel's batches run on one worker: email one batch at a time with one message in
+ * flight per pooled SMTP connection (so a hold stops every other message before it begins); fax
+ * one by one (a fax that may exist is looked up first); letters a few at a time.
+ */
+function batchOptions(config: EngineConfig, channel: Channel): BatchOptions & { batchesAtOnce: number } {
+  const perSecond = config.individuals.maxPerSecond[channel];
+  const maxDeferrals = config.individuals.emailMaxAttempts;
+  if (channel === 'email') return { concurrency: config.smtp.maxConnections, perSecond, maxDeferrals, batchesAtOnce: 1 };
+  if (channel === 'fax') return { concurrency: 1, perSecond, maxDeferrals, batchesAtOnce: 4 };
+  return { concurrency: 4, perSecond, maxDeferrals, batchesAtOnce: 2 };
+}
 
 /** The activities of each notification channel that temporal.yaml configures. */
 function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv): Partial<Record<Channel, object>> {
   const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage);
   const from = config.notifications.from;
   const { fax, postal } = config.channels;
+  const loadSubjects = loadSubjectsAt;
   return {
-    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubject, renderNotice }),
-    fax: fax ? createFaxActivities({ config: fax, env, loadSubject, renderNotice }) : undefined,
-    postal: postal ? createPostalActivities({ config: postal, env, loadSubject, renderNotice }) : undefined,
+    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubjects, renderNotice, batch: batchOptions(config, 'email') }),
+    fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, batch: batchOptions(config, 'fax') }) : undefined,
+    postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, batch: batchOptions(config, 'postal') }) : undefined,
   };
 }
 
 /**
- * The workers of one engine process: one for the breach workflows and their own activities, and
- * one per notification channel on the channel's task queue, rate limited for the whole queue.
- * On shutdown each stops polling and gives running activities time to finish; whatever does not
- * finish is retried by the next worker, because Temporal still holds the task.
+ * The workers of one engine process: one for the breach and cohort workflows and their own
+ * activities, and one per notification channel on the channel's task queue. Each channel queue
+ * admits `maxPerSecond / batchSize` batches per second across all workers (Temporal enforces the
+ * limit per task queue) and each batch paces its messages to `maxPerSecond`, so the channel sends
+ * at most `maxPerSecond` messages a second plus one batch of burst, however many workers run.
+ * Heartbeats are sent at least every 200 ms, so a hold's cancellation reaches a batch promptly.
+ * On shutdown each worker stops polling and gives running activities time to finish; whatever
+ * does not finish is retried by the next worker, because Temporal still holds the task.
  */
 export class BreachWorkers {
   private constructor(readonly workers: Worker[]) {}
 
   static async create({ config, connection, transport, workflowBundle, env = process.env }: BreachWorkerDeps): Promise<BreachWorkers> {
-    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds' } as const;
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', maxHeartbeatThrottleInterval: '200 milliseconds' } as const;
     const main = await Worker.create({
       ...common,
       taskQueue: config.temporal.taskQueue,
@@ -70,7 +82,8 @@ export class BreachWorkers {
           ...common,
           taskQueue: channelTaskQueue(config.temporal.taskQueue, channel),
           activities: perChannel[channel],
-          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel],
+          maxConcurrentActivityTaskExecutions: batchOptions(config, channel).batchesAtOnce,
+          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel] / config.individuals.batchSize,
         }),
       ),
     );

@@ -13,7 +13,7 @@ import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../domain/holds
 import { isActive, placeHoldProblem, releaseHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
-import { fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
+import { channelFailures, fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { BreachSnapshot } from '../domain/snapshot';
 
 /**
@@ -262,6 +262,7 @@ export class BreachRecord {
       individuals: individualCounts(this.fanOut, this.input.roster?.total),
       unreachableSubjects: this.fanOut?.unreachable ?? [],
       fanOutError: this.fanOut?.error,
+      channelFailures: channelFailures(this.fanOut),
       closed: this.closed,
     };
   }

@@ -1,2 +1,2 @@
 export { BreachWorkflow } from './breach';
-export { NotifyIndividual } from './notify-individual';
+export { NotifyCohort } from './notify-cohort';

@@ -1,42 +1,51 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { noticeId, type LoadSubject, type RenderNotice, type SubjectRef } from '../../domain/individuals';
-import type { BreachNotice } from '../../domain/notice';
+import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
+import { NO_CONTACT_DATA, SMTP_REJECTED } from '../../domain/failures';
+import { noticeId, noticeMessageId } from '../../domain/ids';
+import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
+import { Deferred, sendBatch, type BatchOptions } from '../batch-sender';
 import { sendMail, type MailTransport } from '../smtp';
-import { NO_CONTACT_DATA } from '../../domain/failures';
 
-export interface NoticeEmailRequest {
-  notice: BreachNotice;
-  subject: SubjectRef;
-}
-
-export interface NoticeEmailEvidence {
-  messageId: string;
-  smtpReply: string;
-  contentSha256: string;
+export interface EmailChannelDeps {
+  transport: MailTransport;
+  from: string;
+  domain: string;
+  loadSubjects: LoadSubjects;
+  renderNotice: RenderNotice;
+  /** At most one message per pooled SMTP connection is in flight, so a hold stops all others before they begin. */
+  batch: BatchOptions;
 }
 
 /**
- * The email channel: one recipient per message, a Message-ID and X-Notice-Id derived from breach
- * and subject so that a retry or a bounce report can be matched to this notice.
+ * The email channel: one recipient per message, a Message-ID and X-Notice-Id derived from the
+ * notice id (breach, cohort, subject), so that a resend is the same message and a bounce report
+ * finds its cohort.
  */
-export function createEmailActivities(deps: { transport: MailTransport; from: string; domain: string; loadSubject: LoadSubject; renderNotice: RenderNotice }) {
+export function createEmailActivities(deps: EmailChannelDeps) {
   return {
-    async sendNoticeEmail({ notice, subject: ref }: NoticeEmailRequest): Promise<NoticeEmailEvidence> {
-      const subject = await deps.loadSubject(ref);
-      if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', NO_CONTACT_DATA);
-      const content = await deps.renderNotice(notice, subject, 'email');
-      const id = noticeId(notice.breachId, subject.subjectId);
-      const messageId = `<notice.${encodeURIComponent(id)}@${deps.domain}>`;
-      const smtpReply = await sendMail(deps.transport, {
-        from: deps.from,
-        to: [subject.email],
-        subject: content.subject,
-        text: content.text,
-        html: content.html,
-        messageId,
-        headers: { 'X-Notice-Id': id },
+    async sendEmailBatch(request: SendBatchRequest): Promise<SendBatchResult> {
+      return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref) => {
+        if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', NO_CONTACT_DATA);
+        const content = await deps.renderNotice(request.notice, subject, 'email');
+        const messageId = noticeMessageId(ref, deps.domain);
+        try {
+          const smtpReply = await sendMail(deps.transport, {
+            from: deps.from,
+            to: [subject.email],
+            subject: content.subject,
+            text: content.text,
+            html: content.html,
+            messageId,
+            headers: { 'X-Notice-Id': noticeId(ref) },
+          });
+          return { providerId: messageId, smtpReply, contentSha256: content.contentSha256 };
+        } catch (err) {
+          if (err instanceof ApplicationFailure && err.type === SMTP_REJECTED) throw err;
+          // A reply code means the server answered for this recipient; no code means we could not reach it.
+          if ((err as { smtpReplyCode?: number }).smtpReplyCode !== undefined) throw new Deferred((err as Error).message);
+          throw err;
+        }
       });
-      return { messageId, smtpReply, contentSha256: content.contentSha256 };
     },
   };
 }

@@ -3,8 +3,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import Telnyx, { APIError, toFile } from 'telnyx';
 import type { Fax } from 'telnyx/resources/faxes/faxes';
 import type { MediaUploadParams } from 'telnyx/resources/media';
-import { noticeId, type LoadSubject, type RenderNotice, type SubjectRef } from '../../domain/individuals';
-import type { BreachNotice } from '../../domain/notice';
+import type { FaxStatus, SendBatchRequest, SendBatchResult } from '../../domain/batch';
+import { faxClientState } from '../../domain/ids';
+import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
+import { sendBatch, type BatchOptions } from '../batch-sender';
 import { renderNoticePdf } from './notice-pdf';
 import { FAX_NOT_CONFIGURED, FAX_REJECTED, NO_CONTACT_DATA } from '../../domain/failures';
 
@@ -19,26 +21,6 @@ export interface FaxChannelConfig {
   baseUrl?: string;
 }
 
-export interface SendNoticeFaxRequest {
-  /** The breach-level notice content (no personal data); its `breachId` names the breach. */
-  notice: BreachNotice;
-  subject: SubjectRef;
-}
-
-export interface SendNoticeFaxResult {
-  faxId: string;
-  /** SHA-256 (hex) of the PDF that was faxed: exactly what was sent. */
-  contentSha256: string;
-}
-
-export interface FaxStatusResult {
-  status: 'pending' | 'delivered' | 'failed';
-  /** Telnyx's own status, e.g. `media.processed` or `sending`. */
-  providerStatus: string;
-  /** Telnyx's `failure_reason` code, e.g. `receiver_no_answer`; never contact data. */
-  failureReason?: string;
-}
-
 /**
  * The uploaded notice only has to live until Telnyx has processed it into the fax; it contains
  * personal data, so it should not stay in Media Storage for Telnyx's default of two days.
@@ -46,46 +28,45 @@ export interface FaxStatusResult {
 const MEDIA_TTL_SECS = 6 * 3600;
 
 /**
- * Activities of the fax channel. The workflow polls `faxStatus` after `sendNoticeFax`; neither
- * returns nor throws contact data, so nothing personal reaches the workflow history or the logs.
+ * Activities of the fax channel. Neither returns nor throws contact data, so nothing personal
+ * reaches the workflow history or the logs. Faxes cost money and cannot be recognised by the
+ * receiver, so a notice that may already have been faxed (a retried batch, a batch cancelled
+ * or crashed mid-way) is first looked up by its correlation id and never sent twice.
  */
-export function createFaxActivities(deps: {
-  config: FaxChannelConfig;
-  env?: NodeJS.ProcessEnv;
-  loadSubject: LoadSubject;
-  renderNotice: RenderNotice;
-}) {
+export function createFaxActivities(deps: { config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; batch: BatchOptions }) {
   const { config } = deps;
   const telnyx = () => telnyxClient(config, deps.env ?? process.env);
 
   return {
-    async sendNoticeFax(req: SendNoticeFaxRequest): Promise<SendNoticeFaxResult> {
+    async sendFaxBatch(request: SendBatchRequest): Promise<SendBatchResult> {
       const client = telnyx();
-      const subject = await deps.loadSubject(req.subject);
-      const to = subject.fax;
-      if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
-
-      const content = await deps.renderNotice(req.notice, subject, 'fax');
-      const pdf = await renderNoticePdf(content);
-      const contentSha256 = createHash('sha256').update(pdf).digest('hex');
-      const clientState = Buffer.from(noticeId(req.notice.breachId, req.subject.subjectId), 'utf8').toString('base64');
-
-      // Only a retry can follow a create whose response was lost. A first attempt always sends,
-      // so the workflow can deliberately send the notice again in a new activity (e.g. after a
-      // failed fax) without being handed the old fax back.
-      if (Context.current().info.attempt > 1) {
-        const earlier = await findFaxByClientState(client, to, clientState);
-        if (earlier?.id) return { faxId: earlier.id, contentSha256 };
-      }
-
-      const mediaName = await uploadPdf(client, pdf);
-      const faxId = await createFax(client, { connection_id: config.connectionId, from: config.from, to, media_name: mediaName, client_state: clientState });
-      return { faxId, contentSha256 };
+      return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref, item) => {
+        const to = subject.fax;
+        if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
+        const content = await deps.renderNotice(request.notice, subject, 'fax');
+        const pdf = await renderNoticePdf(content);
+        const contentSha256 = createHash('sha256').update(pdf).digest('hex');
+        const clientState = faxClientState(ref);
+        if (item.mayExist) {
+          const earlier = await findFaxByClientState(client, to, clientState);
+          if (earlier?.id) return { providerId: earlier.id, contentSha256 };
+        }
+        const mediaName = await uploadPdf(client, pdf);
+        const faxId = await createFax(client, { connection_id: config.connectionId, from: config.from, to, media_name: mediaName, client_state: clientState });
+        return { providerId: faxId, contentSha256 };
+      });
     },
 
-    async faxStatus(req: { faxId: string }): Promise<FaxStatusResult> {
-      const fax = await call('retrieve', () => telnyx().faxes.retrieve(req.faxId));
-      return toStatusResult(fax.data);
+    /** The status of each fax, read one by one (Telnyx has no batch read); a fax that cannot be read now stays pending. */
+    async faxStatuses(req: { faxIds: string[] }): Promise<FaxStatus[]> {
+      const client = telnyx();
+      const statuses: FaxStatus[] = [];
+      for (const faxId of req.faxIds) {
+        const fax = await call('retrieve', () => client.faxes.retrieve(faxId));
+        statuses.push({ faxId, ...toStatusResult(fax.data) });
+        Context.current().heartbeat();
+      }
+      return statuses;
     },
   };
 }
@@ -143,7 +124,7 @@ async function createFax(client: Telnyx, params: Telnyx.FaxCreateParams): Promis
   return faxId;
 }
 
-function toStatusResult(fax: Fax | undefined): FaxStatusResult {
+function toStatusResult(fax: Fax | undefined): Omit<FaxStatus, 'faxId'> {
   const providerStatus = fax?.status ?? 'unknown';
   if (providerStatus === 'delivered') return { status: 'delivered', providerStatus };
   if (providerStatus === 'failed') {

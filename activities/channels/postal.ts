@@ -15,8 +15,10 @@ import {
   type UsVerificationsWritable,
 } from '@lob/lob-typescript-sdk';
 import { ApplicationFailure } from '@temporalio/activity';
-import { noticeId, type LoadSubject, type PostalAddress, type RenderNotice, type Subject, type SubjectRef } from '../../domain/individuals';
-import type { BreachNotice } from '../../domain/notice';
+import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
+import { noticeId } from '../../domain/ids';
+import type { LoadSubjects, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
+import { sendBatch, type BatchOptions } from '../batch-sender';
 import { LETTER_REJECTED, NO_CONTACT_DATA, POSTAL_NOT_CONFIGURED, UNDELIVERABLE_ADDRESS } from '../../domain/failures';
 
 export interface PostalChannelConfig {
@@ -39,22 +41,10 @@ export interface PostalChannelConfig {
 export interface PostalActivityDeps {
   config: PostalChannelConfig;
   env?: NodeJS.ProcessEnv;
-  loadSubject: LoadSubject;
+  loadSubjects: LoadSubjects;
   renderNotice: RenderNotice;
+  batch: BatchOptions;
 }
-
-export interface SendNoticeLetterRequest {
-  notice: BreachNotice;
-  subject: SubjectRef;
-}
-
-export interface SentLetter {
-  letterId: string;
-  expectedDeliveryDate?: string;
-  contentSha256: string;
-}
-
-/** ApplicationFailure types of this channel; none of them is retried. */
 
 const LOB_API = 'https://api.lob.com/v1';
 
@@ -76,29 +66,26 @@ const MAILABLE = new Set(['deliverable', 'deliverable_unnecessary_unit']);
 /** The client errors a later attempt can change: a request timeout and a rate limit. Other 4xx are final. */
 const RETRYABLE_STATUS = new Set([408, 429]);
 
-export function createPostalActivities(deps: PostalActivityDeps): {
-  sendNoticeLetter(req: SendNoticeLetterRequest): Promise<SentLetter>;
-} {
-  async function sendNoticeLetter(req: SendNoticeLetterRequest): Promise<SentLetter> {
-    const lob = lobClients(deps.config, deps.env ?? process.env);
-    const subject = await deps.loadSubject(req.subject);
-    const address = postalAddressOf(subject);
-    if (isUnitedStates(address)) await verifyUsAddress(lob.verifications, address);
-    // Lob's international verification is a separate product with its own contract; addresses
-    // outside the US are mailed as given and Lob's own checks on letter creation apply.
-    const content = await deps.renderNotice(req.notice, subject, 'postal');
-    const file = noticeFile(content.html);
-    const letter = await createLetter(lob.letters, {
-      to: recipientOf(subject.fullName, address),
-      from: deps.config.from,
-      file,
-      correlationId: noticeId(req.notice.breachId, req.subject.subjectId),
-      breachId: req.notice.breachId,
-    });
-    return { ...letter, contentSha256: sha256(file) };
-  }
-
-  return { sendNoticeLetter };
+/**
+ * Letters in batches. Each letter's Idempotency-Key is its notice id, so whatever a crash or a
+ * retry makes us send again, Lob returns the letter it already made instead of mailing a second.
+ */
+export function createPostalActivities(deps: PostalActivityDeps) {
+  return {
+    async sendLetterBatch(request: SendBatchRequest): Promise<SendBatchResult> {
+      const lob = lobClients(deps.config, deps.env ?? process.env);
+      return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref) => {
+        const address = postalAddressOf(subject);
+        if (isUnitedStates(address)) await verifyUsAddress(lob.verifications, address);
+        // Lob's international verification is a separate product with its own contract; addresses
+        // outside the US are mailed as given and Lob's own checks on letter creation apply.
+        const content = await deps.renderNotice(request.notice, subject, 'postal');
+        const file = noticeFile(content.html);
+        const letter = await createLetter(lob.letters, { to: recipientOf(subject.fullName, address), from: deps.config.from, file, correlationId: noticeId(ref), breachId: ref.breachId });
+        return { providerId: letter.letterId, expectedDeliveryDate: letter.expectedDeliveryDate, contentSha256: sha256(file) };
+      });
+    },
+  };
 }
 
 export type PostalActivities = ReturnType<typeof createPostalActivities>;
@@ -216,7 +203,7 @@ interface LetterOrder {
  * The address goes on an extra blank first page (`insert_blank_page`): the rendered notice does
  * not reserve Lob's address block, and the envelope window must never hide any of its text.
  */
-async function createLetter(api: LettersApi, order: LetterOrder): Promise<Omit<SentLetter, 'contentSha256'>> {
+async function createLetter(api: LettersApi, order: LetterOrder): Promise<{ letterId: string; expectedDeliveryDate?: string }> {
   const letter = sdkModel<LetterEditable>({
     to: order.to,
     from: order.from,

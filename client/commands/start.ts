@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Command } from 'commander';
-import { breachWorkflowId } from '../../domain/breach';
+import { breachWorkflowId } from '../../domain/ids';
 import { describeTimeLeft } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
 import { CommandFailed, UsageError } from '../errors';

@@ -1,0 +1,39 @@
+import type { Client } from '@temporalio/client';
+import type { SubjectView } from '../domain/cascade';
+import { cohortOfWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
+import { subjectQuery } from '../workflows/messages/cohort';
+
+/** Cohorts asked at once: enough to hide the round trips, few enough to spare the worker. */
+const ASKED_AT_ONCE = 16;
+
+/**
+ * Finds the cohort that notifies a subject, from the subject id alone (no roster file): the
+ * breach's cohort workflows are listed by workflow-ID prefix and asked, running ones first, 16 at
+ * a time, until one knows the subject. A delivery report's notice id names its cohort directly;
+ * this is for people typing a subject id.
+ */
+export async function findSubjectCohort(client: Client, breachId: string, subjectId: string): Promise<SubjectView | undefined> {
+  const running: number[] = [];
+  const closed: number[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}' AND ExecutionStatus != 'ContinuedAsNew'` })) {
+    const cohort = cohortOfWorkflowId(execution.workflowId);
+    if (cohort?.breachId !== breachId) continue;
+    (execution.status.name === 'RUNNING' ? running : closed).push(cohort.cohort);
+  }
+  for (const cohorts of [running, closed]) {
+    const ordered = [...new Set(cohorts)].sort((a, b) => a - b);
+    for (let i = 0; i < ordered.length; i += ASKED_AT_ONCE) {
+      const answers = await Promise.all(
+        ordered.slice(i, i + ASKED_AT_ONCE).map((cohort) =>
+          client.workflow
+            .getHandle(`${cohortWorkflowIdPrefix(breachId)}${cohort}`)
+            .query(subjectQuery, subjectId)
+            .catch(() => null),
+        ),
+      );
+      const found = answers.find((view): view is SubjectView => view !== null);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+/**
+ * The authority clock of a breach: the Art. 33 notice (mailed, or recorded from the portal),
+ * reminders before the deadline, the escalation at it and overdue reminders after it, hold-review
+ * reminders, and supplements (Art. 33(4)). Each function takes the breach's record, the one owner
+ * of its state.
+ */
+import { condition, proxyActivities } from '@temporalio/workflow';
+import { parseISO } from 'date-fns';
+import type { MailActivities } from '../activities/mail-activities';
+import type { Supplement, SupplementRequest } from '../domain/authority-notice';
+import { isPastDeadline, millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
+import { failureMessage, SMTP_REJECTED } from '../domain/failures';
+import { isActive, type Hold } from '../domain/holds';
+import type { ReminderRecord } from '../domain/status';
+import type { BreachRecord } from './breach-record';
+
+/** The authority notice must eventually go out: transient SMTP trouble is retried without limit. */
+const authorityMail = proxyActivities<MailActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [SMTP_REJECTED] },
+});
+
+/** A reminder that cannot be delivered is recorded and the next checkpoint tried; it never blocks the breach. */
+const reminderMail = proxyActivities<MailActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [SMTP_REJECTED] },
+});
+
+function now(): Date {
+  return new Date();
+}
+
+/** Sleeps until `at`, or less if `done` becomes true first; returns whether `done` did. */
+async function waitUntil(at: Date, done: () => boolean): Promise<boolean> {
+  const ms = millisecondsUntil(at, now());
+  if (ms === 0) return done();
+  return condition(done, ms);
+}
+
+/**
+ * Sends the Art. 33 notice as soon as the assessment calls for it. The loop re-examines the
+ * situation after each wait because a reassessment, a hold or the deadline passing can change
+ * what the next step is.
+ */
+export async function notifyAuthority(rec: BreachRecord): Promise<void> {
+  while (rec.notice === undefined) {
+    await condition(() => rec.notice !== undefined || (rec.noticeRequired() && !rec.noticeHeldBack()));
+    if (rec.notice) return;
+    if (rec.acceptsPortalSubmission()) {
+      await condition(() => rec.notice !== undefined || !rec.noticeRequired());
+      continue;
+    }
+    if (rec.needsLateReason(now())) {
+      await condition(() => rec.lateReason !== undefined || !rec.noticeRequired());
+      continue;
+    }
+    await mailNotice(rec);
+  }
+}
+
+async function mailNotice(rec: BreachRecord): Promise<void> {
+  rec.noticeInFlight = true;
+  try {
+    const reportedAt = now();
+    const { messageId } = await authorityMail.sendAuthorityReport({
+      facts: rec.input.facts,
+      assessment: rec.assessment!,
+      deadline: rec.deadline.toISOString(),
+      reportedAt: reportedAt.toISOString(),
+      lateReason: isPastDeadline(rec.deadline, reportedAt) ? rec.lateReason?.reason : undefined,
+    });
+    rec.recordMailedNotice(messageId, reportedAt);
+  } catch (err) {
+    // Only a permanent refusal gets here (transient failures retry without limit). Responders
+    // are reminded until someone records that the authority was notified another way.
+    rec.noticeFailure = failureMessage(err);
+  } finally {
+    rec.noticeInFlight = false;
+  }
+}
+
+export async function sendSupplement(rec: BreachRecord, request: SupplementRequest): Promise<Supplement> {
+  const sequence = rec.supplements.length + rec.supplementsInFlight + 1;
+  rec.supplementsInFlight++;
+  try {
+    const messageId = request.portalReference
+      ? undefined
+      : (
+          await authorityMail.sendSupplementReport({
+            facts: rec.input.facts,
+            sequence,
+            information: request.information,
+            firstReportMessageId: rec.notice?.messageId,
+            reportedAt: now().toISOString(),
+          })
+        ).messageId;
+    const supplement: Supplement = { sequence, information: request.information, by: request.by, sentAt: now().toISOString(), messageId, portalReference: request.portalReference };
+    rec.supplements.push(supplement);
+    return supplement;
+  } finally {
+    rec.supplementsInFlight--;
+  }
+}
+
+/**
+ * Reminders at each checkpoint before the deadline and an escalation at it; after the deadline,
+ * overdue reminders at a fixed interval until the notice is recorded.
+ */
+export async function remindResponders(rec: BreachRecord): Promise<void> {
+  const { policy } = rec.input;
+  for (const checkpoint of upcomingCheckpoints(rec.deadline, policy.reminderHoursBeforeDeadline, now())) {
+    if (await waitUntil(checkpoint.at, () => rec.notice !== undefined || rec.closed !== undefined)) return;
+    if (rec.noticeOutstanding()) await remind(rec, checkpoint);
+  }
+  const everyMs = policy.overdueReminderEveryHours * 3_600_000;
+  for (;;) {
+    const at = new Date(now().getTime() + everyMs);
+    if (await waitUntil(at, () => rec.notice !== undefined || rec.closed !== undefined)) return;
+    if (rec.noticeOutstanding()) await remind(rec, { kind: 'overdue', at, hoursBeforeDeadline: 0 });
+  }
+}
+
+async function remind(rec: BreachRecord, checkpoint: Checkpoint): Promise<void> {
+  const entry: ReminderRecord = { kind: checkpoint.kind, at: now().toISOString(), hoursBeforeDeadline: checkpoint.hoursBeforeDeadline, delivered: false };
+  rec.reminders.push(entry);
+  try {
+    await reminderMail.sendResponderReminder({
+      facts: rec.input.facts,
+      kind: checkpoint.kind,
+      hoursBeforeDeadline: checkpoint.hoursBeforeDeadline,
+      dueAt: checkpoint.at.toISOString(),
+      deadline: rec.deadline.toISOString(),
+      phase: rec.phase(now()),
+    });
+    entry.delivered = true;
+  } catch (err) {
+    entry.error = failureMessage(err);
+  }
+}
+
+/** When a hold's review date passes while it is still active, legal is asked to confirm or release it. */
+export async function remindAtHoldReview(rec: BreachRecord, hold: Hold): Promise<void> {
+  if (await waitUntil(parseISO(hold.reviewAt!), () => !isActive(hold))) return;
+  const entry: ReminderRecord = { kind: 'hold-review', at: now().toISOString(), holdId: hold.holdId, delivered: false };
+  rec.reminders.push(entry);
+  try {
+    await reminderMail.sendHoldReviewReminder({ facts: rec.input.facts, hold });
+    entry.delivered = true;
+    hold.reviewReminderSentAt = entry.at;
+  } catch (err) {
+    entry.error = failureMessage(err);
+  }
+}

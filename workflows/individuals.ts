@@ -1,0 +1,98 @@
+/**
+ * The breach's side of notifying individuals (Art. 34): the roster is planned into cohorts, a
+ * bounded number of cohorts send at once, and each cohort reports its counts back. The breach
+ * keeps a few numbers per cohort, never a record per person.
+ */
+import { ParentClosePolicy, condition, getExternalWorkflowHandle, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import type { RosterActivities } from '../activities/roster-activities';
+import { breachNotice } from '../domain/notice';
+import { failureMessage, ROSTER_CHANGED } from '../domain/failures';
+import { allStarted, fanOutDone, newFanOut, sendingCohorts, startCohort, type FanOutProgress } from '../domain/fan-out';
+import { cohortWorkflowId } from '../domain/ids';
+import type { BreachRecord } from './breach-record';
+import { breachClosedSignal, holdChangedSignal } from './messages/cohort';
+import type { NotifyCohort } from './notify-cohort';
+
+/** Roster planning is read again after a transient failure; a changed roster stops the fan-out. */
+const rosterReader = proxyActivities<RosterActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] },
+});
+
+/** Cohort boundaries planned per roster read: a few kilobytes of offsets. */
+const COHORTS_PER_PLAN = 100;
+/** Signals sent in one workflow task when every cohort must hear something. */
+const SIGNALS_AT_ONCE = 200;
+
+/**
+ * Starts the cohorts, never while a hold is active and at most `sendingCohorts` sending at once,
+ * and waits until every cohort is final. Returns true when the history has grown enough that this
+ * run should continue-as-new (the progress is in the record and the next run resumes from it).
+ */
+export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
+  const { cascade, roster } = rec.input;
+  if (!cascade || !roster) return false;
+  await condition(() => rec.individualsDue() || rec.fanOut !== undefined);
+  const fan: FanOutProgress = (rec.fanOut ??= newFanOut(roster.ref, roster.total));
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents;
+  const notice = breachNotice(rec.input.facts);
+  while (!allStarted(fan) && fan.error === undefined) {
+    if (historyFull()) return true;
+    await condition(() => !rec.holdActive() && sendingCohorts(fan) < cascade.sendingCohorts);
+    if (fan.planned.length === 0) {
+      await planCohorts(fan, cascade.cohortSize);
+      continue;
+    }
+    const slices = fan.planned.splice(0, cascade.sendingCohorts - sendingCohorts(fan));
+    await Promise.all(
+      slices.map((slice) => {
+        const { cohort } = startCohort(fan, slice);
+        return startChild<typeof NotifyCohort>('NotifyCohort', {
+          workflowId: cohortWorkflowId(rec.input.facts.breachId, cohort),
+          // Cohorts outlive the run that started them: the breach continues-as-new during the fan-out.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          args: [{ breachId: rec.input.facts.breachId, cohort, notice, roster: fan.roster, slice, policy: cascade, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId }],
+        });
+      }),
+    );
+  }
+  await condition(() => fanOutDone(fan) || historyFull());
+  return !fanOutDone(fan);
+}
+
+async function planCohorts(fan: FanOutProgress, cohortSize: number): Promise<void> {
+  try {
+    const { slices, next } = await rosterReader.planCohorts({ roster: fan.roster, cursor: fan.next!.cursor, line: fan.next!.line, cohortSize, count: COHORTS_PER_PLAN });
+    fan.planned = slices;
+    fan.next = next;
+  } catch (err) {
+    fan.error = failureMessage(err);
+  }
+}
+
+/** Running cohorts pause before their next message while any hold is active, and resume when none is. */
+export async function tellCohortsAboutHolds(rec: BreachRecord): Promise<void> {
+  const active = rec.holdActive();
+  await signalCohorts(rec, (c) => c.stage !== 'final', (handle) => handle.signal(holdChangedSignal, active));
+}
+
+/** Delivered cohorts wait for returned letters until the breach closes. */
+export async function tellCohortsBreachClosed(rec: BreachRecord): Promise<void> {
+  await signalCohorts(rec, () => true, (handle) => handle.signal(breachClosedSignal));
+}
+
+async function signalCohorts(
+  rec: BreachRecord,
+  which: (cohort: FanOutProgress['cohorts'][number]) => boolean,
+  send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+): Promise<void> {
+  const cohorts = (rec.fanOut?.cohorts ?? []).filter(which);
+  for (let i = 0; i < cohorts.length; i += SIGNALS_AT_ONCE) {
+    await Promise.all(
+      cohorts.slice(i, i + SIGNALS_AT_ONCE).map((c) =>
+        // A cohort that has just finished needs no news.
+        send(getExternalWorkflowHandle(cohortWorkflowId(rec.input.facts.breachId, c.cohort))).catch(() => undefined),
+      ),
+    );
+  }
+}

@@ -1,0 +1,185 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { EmailActivities } from '../activities/channels/email';
+import type { FaxActivities } from '../activities/channels/fax';
+import type { PostalActivities } from '../activities/channels/postal';
+import type { RosterActivities } from '../activities/roster-activities';
+import { SEND_ACTIVITY, type BatchItem, type SendBatchRequest, type SendBatchResult } from '../domain/batch';
+import type { CohortInput, CohortReport, DeliveryReport, Outcome } from '../domain/cascade';
+import { CohortState, DeliveredCohort } from '../domain/cohort-state';
+import { failureMessage, PERMANENT_CHANNEL_FAILURES, REQUEST_REJECTED, ROSTER_CHANGED } from '../domain/failures';
+import { CHANNELS, type Channel } from '../domain/individuals';
+import { cohortReportSignal } from './messages/breach';
+import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
+
+const now = () => Date.now();
+
+/**
+ * Notifies one cohort (a slice of the roster): each channel tier as batches of activities, the
+ * bounce windows and fax polls waited for together, delivery reports taken as they arrive. When
+ * everyone is final the cohort continues as new with their outcomes and then only takes returned
+ * letters, until the breach closes. While a hold is active nothing is sent; a hold placed
+ * mid-batch cancels the batch, which stops before its next message.
+ */
+export async function NotifyCohort(input: CohortInput): Promise<Outcome[]> {
+  return input.delivered ? keepDelivered(input, input.delivered) : notify(input);
+}
+
+async function notify(input: CohortInput): Promise<Outcome[]> {
+  const { policy } = input;
+  const state = new CohortState(policy);
+  let holdActive = input.holdActive;
+  let sending: CancellationScope | undefined;
+  let stage: CohortReport['stage'] = 'sending';
+  const activities = channelActivities(input);
+
+  setHandler(holdChangedSignal, (active) => {
+    if (typeof active !== 'boolean') return;
+    holdActive = active;
+    if (active) sending?.cancel();
+  });
+  setHandler(subjectQuery, (subjectId) => state.view(subjectId, input.cohort) ?? null);
+  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
+  setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
+
+  const tellBreach = () => getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: state.unreachable(), failing: state.currentFailure() });
+
+  try {
+    state.load(await activities.roster.readCohort({ roster: input.roster, slice: input.slice, channels: policy.channels }), now());
+  } catch (err) {
+    // The roster changed or cannot be read: nobody in this cohort can be notified from it, and the breach says why.
+    stage = 'final';
+    await getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: [], error: failureMessage(err) });
+    return [];
+  }
+
+  /** Sends every due batch of one channel, batch after batch, unless a hold stops it. */
+  const sendTier = async (channel: Channel): Promise<void> => {
+    for (let items = state.due(channel, now(), policy.batchSize); items.length > 0 && !holdActive; items = state.due(channel, now(), policy.batchSize)) {
+      const failingBefore = state.currentFailure();
+      await sendBatch(channel, items);
+      if (state.currentFailure()?.since !== failingBefore?.since || (failingBefore && !state.currentFailure())) await tellBreach();
+      if (state.currentFailure()?.channel === channel) return;
+    }
+  };
+
+  const sendBatch = async (channel: Channel, items: BatchItem[]): Promise<void> => {
+    state.markSending(items);
+    const request: SendBatchRequest = { notice: input.notice, cohort: input.cohort, roster: input.roster, items };
+    try {
+      const result: SendBatchResult = await CancellationScope.cancellable(async () => {
+        sending = CancellationScope.current();
+        return activities.send[channel](request);
+      });
+      state.recordBatch(channel, items, result.results, now());
+      state.channelWorks(channel);
+    } catch (err) {
+      if (isCancellation(err)) state.requeueBatch(items, now(), true);
+      else if (isPermanent(err)) state.failBatch(channel, items, failureMessage(err), now());
+      else state.channelOutage(channel, items, failureMessage(err), now());
+    } finally {
+      sending = undefined;
+    }
+  };
+
+  while (!state.allFinal()) {
+    const wakeAt = state.nextWakeAt(!holdActive);
+    const version = state.version;
+    const held = holdActive;
+    const woken = () => state.version !== version || held !== holdActive || (!holdActive && state.hasDue(now()));
+    if (wakeAt === undefined) await condition(woken);
+    else await condition(woken, Math.max(1, wakeAt - now()));
+    state.expireBounceWindows(now());
+    const faxes = state.faxesToPoll(now());
+    if (faxes.length > 0) state.recordFaxStatuses(await activities.faxStatus.faxStatuses({ faxIds: faxes }), now());
+    if (!holdActive) for (const channel of policy.channels) await sendTier(channel);
+    if (stage === 'sending' && state.allContacted() && !state.allFinal()) {
+      stage = 'waiting';
+      await tellBreach();
+    }
+  }
+  stage = 'final';
+  await tellBreach();
+  return continueAsNew<typeof NotifyCohort>({ ...input, delivered: state.outcomes() });
+}
+
+/** After the cascade: a returned letter makes its person unreachable, until the breach closes. */
+async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<Outcome[]> {
+  const cohort = new DeliveredCohort(outcomes);
+  let closed = false;
+  let pending = 0;
+  const counts = () => cohort.counts(input.slice.rows, input.slice.rows - outcomes.length);
+  setHandler(breachClosedSignal, () => void (closed = true));
+  setHandler(subjectQuery, (subjectId) => {
+    const outcome = cohort.outcome(subjectId);
+    return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
+  });
+  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, delivered: true }));
+  setHandler(
+    reportDeliveryUpdate,
+    async (report: DeliveryReport) => {
+      cohort.returned(report);
+      pending++;
+      try {
+        await getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage: 'final', counts: counts(), unreachable: cohort.unreachable() });
+      } finally {
+        pending--;
+      }
+    },
+    { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? cohort.reportProblem(report)) },
+  );
+  await condition(() => closed && pending === 0);
+  return outcomes;
+}
+
+function refuseUnless(problem: string | undefined): void {
+  if (problem) throw ApplicationFailure.nonRetryable(problem, REQUEST_REJECTED);
+}
+
+/** A report's shape, checked before anything reads it: a malformed message must not fail a workflow task. */
+function deliveryReportProblem(report: DeliveryReport): string | undefined {
+  if (typeof report !== 'object' || report === null) return 'a delivery report must be an object';
+  if (typeof report.subjectId !== 'string' || report.subjectId === '') return 'subjectId must be a non-empty string';
+  if (!CHANNELS.includes(report.channel)) return `channel must be one of ${CHANNELS.join(', ')}`;
+  if (typeof report.reason !== 'string' || report.reason.trim() === '') return 'reason must not be empty';
+  if (report.source !== undefined && typeof report.source !== 'string') return 'source must be a string';
+  return undefined;
+}
+
+function isPermanent(err: unknown): boolean {
+  const type = (err as { cause?: { type?: string } }).cause?.type;
+  return type !== undefined && PERMANENT_CHANNEL_FAILURES.includes(type);
+}
+
+function channelActivities(input: CohortInput) {
+  const { policy } = input;
+  /** Our side's outages are retried here for about a minute, then by the cohort with its own backoff (see channelOutage). */
+  const batchOptions = (channel: Channel) => ({
+    taskQueue: policy.taskQueues[channel],
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '20 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_CHANNEL_FAILURES },
+  });
+  const email = proxyActivities<EmailActivities>(batchOptions('email'));
+  const fax = proxyActivities<FaxActivities>(batchOptions('fax'));
+  const postal = proxyActivities<PostalActivities>(batchOptions('postal'));
+  return {
+    send: {
+      email: email[SEND_ACTIVITY.email],
+      fax: fax[SEND_ACTIVITY.fax],
+      postal: postal[SEND_ACTIVITY.postal],
+    } satisfies Record<Channel, (request: SendBatchRequest) => Promise<SendBatchResult>>,
+    faxStatus: proxyActivities<FaxActivities>({ taskQueue: policy.taskQueues.fax, startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } }),
+    roster: proxyActivities<RosterActivities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] } }),
+  };
+}
