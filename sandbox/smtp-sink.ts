@@ -63,6 +63,8 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
         .catch((err: Error) => callback(err));
     },
   });
+  // A client that dies mid-session (a worker killed in a test) resets its connection; that is the client's failure, not the sink's.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.server.address() as AddressInfo;
 

@@ -1,31 +1,32 @@
 /**
- * Notifying individuals end to end on the dev server: the roster is read in pages, one
- * NotifyIndividual per subject runs the email → fax → postal cascade through the real SDKs
+ * Notifying individuals end to end on the dev server: the roster is planned into cohorts, each
+ * NotifyCohort runs the email → fax → postal cascade in batches through the real SDKs
  * (nodemailer, telnyx, Lob) against a real SMTP server and the local vendor sandboxes.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subjectWorkflowId } from '../domain/cascade';
+import { cohortWorkflowId, faxClientState, noticeMessageId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
-import { assessUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/breach';
-import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
+import { assessUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
+import { reportDeliveryUpdate, subjectQuery } from '../workflows/messages/cohort';
 import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-cascade-'));
 const run = Date.now();
+const BOUNCE_WINDOW_MS = 4000;
+const FALLBACK_DELAY_MS = 300;
 let telnyx: TelnyxSandbox;
 let lob: LobSandbox;
 let engine: DevEngine;
 
-
 const roster = (name: string, rows: string[]) => writeRoster(dir, name, rows);
-
 const high = { risk: 'high' as const, rationale: 'Bank details exposed', by: 'Ines Responder' };
+const notices = (breachId: string) => engine.sink.messages.filter((m) => m.messageId.startsWith(`<notice.${breachId}~`));
 
 beforeAll(async () => {
   telnyx = await startTelnyxSandbox({ stepMs: 50 });
@@ -33,7 +34,16 @@ beforeAll(async () => {
   engine = await startDevEngine('cascade', {
     env: sandboxEnv(telnyx, lob),
     configure(config) {
-      config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '4 seconds', faxPollInterval: '200ms', window: 2, pageSize: 2 };
+      config.individuals = {
+        ...config.individuals,
+        channels: ['email', 'fax', 'postal'],
+        bounceWindow: `${BOUNCE_WINDOW_MS} ms`,
+        faxPollInterval: '200ms',
+        fallbackDelay: `${FALLBACK_DELAY_MS} ms`,
+        cohortSize: 3,
+        batchSize: 2,
+        sendingCohorts: 2,
+      };
       config.channels = sandboxChannels(telnyx, lob);
     },
   });
@@ -45,7 +55,9 @@ afterAll(async () => {
   await lob?.stop();
 });
 
-describe('the email → fax → postal cascade', () => {
+const subject = (breachId: string, cohort: number, subjectId: string) => engine.client.workflow.getHandle(cohortWorkflowId(breachId, cohort)).query(subjectQuery, subjectId);
+
+describe('the email → fax → postal cascade in cohorts', () => {
   it('fails the email channel at once on SMTP 550, and retries a 451 until the mail is accepted', async () => {
     const breachId = `cascade-smtp-${run}`;
     const people = await roster('smtp', ['rejected,Rae Rejected,rae@example.org,+13125550140,,,,,,,en', 'deferred,Dee Deferred,dee@example.org,,,,,,,,en']);
@@ -53,17 +65,11 @@ describe('the email → fax → postal cascade', () => {
     engine.sink.script.refusals.push({ code: 451, when: (to) => to.includes('dee@example.org'), times: 1 });
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
     await handle.executeUpdate(assessUpdate, { args: [high] });
-    const rae = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'rejected'));
-    const raeAttempts = await eventually(() => rae.query(attemptsQuery), (a) => a.attempts.some((x) => x.channel === 'fax'), 30_000);
-    expect(raeAttempts.attempts[0]).toMatchObject({ channel: 'email', outcome: 'failed', reason: 'SMTP server refused the message permanently (reply 550)' });
-    // One refusal, no retries: the 550 is final.
-    const dee = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'deferred'));
-    const deeAttempts = await eventually(() => dee.query(attemptsQuery), (a) => a.attempts.length > 0, 30_000);
-    expect(deeAttempts.attempts[0]).toMatchObject({ channel: 'email', outcome: 'accepted', smtpReply: expect.stringMatching(/^250/) });
+    const rae = await eventually(() => subject(breachId, 0, 'rejected'), (v) => v?.attempts.some((x) => x.channel === 'fax') ?? false, 30_000);
+    expect(rae!.attempts[0]).toMatchObject({ channel: 'email', outcome: 'failed', reason: 'SMTP server refused the message permanently (reply 550)' });
+    const dee = await eventually(() => subject(breachId, 0, 'deferred'), (v) => (v?.attempts.length ?? 0) > 0, 30_000);
+    expect(dee!.attempts[0]).toMatchObject({ channel: 'email', outcome: 'accepted', smtpReply: expect.stringMatching(/^250/) });
     expect(engine.sink.messages.filter((m) => m.to.includes('dee@example.org'))).toHaveLength(1);
-    const history = await rae.fetchHistory();
-    const emailAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
-    expect(emailAttempts[0]).toBe(1);
     engine.sink.script.refusals.length = 0;
     await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 1 && s.individuals.notifiedByFax === 1, 30_000);
   });
@@ -91,79 +97,76 @@ describe('the email → fax → postal cascade', () => {
     await handle.executeUpdate(assessUpdate, { args: [high] });
 
     // Ben's email is accepted; a bounce report arrives within the bounce window.
-    const ben = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 's-bounce'));
-    await eventually(() => ben.query(attemptsQuery), (a) => a.waitingFor === 'email');
-    await ben.executeUpdate(reportDeliveryUpdate, { args: [{ channel: 'email', reason: '550 5.1.1 mailbox unknown' }] });
+    const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+    await eventually(() => cohort.query(subjectQuery, 's-bounce'), (v) => v?.state === 'awaiting-report' && v.channel === 'email');
+    await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 's-bounce', channel: 'email', reason: '550 5.1.1 mailbox unknown', source: 'test' }] });
 
-    const status: BreachStatus = await eventually(
-      () => handle.query(statusQuery),
-      (s) => s.individuals.pending + s.individuals.inProgress === 0,
-      60_000,
-    );
+    const status: BreachStatus = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
     expect(status.individuals).toEqual({ pending: 0, inProgress: 0, notifiedByEmail: 1, notifiedByFax: 1, notifiedByPostal: 1, unreachable: 0 });
-    expect(status.phase).toBe('individuals-notified');
 
     // The mail went to the right people, one recipient each, with the notice content.
-    const notices = engine.sink.messages.filter((m) => m.subject.includes(breachId) && m.subject.startsWith('Important'));
-    expect(notices.map((m) => m.to).sort()).toEqual([['ada@example.org'], ['ben@example.org']]);
-    const ada = notices.find((m) => m.to[0] === 'ada@example.org')!;
-    expect(ada.messageId).toBe(`<notice.${breachId}.s-email@company.test>`);
-    expect(ada.noticeId).toBe(`${breachId}.s-email`);
+    const mails = notices(breachId);
+    expect(mails.map((m) => m.to).sort()).toEqual([['ada@example.org'], ['ben@example.org']]);
+    const ada = mails.find((m) => m.to[0] === 'ada@example.org')!;
+    expect(ada.messageId).toBe(noticeMessageId({ breachId, cohort: 0, subjectId: 's-email' }, 'company.test'));
+    expect(ada.noticeId).toBe(`${breachId}~0~s-email`);
     expect(ada.text).toContain('Dear Ada Email');
     expect(ada.text).toContain(breachFacts(breachId).measures);
 
     // The fax sandbox received Ben's fax and Cy's (which failed); Lob one letter, for Cy.
-    const faxes = telnyx.faxes.filter((f) => Buffer.from(f.clientState ?? '', 'base64').toString().startsWith(breachId));
+    const faxes = telnyx.faxes.filter((f) => [faxClientState({ breachId, cohort: 0, subjectId: 's-bounce' }), faxClientState({ breachId, cohort: 0, subjectId: 's-postal' })].includes(f.clientState ?? ''));
     expect(faxes.map((f) => f.to).sort()).toEqual(['+13125550123', '+13125550177']);
-    const letters = lob.letters.filter((l) => l.idempotencyKey?.startsWith(breachId));
+    const letters = lob.letters.filter((l) => l.idempotencyKey?.startsWith(`${breachId}~`));
     expect(letters).toHaveLength(1);
     expect(letters[0]!.to).toMatchObject({ address_line1: '210 King St', address_zip: '94107' });
     expect(letters[0]!.useType).toBe('operational');
     expect(letters[0]!.file).toContain('Dear Cy Postal');
 
-    const attempts = async (subjectId: string) =>
-      (await engine.client.workflow.getHandle(subjectWorkflowId(breachId, subjectId)).query(attemptsQuery)).attempts.map((a) => [a.channel, a.outcome]);
-    expect(await attempts('s-email')).toEqual([['email', 'accepted']]);
-    expect(await attempts('s-bounce')).toEqual([
-      ['email', 'accepted'],
-      ['email', 'bounced'],
-      ['fax', 'accepted'],
-      ['fax', 'delivered'],
-    ]);
-    expect(await attempts('s-postal')).toEqual([
-      ['email', 'skipped'],
-      ['fax', 'accepted'],
-      ['fax', 'failed'],
-      ['postal', 'accepted'],
-    ]);
-    const evidence = (await engine.client.workflow.getHandle(subjectWorkflowId(breachId, 's-postal')).query(attemptsQuery)).attempts;
-    expect(evidence.find((a) => a.channel === 'postal')).toMatchObject({ providerId: letters[0]!.id, contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    await expectHistoryReplays(ben, 'notify-individual-bounce-then-fax');
-    await expectHistoryReplays(handle, 'fan-out-three-subjects');
+    // The delivered cohort keeps only outcomes; the attempts are the history's (the audit reads them).
+    expect(await cohort.query(subjectQuery, 's-bounce')).toMatchObject({ state: 'notified-fax' });
+    expect(await cohort.query(subjectQuery, 's-postal')).toMatchObject({ state: 'notified-postal' });
+    await expectHistoryReplays(handle, 'cohort-fan-out-three-subjects');
   });
 
-  it('contacts nobody while a hold placed during the fan-out is active, and everyone once it is released', async () => {
+  it('moves a person whose email bounces mid-window to fax within the fallback delay, not after the window', async () => {
+    const breachId = `cascade-midwindow-${run}`;
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, await roster('midwindow', ['mw-1,Mia Mid,mia@example.org,+13125550155,,,,,,,en']));
+    await handle.executeUpdate(assessUpdate, { args: [high] });
+    const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+    await eventually(() => cohort.query(subjectQuery, 'mw-1'), (v) => v?.state === 'awaiting-report');
+    const reportedAt = Date.now();
+    await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 'mw-1', channel: 'email', reason: '550 5.1.1', source: 'test' }] });
+    await eventually(async () => telnyx.faxes.filter((f) => f.clientState === faxClientState({ breachId, cohort: 0, subjectId: 'mw-1' })), (f) => f.length === 1, 10_000);
+    // The fax went out well before the bounce window would have ended.
+    expect(Date.now() - reportedAt).toBeLessThan(BOUNCE_WINDOW_MS);
+    await expectHistoryReplays(cohort, 'cohort-bounce-then-fax');
+  });
+
+  it('contacts nobody while a hold placed during the fan-out is active, and everyone once, after release', async () => {
     const breachId = `cascade-hold-${run}`;
-    const rows = Array.from({ length: 6 }, (_, i) => `h-${i},Person ${i},p${i}@example.org,,,,,,,,en`);
+    const rows = Array.from({ length: 12 }, (_, i) => `h-${i},Person ${i},p${i}@example.org,,,,,,,,en`);
+    engine.sink.script.acceptDelayMs = 150;
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, await roster('hold', rows));
     await handle.executeUpdate(assessUpdate, { args: [high] });
-    await eventually(() => handle.query(statusQuery), (s) => s.individuals.inProgress > 0);
+    await eventually(async () => notices(breachId).length, (n) => n > 0);
     await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'FBI', caseRef: 'FBI-9', reason: 'Covert', by: 'Lena Legal' }] });
-
-    const sentBefore = () => engine.sink.messages.filter((m) => m.subject.includes(breachId) && m.subject.startsWith('Important')).length;
-    // A send already under way when the hold was placed may still complete; nothing after it may.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const atHold = sentBefore();
+    const placedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Messages whose transmission had begun when the hold was placed may still arrive (at most one
+    // per pooled SMTP connection, plus those begun while the cancellation travelled); none after that.
+    const atHold = notices(breachId).length;
     const heldStatus = await handle.query(statusQuery);
-    await new Promise((resolve) => setTimeout(resolve, 6000));
-    expect(sentBefore()).toBe(atHold);
-    const stillHeld = await handle.query(statusQuery);
-    expect(stillHeld.individuals.pending).toBe(heldStatus.individuals.pending);
-    expect(stillHeld.individuals.pending).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(notices(breachId).length).toBe(atHold);
+    expect(notices(breachId).filter((m) => m.receivedAt.getTime() > placedAt + 2000)).toEqual([]);
+    expect(heldStatus.individuals.pending + heldStatus.individuals.inProgress).toBeGreaterThan(0);
+    engine.sink.script.acceptDelayMs = 0;
 
     await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Cleared', by: 'Lena Legal' }] });
-    const done = await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 6, 60_000);
+    await eventually(async () => notices(breachId).length, (n) => n === 12, 60_000);
+    // Each person once: twelve distinct Message-IDs for twelve people.
+    expect(new Set(notices(breachId).map((m) => m.messageId)).size).toBe(12);
+    const done = await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 12, 60_000);
     expect(done.individuals.unreachable).toBe(0);
-    expect(sentBefore()).toBe(6);
   });
 });

@@ -166,7 +166,7 @@ function channelActivities(input: CohortInput) {
   const batchOptions = (channel: Channel) => ({
     taskQueue: policy.taskQueues[channel],
     startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '20 seconds',
+    heartbeatTimeout: '10 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_CHANNEL_FAILURES },
   });
