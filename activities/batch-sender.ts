@@ -59,7 +59,7 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
   const lane = async (): Promise<void> => {
     while (next < todo.length && !outage && !ctx.cancellationSignal.aborted) {
       await pace();
-      if (outage || ctx.cancellationSignal.aborted) return;
+      if (outage || ctx.cancellationSignal.aborted || next >= todo.length) return;
       const i = todo[next++]!;
       const item = request.items[i]!;
       const ref = { breachId: request.notice.breachId, cohort: request.cohort, subjectId: item.subjectId };

@@ -47,14 +47,21 @@ describe('temporal.yaml', () => {
       bounceWindow: '48 hours',
       faxPollInterval: '30 seconds',
       emailMaxAttempts: 5,
-      window: 200,
-      pageSize: 100,
+      cohortSize: 500,
+      sendingCohorts: 4,
+      batchSize: 100,
+      fallbackDelay: '10 seconds',
+      outageRetryFor: '24 hours',
       continueAsNewAfterEvents: 10_000,
       templateDir: 'templates',
       defaultLanguage: 'en',
-      maxPerSecond: { email: 50, fax: 10, postal: 30 },
+      maxPerSecond: { email: 200, fax: 10, postal: 20 },
     };
     expect(config.individuals).toEqual({ channels: ['email'], ...individuals });
+    expect(config.smtp.maxConnections).toBe(5);
+    // An individuals section that names only its channels gets the same defaults.
+    const named = loadConfig(configFile(valid + 'individuals:\n  channels: [email, fax]\nchannels:\n  fax:\n    apiKeyEnv: TELNYX_KEY\n    connectionId: "1"\n    from: "+13125550100"\n'), {});
+    expect(named.individuals).toEqual({ channels: ['email', 'fax'], ...individuals });
     expect(config.audit).toEqual({ archiveDir: '.data/audit-archive' });
   });
 
@@ -79,6 +86,22 @@ describe('temporal.yaml', () => {
     expect(problemOf(valid.replace('  host: localhost\n', ''))).toMatch(/^smtp\.host: /);
     expect(problemOf(valid + 'temporal:\n  apiKeyEnv: "my secret key"\n')).toBe('temporal.apiKeyEnv: expected the name of an environment variable');
     expect(problemOf('authority: [')).toMatch(/^Flow sequence|^.*(YAML|flow|Missing|Unexpected)/i);
+  });
+
+  it('no longer knows the per-person fan-out settings window and pageSize', () => {
+    expect(problemOf(valid + 'individuals:\n  channels: [email]\n  window: 200\n')).toBe('individuals.window: unknown key');
+    expect(problemOf(valid + 'individuals:\n  channels: [email]\n  pageSize: 100\n')).toBe('individuals.pageSize: unknown key');
+  });
+
+  it('names the key of a bad cohort or batch setting', () => {
+    const individuals = (lines: string) => problemOf(valid + `individuals:\n  channels: [email]\n${lines}`);
+    expect(individuals('  cohortSize: 0\n')).toMatch(/^individuals\.cohortSize: /);
+    expect(individuals('  cohortSize: 2001\n')).toMatch(/^individuals\.cohortSize: /);
+    expect(individuals('  sendingCohorts: 1.5\n')).toBe('individuals.sendingCohorts: Invalid input: expected int, received number');
+    expect(individuals('  batchSize: 1001\n')).toMatch(/^individuals\.batchSize: /);
+    expect(individuals('  fallbackDelay: soon\n')).toBe("individuals.fallbackDelay: expected a duration such as '48 hours', '30 seconds' or '5m'");
+    expect(individuals('  outageRetryFor: 0s\n')).toBe("individuals.outageRetryFor: expected a duration such as '48 hours', '30 seconds' or '5m'");
+    expect(problemOf(valid.replace('  port: 1025', '  port: 1025\n  maxConnections: 0'))).toMatch(/^smtp\.maxConnections: /);
   });
 
   it('reports a missing file plainly', () => {

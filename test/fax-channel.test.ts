@@ -4,15 +4,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFaxActivities, type FaxActivities, type SendNoticeFaxRequest, type SendNoticeFaxResult } from '../activities/channels/fax';
+import type { BatchOptions } from '../activities/batch-sender';
+import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { renderNoticePdf } from '../activities/channels/notice-pdf';
-import { noticeId, type NoticeContent, type RenderNotice, type Subject, type SubjectRef } from '../domain/individuals';
+import type { BatchItem, FaxStatus, SendBatchRequest, SendBatchResult } from '../domain/batch';
+import { faxClientState, noticeOfFaxClientState, type NoticeRef } from '../domain/ids';
+import type { LoadSubjects, NoticeContent, RenderNotice, Subject } from '../domain/individuals';
 import type { BreachNotice } from '../domain/notice';
 import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 
 const KEY_ENV = 'BREACH_TEST_TELNYX_KEY';
 const CONNECTION_ID = '1684641123236054244';
 const FROM = '+13125550100';
+const COHORT = 7;
 
 const notice: BreachNotice = {
   breachId: '2026-031',
@@ -36,13 +40,25 @@ function subject(subjectId: string): Subject {
   return found;
 }
 
-function ref(subjectId: string): SubjectRef {
-  return { subjectId, rowOffset: 0, roster: { path: 'test-roster.csv', sha256: '0'.repeat(64), format: 'csv' } };
+/** Each subject's row sits at its own byte offset, as in a roster file. */
+function rowOffsetOf(subjectId: string): number {
+  return 200 * (subjects.indexOf(subject(subjectId)) + 1);
 }
 
-function request(subjectId: string): SendNoticeFaxRequest {
-  return { notice, subject: ref(subjectId) };
+function ref(subjectId: string): NoticeRef {
+  return { breachId: notice.breachId, cohort: COHORT, subjectId };
 }
+
+function request(subjectIds: string[], mayExist = false): SendBatchRequest {
+  const items: BatchItem[] = subjectIds.map((subjectId) => ({ subjectId, rowOffset: rowOffsetOf(subjectId), ...(mayExist ? { mayExist } : {}) }));
+  return { notice, cohort: COHORT, roster: { path: 'test-roster.csv', sha256: '0'.repeat(64), format: 'csv' }, items };
+}
+
+/** The roster read: the rows the workflow named, checked as the real reader checks them. */
+const loadSubjects: LoadSubjects = async (_roster, rows) => {
+  for (const row of rows) expect(row.rowOffset).toBe(rowOffsetOf(row.subjectId));
+  return new Map(rows.map((row) => [row.subjectId, subject(row.subjectId)]));
+};
 
 /** Test data: a small plain-text notice with a real content hash. */
 const renderNotice: RenderNotice = async (breach, person, _channel): Promise<NoticeContent> => {
@@ -58,6 +74,9 @@ const renderNotice: RenderNotice = async (breach, person, _channel): Promise<Not
   return { subject: subjectLine, text, html: `<p>${text}</p>`, contentSha256 };
 };
 
+/** The fax worker's batch settings: one fax at a time. */
+const batch: BatchOptions = { concurrency: 1, perSecond: 1000, maxDeferrals: 3 };
+
 let sandbox: TelnyxSandbox;
 
 beforeEach(async () => {
@@ -69,58 +88,107 @@ afterEach(async () => {
 });
 
 function faxActivities(env: NodeJS.ProcessEnv = { [KEY_ENV]: sandbox.apiKey }, baseUrl = sandbox.baseUrl): FaxActivities {
-  return createFaxActivities({
-    config: { apiKeyEnv: KEY_ENV, connectionId: CONNECTION_ID, from: FROM, baseUrl },
-    env,
-    loadSubject: async (subjectRef) => subject(subjectRef.subjectId),
-    renderNotice,
-  });
+  return createFaxActivities({ config: { apiKeyEnv: KEY_ENV, connectionId: CONNECTION_ID, from: FROM, baseUrl }, env, loadSubjects, renderNotice, batch });
 }
 
 const quietLogger = new DefaultLogger('ERROR');
 
-/** Runs the activity as Temporal's worker would run this attempt of it. */
-function attempt(activities: FaxActivities, req: SendNoticeFaxRequest, attemptNumber: number): Promise<SendNoticeFaxResult> {
-  // The failures are expected; the worker's WARN line for each would only clutter the output.
-  return new MockActivityEnvironment({ attempt: attemptNumber }, { logger: quietLogger }).run(activities.sendNoticeFax, req);
+interface AttemptInfo {
+  attempt: number;
+  heartbeatDetails?: unknown;
+  /** Called with each heartbeat, and the environment, to cancel the activity or script the sandbox mid-batch. */
+  onHeartbeat?: (details: unknown, env: MockActivityEnvironment) => void;
 }
 
-/** Retries like an activity retry policy: again after a retryable error, never after a non-retryable one. */
-async function sendWithRetries(activities: FaxActivities, req: SendNoticeFaxRequest, maxAttempts = 3) {
+type Outcome = { result: SendBatchResult; error?: undefined; heartbeat: unknown } | { result?: undefined; error: Error; heartbeat: unknown };
+
+/**
+ * Runs one attempt of the batch activity as Temporal's worker would. The last heartbeat is kept
+ * as the server keeps it (serialised when sent), to hand to a retry as its heartbeat details.
+ */
+async function attempt(activities: FaxActivities, req: SendBatchRequest, info: AttemptInfo): Promise<Outcome> {
+  // The failures are expected; the worker's WARN line for each would only clutter the output.
+  const env = new MockActivityEnvironment({ attempt: info.attempt, heartbeatDetails: info.heartbeatDetails }, { logger: quietLogger });
+  let heartbeat = info.heartbeatDetails;
+  env.on('heartbeat', (details: unknown) => {
+    heartbeat = structuredClone(details);
+    info.onHeartbeat?.(heartbeat, env);
+  });
+  try {
+    const result: SendBatchResult = await env.run(activities.sendFaxBatch, req);
+    return { result, heartbeat };
+  } catch (err) {
+    return { error: err as Error, heartbeat };
+  }
+}
+
+/** One attempt that must complete. */
+async function sent(activities: FaxActivities, req: SendBatchRequest, info: AttemptInfo = { attempt: 1 }): Promise<SendBatchResult> {
+  const outcome = await attempt(activities, req, info);
+  if (outcome.error) throw outcome.error;
+  return outcome.result;
+}
+
+/** One attempt that must fail. */
+async function failed(activities: FaxActivities, req: SendBatchRequest, info: AttemptInfo = { attempt: 1 }): Promise<Error> {
+  const outcome = await attempt(activities, req, info);
+  expect(outcome.error).toBeInstanceOf(Error);
+  return outcome.error!;
+}
+
+/** Retries like the activity retry policy: again with the last heartbeat after a retryable error, never after a non-retryable one. */
+async function sendWithRetries(activities: FaxActivities, req: SendBatchRequest, maxAttempts = 3) {
   const errors: Error[] = [];
+  let heartbeatDetails: unknown;
   for (let n = 1; n <= maxAttempts; n++) {
-    try {
-      return { result: await attempt(activities, req, n), errors };
-    } catch (err) {
-      if (err instanceof ApplicationFailure && err.nonRetryable) throw err;
-      errors.push(err as Error);
-    }
+    const outcome = await attempt(activities, req, { attempt: n, heartbeatDetails });
+    if (!outcome.error) return { result: outcome.result, errors };
+    if (outcome.error instanceof ApplicationFailure && outcome.error.nonRetryable) throw outcome.error;
+    errors.push(outcome.error);
+    heartbeatDetails = outcome.heartbeat;
   }
   throw new Error(`still failing after ${maxAttempts} attempts: ${errors.map((e) => e.message).join('; ')}`);
 }
 
-async function pollStatus(activities: FaxActivities, faxId: string) {
+function evidenceOf(result: SendBatchResult, index: number) {
+  const item = result.results[index];
+  if (!item || !('sent' in item)) throw new Error(`item ${index} was not sent: ${JSON.stringify(item)}`);
+  return item.sent;
+}
+
+function refusalOf(result: SendBatchResult, index: number): string {
+  const item = result.results[index];
+  if (!item || !('failed' in item)) throw new Error(`item ${index} was not refused: ${JSON.stringify(item)}`);
+  return item.failed;
+}
+
+function faxStatuses(activities: FaxActivities, faxIds: string[]): Promise<FaxStatus[]> {
+  return new MockActivityEnvironment({}, { logger: quietLogger }).run(activities.faxStatuses, { faxIds });
+}
+
+async function pollStatus(activities: FaxActivities, faxId: string): Promise<FaxStatus> {
   for (let i = 0; i < 100; i++) {
-    const status = await activities.faxStatus({ faxId });
-    if (status.status !== 'pending') return status;
+    const [status] = await faxStatuses(activities, [faxId]);
+    if (status!.status !== 'pending') return status!;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('the fax never reached a final status');
 }
 
-async function sendFailure(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
+function faxesTo(subjectId: string) {
+  return sandbox.faxes.filter((fax) => fax.to === subject(subjectId).fax);
 }
 
-function expectNoPersonalData(message: string, person: Subject): void {
-  expect(message).not.toContain(person.fax ?? '<no fax>');
-  expect(message).not.toContain(person.fax?.slice(2) ?? '<no fax>');
-  expect(message).not.toContain(person.fullName);
+function creates() {
+  return sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/v2/faxes');
+}
+
+function expectNoPersonalData(text: string, ...people: Subject[]): void {
+  for (const person of people) {
+    expect(text).not.toContain(person.fax ?? '<no fax>');
+    expect(text).not.toContain(person.fax?.slice(2) ?? '<no fax>');
+    expect(text).not.toContain(person.fullName);
+  }
 }
 
 /**
@@ -148,125 +216,190 @@ function pdfText(pdf: Buffer): string {
 const normalize = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 describe('fax channel (official telnyx SDK against the Telnyx sandbox)', () => {
-  it('sends one fax with the connection, numbers, correlation id and the notice as PDF', async () => {
+  it('sends one fax per item with the connection, numbers, correlation id and the notice as PDF', async () => {
     const activities = faxActivities();
-    const person = subject('s-0001');
 
-    const result = await attempt(activities, request('s-0001'), 1);
+    const result = await sent(activities, request(['s-0001', 's-0002']));
 
-    expect(sandbox.faxes).toHaveLength(1);
-    const fax = sandbox.faxes[0]!;
-    expect(fax.id).toBe(result.faxId);
-    expect(fax.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(fax.connectionId).toBe(CONNECTION_ID);
-    expect(fax.from).toBe(FROM);
-    expect(fax.to).toBe(person.fax);
-    expect(Buffer.from(fax.clientState ?? '', 'base64').toString('utf8')).toBe(noticeId(notice.breachId, 's-0001'));
+    expect(result.stopped).toBe(false);
+    expect(sandbox.faxes).toHaveLength(2);
+    for (const [index, subjectId] of ['s-0001', 's-0002'].entries()) {
+      const person = subject(subjectId);
+      const fax = sandbox.faxes[index]!;
+      const evidence = evidenceOf(result, index);
+      expect(fax.id).toBe(evidence.providerId);
+      expect(fax.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(fax.connectionId).toBe(CONNECTION_ID);
+      expect(fax.from).toBe(FROM);
+      expect(fax.to).toBe(person.fax);
+      expect(fax.clientState).toBe(faxClientState(ref(subjectId)));
+      expect(noticeOfFaxClientState(fax.clientState)).toEqual(ref(subjectId));
 
-    // The PDF went through Media Storage, not a public URL.
-    expect(fax.mediaUrl).toBeUndefined();
-    expect(sandbox.media.get(fax.mediaName ?? '')?.contentType).toBe('application/pdf');
-    const pdf = fax.pdf!;
-    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const content = await renderNotice(notice, person, 'fax');
-    const drawn = pdfText(pdf);
-    expect(drawn).toContain(normalize(content.subject));
-    expect(drawn).toContain(normalize(content.text));
-    expect(result.contentSha256).toBe(createHash('sha256').update(pdf).digest('hex'));
+      // The PDF went through Media Storage, not a public URL.
+      expect(fax.mediaUrl).toBeUndefined();
+      expect(sandbox.media.get(fax.mediaName ?? '')?.contentType).toBe('application/pdf');
+      const pdf = fax.pdf!;
+      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+      const content = await renderNotice(notice, person, 'fax');
+      const drawn = pdfText(pdf);
+      expect(drawn).toContain(normalize(content.subject));
+      expect(drawn).toContain(normalize(content.text));
+      expect(evidence.contentSha256).toBe(createHash('sha256').update(pdf).digest('hex'));
+      expect(evidence.activityAttempt).toBe(1);
+      expect(Date.parse(evidence.at)).not.toBeNaN();
+    }
+    // The evidence that goes into the workflow history names no one.
+    expectNoPersonalData(JSON.stringify(result), subject('s-0001'), subject('s-0002'));
   });
 
   it('reports pending until Telnyx reports the fax delivered', async () => {
     const activities = faxActivities();
     sandbox.script.stepMs = 60_000;
-    const { faxId } = await attempt(activities, request('s-0001'), 1);
+    const faxId = evidenceOf(await sent(activities, request(['s-0001'])), 0).providerId;
 
-    expect(await activities.faxStatus({ faxId })).toEqual({ status: 'pending', providerStatus: 'queued' });
+    expect(await faxStatuses(activities, [faxId])).toEqual([{ faxId, status: 'pending', providerStatus: 'queued' }]);
 
     sandbox.script.stepMs = 5;
-    expect(await pollStatus(activities, faxId)).toEqual({ status: 'delivered', providerStatus: 'delivered' });
+    expect(await pollStatus(activities, faxId)).toEqual({ faxId, status: 'delivered', providerStatus: 'delivered' });
   });
 
-  it("reports a failed fax with Telnyx's failure reason", async () => {
+  it("reports a failed fax with Telnyx's failure reason, each fax of a poll by its id", async () => {
     const activities = faxActivities();
     sandbox.script.failNumbers.add(subject('s-0002').fax!);
-    const { faxId } = await attempt(activities, request('s-0002'), 1);
+    const result = await sent(activities, request(['s-0001', 's-0002']));
+    const [delivered, failing] = [evidenceOf(result, 0).providerId, evidenceOf(result, 1).providerId];
 
-    expect(await pollStatus(activities, faxId)).toEqual({ status: 'failed', providerStatus: 'failed', failureReason: 'receiver_no_answer' });
+    expect(await pollStatus(activities, failing)).toEqual({ faxId: failing, status: 'failed', providerStatus: 'failed', failureReason: 'receiver_no_answer' });
+    expect(await faxStatuses(activities, [delivered, failing])).toEqual([
+      { faxId: delivered, status: 'delivered', providerStatus: 'delivered' },
+      { faxId: failing, status: 'failed', providerStatus: 'failed', failureReason: 'receiver_no_answer' },
+    ]);
   });
 
   it('sends exactly one fax when the create succeeded but its response was lost (503)', async () => {
     const activities = faxActivities();
     sandbox.script.createThen503(1);
 
-    const { result, errors } = await sendWithRetries(activities, request('s-0001'));
+    const { result, errors } = await sendWithRetries(activities, request(['s-0001']));
 
     expect(errors).toHaveLength(1);
     expect(errors[0]).not.toBeInstanceOf(ApplicationFailure);
     expect(errors[0]!.message).toContain('HTTP 503');
     expectNoPersonalData(errors[0]!.message, subject('s-0001'));
     expect(sandbox.faxes).toHaveLength(1);
-    expect(result.faxId).toBe(sandbox.faxes[0]!.id);
-    const creates = sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/v2/faxes');
-    expect(creates).toHaveLength(1);
+    expect(evidenceOf(result, 0)).toMatchObject({ providerId: sandbox.faxes[0]!.id, activityAttempt: 2 });
+    expect(creates()).toHaveLength(1);
   });
 
   it('sends on the retry when the 503 came before anything was created', async () => {
     const activities = faxActivities();
     sandbox.script.failCreatesWith503(1);
 
-    const { result, errors } = await sendWithRetries(activities, request('s-0001'));
+    const { result, errors } = await sendWithRetries(activities, request(['s-0001']));
 
     expect(errors).toHaveLength(1);
     expect(sandbox.faxes).toHaveLength(1);
-    expect(result.faxId).toBe(sandbox.faxes[0]!.id);
+    expect(evidenceOf(result, 0).providerId).toBe(sandbox.faxes[0]!.id);
   });
 
-  it('looks for an earlier fax only on a retry, so a new send of the notice is a new fax', async () => {
+  it('does not fax again a notice that may exist, found by its client_state; a new send of it is a new fax', async () => {
     const activities = faxActivities();
-    const first = await attempt(activities, request('s-0001'), 1);
-    const retried = await attempt(activities, request('s-0001'), 2);
-    expect(retried.faxId).toBe(first.faxId);
+    const first = evidenceOf(await sent(activities, request(['s-0001'])), 0);
+
+    // An item the cohort marked: an earlier batch was cancelled or crashed after this fax.
+    const marked = evidenceOf(await sent(activities, request(['s-0001'], true)), 0);
+    expect(marked.providerId).toBe(first.providerId);
+    expect(marked.contentSha256).toBe(first.contentSha256);
     expect(sandbox.faxes).toHaveLength(1);
 
-    const resent = await attempt(activities, request('s-0001'), 1);
-    expect(resent.faxId).not.toBe(first.faxId);
+    // A retried attempt looks first, whether or not the item is marked.
+    const retried = evidenceOf(await sent(activities, request(['s-0001']), { attempt: 2 }), 0);
+    expect(retried).toMatchObject({ providerId: first.providerId, activityAttempt: 2 });
+    expect(sandbox.faxes).toHaveLength(1);
+    expect(creates()).toHaveLength(1);
+
+    const resent = evidenceOf(await sent(activities, request(['s-0001'])), 0);
+    expect(resent.providerId).not.toBe(first.providerId);
     expect(sandbox.faxes).toHaveLength(2);
   });
 
-  it('does not retry a fax Telnyx refuses (422) and names no contact data', async () => {
+  it('resumes a retried batch from its heartbeat, skipping the items already answered', async () => {
+    const activities = faxActivities();
+    const req = request(['s-0001', 's-0002', 's-0003']);
+    let heartbeats = 0;
+    // Telnyx becomes unavailable once the first fax is out.
+    const crashed = await attempt(activities, req, {
+      attempt: 1,
+      onHeartbeat: () => {
+        if (heartbeats++ === 0) sandbox.script.failCreatesWith503(1);
+      },
+    });
+    expect(crashed.error?.message).toContain('HTTP 503');
+    expect(crashed.heartbeat).toMatchObject({ results: [{ sent: { providerId: sandbox.faxes[0]!.id } }, null, null] });
+    const requestsBefore = sandbox.requests.length;
+
+    const resumed = await sent(activities, req, { attempt: 2, heartbeatDetails: crashed.heartbeat });
+
+    expect(resumed.results[0]).toEqual((crashed.heartbeat as { results: unknown[] }).results[0]);
+    expect(evidenceOf(resumed, 1).activityAttempt).toBe(2);
+    expect(evidenceOf(resumed, 2).activityAttempt).toBe(2);
+    expect(['s-0001', 's-0002', 's-0003'].map((id) => faxesTo(id).length)).toEqual([1, 1, 1]);
+    // The answered item cost no request at all: two lookups, two uploads, two creates.
+    expect(sandbox.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      'GET /v2/faxes',
+      'POST /v2/media',
+      'POST /v2/faxes',
+      'GET /v2/faxes',
+      'POST /v2/media',
+      'POST /v2/faxes',
+    ]);
+  });
+
+  it('stops before the next fax when the batch is cancelled, returning the evidence of those sent', async () => {
+    const activities = faxActivities();
+
+    const result = await sent(activities, request(['s-0001', 's-0002', 's-0003']), { attempt: 1, onHeartbeat: (_details, env) => env.cancel() });
+
+    expect(result.stopped).toBe(true);
+    expect(result.results).toEqual([{ sent: expect.objectContaining({ providerId: sandbox.faxes[0]!.id, activityAttempt: 1 }) }, null, null]);
+    expect(sandbox.faxes).toHaveLength(1);
+    expect(faxesTo('s-0001')).toHaveLength(1);
+  });
+
+  it('refuses a fax Telnyx refuses (422) for that item only, naming no contact data', async () => {
     const activities = faxActivities();
     const person = subject('s-0003');
     sandbox.script.rejectNumbers.add(person.fax!);
 
-    const err = await sendFailure(attempt(activities, request('s-0003'), 1));
+    const result = await sent(activities, request(['s-0003', 's-0001']));
 
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as ApplicationFailure).type).toBe('FaxRejected');
-    expect((err as ApplicationFailure).nonRetryable).toBe(true);
-    expect(err.message).toContain('HTTP 422');
-    expect(err.message).toContain('10002');
-    expectNoPersonalData(err.message, person);
-    expect(sandbox.faxes).toHaveLength(0);
+    const refusal = refusalOf(result, 0);
+    expect(refusal).toContain('HTTP 422');
+    expect(refusal).toContain('10002');
+    expectNoPersonalData(refusal, person);
+    expect(evidenceOf(result, 1).providerId).toBe(sandbox.faxes[0]!.id);
+    expect(faxesTo('s-0003')).toHaveLength(0);
   });
 
-  it('does not retry a subject without a fax number', async () => {
-    const err = await sendFailure(attempt(faxActivities(), request('s-0004'), 1));
+  it('refuses a subject without a fax number without calling Telnyx', async () => {
+    const result = await sent(faxActivities(), request(['s-0004']));
 
-    expect((err as ApplicationFailure).type).toBe('NoContactData');
-    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect(refusalOf(result, 0)).toBe('The subject has no fax number');
     expect(sandbox.requests).toHaveLength(0);
   });
 
   it('reads the API key only from the configured environment variable', async () => {
-    const sent = await attempt(faxActivities({ [KEY_ENV]: sandbox.apiKey }), request('s-0001'), 1);
-    expect(sent.faxId).toBe(sandbox.faxes[0]!.id);
+    const ok = await sent(faxActivities({ [KEY_ENV]: sandbox.apiKey }), request(['s-0001']));
+    expect(evidenceOf(ok, 0).providerId).toBe(sandbox.faxes[0]!.id);
 
-    // The SDK's own default variable is not a fallback.
+    // The SDK's own default variable is not a fallback, and no retry can make the key appear.
     const previous = process.env['TELNYX_API_KEY'];
     process.env['TELNYX_API_KEY'] = sandbox.apiKey;
     try {
-      const missing = await sendFailure(attempt(faxActivities({ TELNYX_API_KEY: sandbox.apiKey }), request('s-0001'), 1));
+      const missing = await failed(faxActivities({ TELNYX_API_KEY: sandbox.apiKey }), request(['s-0001']));
+      expect(missing).toBeInstanceOf(ApplicationFailure);
       expect((missing as ApplicationFailure).type).toBe('FaxNotConfigured');
+      expect((missing as ApplicationFailure).nonRetryable).toBe(true);
       expect(missing.message).toContain(KEY_ENV);
       expect(missing.message).not.toContain(sandbox.apiKey);
     } finally {
@@ -274,20 +407,21 @@ describe('fax channel (official telnyx SDK against the Telnyx sandbox)', () => {
       else process.env['TELNYX_API_KEY'] = previous;
     }
 
-    const wrong = await sendFailure(attempt(faxActivities({ [KEY_ENV]: 'KEY-NOT-VALID' }), request('s-0001'), 1));
-    expect(wrong.message).toContain('HTTP 401');
+    const wrong = await sent(faxActivities({ [KEY_ENV]: 'KEY-NOT-VALID' }), request(['s-0001']));
+    expect(refusalOf(wrong, 0)).toContain('HTTP 401');
     expect(sandbox.faxes).toHaveLength(1);
   });
 
-  it('retries when Telnyx cannot be reached', async () => {
+  it('fails the attempt, to be retried, when Telnyx cannot be reached', async () => {
     const unreachable = await startTelnyxSandbox();
     await unreachable.stop();
     const activities = faxActivities({ [KEY_ENV]: unreachable.apiKey }, unreachable.baseUrl);
 
-    const err = await sendFailure(attempt(activities, request('s-0001'), 2));
+    const err = await failed(activities, request(['s-0001']), { attempt: 2 });
 
     expect(err).not.toBeInstanceOf(ApplicationFailure);
-    expect(err.message).toContain('Telnyx list failed: no response (APIConnectionError)');
+    expect(err.message).toBe('Telnyx list failed: no response (APIConnectionError)');
+    expectNoPersonalData(err.message, subject('s-0001'));
   });
 });
 

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Configuration, LettersApi, type LetterEditable } from '@lob/lob-typescript-sdk';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostalActivities, type PostalChannelConfig } from '../activities/channels/postal';
-import { noticeId, type NoticeContent, type PostalAddress, type RenderNotice, type Subject, type SubjectRef } from '../domain/individuals';
+import type { BatchOptions } from '../activities/batch-sender';
+import { createPostalActivities, type PostalActivities, type PostalChannelConfig } from '../activities/channels/postal';
+import type { SendBatchRequest, SendBatchResult } from '../domain/batch';
+import { noticeId } from '../domain/ids';
+import type { LoadSubjects, NoticeContent, PostalAddress, RenderNotice, Subject } from '../domain/individuals';
 import type { BreachNotice } from '../domain/notice';
 import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
 
 const API_KEY_ENV = 'TEST_LOB_API_KEY';
+const COHORT = 2;
 
 const FROM: PostalChannelConfig['from'] = {
   name: 'Acme Privacy Office',
@@ -20,6 +26,9 @@ const FROM: PostalChannelConfig['from'] = {
 };
 
 const US_ADDRESS: PostalAddress = { lines: ['210 King St', 'Apt 5'], city: 'San Francisco', region: 'CA', postalCode: '94107', country: 'US' };
+
+/** Letters one at a time, so that the order of the sandbox's requests is the order of the items. */
+const batch: BatchOptions = { concurrency: 1, perSecond: 1000, maxDeferrals: 3 };
 
 let sandbox: LobSandbox;
 let breachCounter = 0;
@@ -49,8 +58,18 @@ function subjectWith(postal: PostalAddress | undefined, subjectId = 'subj-0042')
   return { subjectId, fullName: 'Jane Q. Roe', postal, language: 'en' };
 }
 
-function refOf(subject: Subject): SubjectRef {
-  return { subjectId: subject.subjectId, rowOffset: 128, roster: { path: '/rosters/2026.csv', sha256: 'f'.repeat(64), format: 'csv' } };
+function request(notice: BreachNotice, people: Subject[]): SendBatchRequest {
+  return {
+    notice,
+    cohort: COHORT,
+    roster: { path: '/rosters/2026.csv', sha256: 'f'.repeat(64), format: 'csv' },
+    items: people.map((person, i) => ({ subjectId: person.subjectId, rowOffset: 128 * (i + 1) })),
+  };
+}
+
+/** The letter's idempotency key and `notice_id` metadata: the notice id of this breach, cohort and subject. */
+function keyOf(notice: BreachNotice, person: Subject): string {
+  return noticeId({ breachId: notice.breachId, cohort: COHORT, subjectId: person.subjectId });
 }
 
 /** A small renderer: the HTML a person would receive, and its real SHA-256. */
@@ -65,20 +84,62 @@ const renderNotice: RenderNotice = async (notice, subject, channel) => {
   return content;
 };
 
-function postalActivities(subject: Subject, env: NodeJS.ProcessEnv = { [API_KEY_ENV]: sandbox.apiKey }, from = FROM) {
-  return createPostalActivities({
-    config: { apiKeyEnv: API_KEY_ENV, baseUrl: sandbox.baseUrl, from },
-    env,
-    loadSubject: async (ref) => {
-      expect(ref.subjectId).toBe(subject.subjectId);
-      return subject;
-    },
-    renderNotice,
-  });
+function postalActivities(people: Subject[], env: NodeJS.ProcessEnv = { [API_KEY_ENV]: sandbox.apiKey }, from = FROM): PostalActivities {
+  const loadSubjects: LoadSubjects = async (_roster, rows) => new Map(rows.map((row) => [row.subjectId, people.find((p) => p.subjectId === row.subjectId)!]));
+  return createPostalActivities({ config: { apiKeyEnv: API_KEY_ENV, baseUrl: sandbox.baseUrl, from }, env, loadSubjects, renderNotice, batch });
+}
+
+const quietLogger = new DefaultLogger('ERROR');
+
+type Outcome = { result: SendBatchResult; error?: undefined; heartbeat: unknown } | { result?: undefined; error: Error; heartbeat: unknown };
+
+/**
+ * Runs one attempt of the batch activity as Temporal's worker would. The last heartbeat is kept
+ * as the server keeps it (serialised when sent), to hand to a retry as its heartbeat details.
+ */
+async function attempt(activities: PostalActivities, req: SendBatchRequest, info: { attempt: number; heartbeatDetails?: unknown } = { attempt: 1 }): Promise<Outcome> {
+  const env = new MockActivityEnvironment(info, { logger: quietLogger });
+  let heartbeat = info.heartbeatDetails;
+  env.on('heartbeat', (details: unknown) => (heartbeat = structuredClone(details)));
+  try {
+    const result: SendBatchResult = await env.run(activities.sendLetterBatch, req);
+    return { result, heartbeat };
+  } catch (err) {
+    return { error: err as Error, heartbeat };
+  }
+}
+
+async function sent(activities: PostalActivities, req: SendBatchRequest, info?: { attempt: number; heartbeatDetails?: unknown }): Promise<SendBatchResult> {
+  const outcome = await attempt(activities, req, info);
+  if (outcome.error) throw outcome.error;
+  return outcome.result;
+}
+
+async function failed(activities: PostalActivities, req: SendBatchRequest): Promise<Error> {
+  const outcome = await attempt(activities, req);
+  expect(outcome.error).toBeInstanceOf(Error);
+  return outcome.error!;
+}
+
+function evidenceOf(result: SendBatchResult, index = 0) {
+  const item = result.results[index];
+  if (!item || !('sent' in item)) throw new Error(`item ${index} was not mailed: ${JSON.stringify(item)}`);
+  return item.sent;
+}
+
+function refusalOf(result: SendBatchResult, index = 0): string {
+  const item = result.results[index];
+  if (!item || !('failed' in item)) throw new Error(`item ${index} was not refused: ${JSON.stringify(item)}`);
+  return item.failed;
 }
 
 function lettersFor(key: string) {
   return sandbox.letters.filter((letter) => letter.idempotencyKey === key);
+}
+
+function expectNoPersonalData(text: string, subject: Subject): void {
+  const personal = [subject.fullName, ...(subject.postal?.lines ?? []), subject.postal?.postalCode ?? '', subject.postal?.city ?? ''].filter(Boolean);
+  for (const value of personal) expect(text).not.toContain(value);
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<Error> {
@@ -88,11 +149,6 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error('expected the call to fail');
-}
-
-function expectNoPersonalData(err: Error, subject: Subject): void {
-  const personal = [subject.fullName, ...(subject.postal?.lines ?? []), subject.postal?.postalCode ?? '', subject.postal?.city ?? ''].filter(Boolean);
-  for (const value of personal) expect(err.message).not.toContain(value);
 }
 
 function expectNonRetryable(err: Error, type: string): void {
@@ -112,16 +168,19 @@ describe('postal channel', () => {
     const subject = subjectWith(US_ADDRESS);
     const requestsBefore = sandbox.requests.length;
 
-    const result = await postalActivities(subject).sendNoticeLetter({ notice, subject: refOf(subject) });
+    const result = await sent(postalActivities([subject]), request(notice, [subject]));
 
-    const key = noticeId(notice.breachId, subject.subjectId);
+    const key = keyOf(notice, subject);
     const [letter, ...others] = lettersFor(key);
     expect(others).toHaveLength(0);
     expect(letter).toBeDefined();
     if (!letter) return;
-    expect(result.letterId).toMatch(/^ltr_[a-z0-9]{16}$/);
-    expect(result.letterId).toBe(letter.id);
-    expect(result.expectedDeliveryDate).toBe(letter.expectedDeliveryDate);
+    const evidence = evidenceOf(result);
+    expect(result.stopped).toBe(false);
+    expect(evidence.providerId).toMatch(/^ltr_[a-z0-9]{16}$/);
+    expect(evidence.providerId).toBe(letter.id);
+    expect(evidence.expectedDeliveryDate).toBe(letter.expectedDeliveryDate);
+    expect(evidence.activityAttempt).toBe(1);
     expect(letter.useType).toBe('operational');
     expect(letter.mailType).toBe('usps_first_class');
     expect(letter.color).toBe(false);
@@ -129,8 +188,8 @@ describe('postal channel', () => {
 
     const content = await renderNotice(notice, subject, 'postal');
     expect(letter.file).toBe(content.html);
-    expect(result.contentSha256).toBe(content.contentSha256);
-    expect(result.contentSha256).toBe(letter.fileSha256);
+    expect(evidence.contentSha256).toBe(content.contentSha256);
+    expect(evidence.contentSha256).toBe(letter.fileSha256);
 
     expect(letter.from).toEqual(FROM);
     expect(letter.to).toEqual({
@@ -146,19 +205,22 @@ describe('postal channel', () => {
     // The address was verified before the letter was ordered.
     const calls = sandbox.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(calls).toEqual(['POST /v1/us_verifications 200', 'POST /v1/letters 200']);
+    // The evidence that goes into the workflow history names no one.
+    expectNoPersonalData(JSON.stringify(result), subject);
   });
 
-  it('refuses an undeliverable US address without creating a letter', async () => {
+  it('refuses an undeliverable US address without creating a letter, and mails the rest of the batch', async () => {
     const notice = breachNotice();
     const subject = subjectWith({ ...US_ADDRESS, lines: ['1 Nowhere Rd'] }, 'subj-0043');
+    const other = subjectWith(US_ADDRESS, 'subj-0043b');
     sandbox.script.undeliverable.add('1 Nowhere Rd');
 
-    const err = await failureOf(postalActivities(subject).sendNoticeLetter({ notice, subject: refOf(subject) }));
+    const result = await sent(postalActivities([subject, other]), request(notice, [subject, other]));
 
-    expectNonRetryable(err, 'UndeliverableAddress');
-    expect(err.message).toContain('undeliverable');
-    expectNoPersonalData(err, subject);
-    expect(lettersFor(noticeId(notice.breachId, subject.subjectId))).toHaveLength(0);
+    expect(refusalOf(result, 0)).toBe('US address verification: undeliverable');
+    expectNoPersonalData(refusalOf(result, 0), subject);
+    expect(lettersFor(keyOf(notice, subject))).toHaveLength(0);
+    expect(lettersFor(keyOf(notice, other)).map((l) => l.id)).toEqual([evidenceOf(result, 1).providerId]);
   });
 
   it('refuses an address that lacks its unit, and mails one whose unit is merely unnecessary', async () => {
@@ -168,21 +230,20 @@ describe('postal channel', () => {
     sandbox.script.deliverability.set('12 Single Family Ln', 'deliverable_unnecessary_unit');
     const notice = breachNotice();
 
-    const err = await failureOf(postalActivities(missingUnit).sendNoticeLetter({ notice, subject: refOf(missingUnit) }));
-    expectNonRetryable(err, 'UndeliverableAddress');
-    expect(lettersFor(noticeId(notice.breachId, missingUnit.subjectId))).toHaveLength(0);
+    const result = await sent(postalActivities([missingUnit, extraUnit]), request(notice, [missingUnit, extraUnit]));
 
-    const sent = await postalActivities(extraUnit).sendNoticeLetter({ notice, subject: refOf(extraUnit) });
-    expect(lettersFor(noticeId(notice.breachId, extraUnit.subjectId)).map((l) => l.id)).toEqual([sent.letterId]);
+    expect(refusalOf(result, 0)).toBe('US address verification: deliverable_missing_unit');
+    expect(lettersFor(keyOf(notice, missingUnit))).toHaveLength(0);
+    expect(lettersFor(keyOf(notice, extraUnit)).map((l) => l.id)).toEqual([evidenceOf(result, 1).providerId]);
   });
 
-  it('fails for good when the subject has no postal address, without calling Lob', async () => {
+  it('refuses a subject without a postal address, without calling Lob', async () => {
     const subject = subjectWith(undefined, 'subj-0046');
     const requestsBefore = sandbox.requests.length;
 
-    const err = await failureOf(postalActivities(subject).sendNoticeLetter({ notice: breachNotice(), subject: refOf(subject) }));
+    const result = await sent(postalActivities([subject]), request(breachNotice(), [subject]));
 
-    expectNonRetryable(err, 'NoContactData');
+    expect(refusalOf(result)).toBe('subject has no postal address');
     expect(sandbox.requests.length).toBe(requestsBefore);
   });
 
@@ -191,46 +252,44 @@ describe('postal channel', () => {
     async (mode) => {
       const notice = breachNotice();
       const subject = subjectWith({ ...US_ADDRESS, lines: [`77 Lost Reply Way ${mode}`] }, `subj-lost-${mode}`);
-      const key = noticeId(notice.breachId, subject.subjectId);
+      const key = keyOf(notice, subject);
       sandbox.script.loseResponseAfterCreate(1, { recipient: `77 Lost Reply Way ${mode}`, mode });
-      const activities = postalActivities(subject);
+      const activities = postalActivities([subject]);
 
-      const firstAttempt = await failureOf(activities.sendNoticeLetter({ notice, subject: refOf(subject) }));
-      expectRetryable(firstAttempt);
-      expectNoPersonalData(firstAttempt, subject);
+      const firstAttempt = await attempt(activities, request(notice, [subject]));
+      expectRetryable(firstAttempt.error!);
+      expectNoPersonalData(firstAttempt.error!.message, subject);
       expect(lettersFor(key)).toHaveLength(1);
 
-      // Temporal retries the activity with the same input.
-      const retry = await activities.sendNoticeLetter({ notice, subject: refOf(subject) });
+      // Temporal retries the activity with the same input and the last heartbeat.
+      const retry = await sent(activities, request(notice, [subject]), { attempt: 2, heartbeatDetails: firstAttempt.heartbeat });
 
       const letters = lettersFor(key);
       expect(letters).toHaveLength(1);
-      expect(retry.letterId).toBe(letters[0]?.id);
-      expect(retry.expectedDeliveryDate).toBe(letters[0]?.expectedDeliveryDate);
+      expect(evidenceOf(retry)).toMatchObject({ providerId: letters[0]?.id, expectedDeliveryDate: letters[0]?.expectedDeliveryDate, activityAttempt: 2 });
       const creates = sandbox.requests.filter((r) => r.path === '/v1/letters' && r.idempotencyKey === key);
       expect(creates.map((r) => r.replayed ?? false)).toEqual([false, true]);
     },
   );
 
-  it('treats rate limits and Lob server errors as retryable, and refusals as final', async () => {
+  it('fails the attempt on rate limits and Lob server errors, and refuses the item on a refusal', async () => {
     const notice = breachNotice();
     const subject = subjectWith(US_ADDRESS, 'subj-0047');
-    const activities = postalActivities(subject);
+    const activities = postalActivities([subject]);
 
     sandbox.script.failCreate(1, 429, 'rate_limit_exceeded');
-    const limited = await failureOf(activities.sendNoticeLetter({ notice, subject: refOf(subject) }));
+    const limited = await failed(activities, request(notice, [subject]));
     expectRetryable(limited);
     expect(limited.message).toContain('429');
 
     sandbox.script.failCreate(1, 503, 'service_unavailable');
-    expectRetryable(await failureOf(activities.sendNoticeLetter({ notice, subject: refOf(subject) })));
-    expect(lettersFor(noticeId(notice.breachId, subject.subjectId))).toHaveLength(0);
+    expectRetryable(await failed(activities, request(notice, [subject])));
+    expect(lettersFor(keyOf(notice, subject))).toHaveLength(0);
 
     sandbox.script.failCreate(1, 403, 'feature_limit_reached');
-    const refused = await failureOf(activities.sendNoticeLetter({ notice, subject: refOf(subject) }));
-    expectNonRetryable(refused, 'LetterRejected');
-    expect(refused.message).toContain('feature_limit_reached');
-    expect(lettersFor(noticeId(notice.breachId, subject.subjectId))).toHaveLength(0);
+    const refused = await sent(activities, request(notice, [subject]));
+    expect(refusalOf(refused)).toBe('Lob refused the letter request (HTTP 403, feature_limit_reached)');
+    expect(lettersFor(keyOf(notice, subject))).toHaveLength(0);
   });
 
   it('reports a letter Lob refuses by status and error code only', async () => {
@@ -239,12 +298,11 @@ describe('postal channel', () => {
     // A return address whose state is spelled out violates Lob's spec (two letters).
     const from = { ...FROM, address_state: 'California' };
 
-    const err = await failureOf(postalActivities(subject, undefined, from).sendNoticeLetter({ notice, subject: refOf(subject) }));
+    const result = await sent(postalActivities([subject], undefined, from), request(notice, [subject]));
 
-    expectNonRetryable(err, 'LetterRejected');
-    expect(err.message).toBe('Lob refused the letter request (HTTP 422, invalid)');
-    expectNoPersonalData(err, subject);
-    expect(lettersFor(noticeId(notice.breachId, subject.subjectId))).toHaveLength(0);
+    expect(refusalOf(result)).toBe('Lob refused the letter request (HTTP 422, invalid)');
+    expectNoPersonalData(refusalOf(result), subject);
+    expect(lettersFor(keyOf(notice, subject))).toHaveLength(0);
   });
 
   it('mails an address outside the US without US verification', async () => {
@@ -252,10 +310,10 @@ describe('postal channel', () => {
     const subject = subjectWith({ lines: ['10 Downing St'], city: 'London', region: 'Greater London', postalCode: 'SW1A 2AA', country: 'GB' }, 'subj-0049');
     const requestsBefore = sandbox.requests.length;
 
-    const result = await postalActivities(subject).sendNoticeLetter({ notice, subject: refOf(subject) });
+    const result = await sent(postalActivities([subject]), request(notice, [subject]));
 
-    const [letter] = lettersFor(noticeId(notice.breachId, subject.subjectId));
-    expect(letter?.id).toBe(result.letterId);
+    const [letter] = lettersFor(keyOf(notice, subject));
+    expect(letter?.id).toBe(evidenceOf(result).providerId);
     expect(letter?.to).toMatchObject({ address_line1: '10 Downing St', address_zip: 'SW1A 2AA', address_country: 'GB' });
     expect(sandbox.requests.slice(requestsBefore).map((r) => r.path)).toEqual(['/v1/letters']);
   });
@@ -265,16 +323,16 @@ describe('postal channel', () => {
       const notice = breachNotice();
       const subject = subjectWith(US_ADDRESS, 'subj-0050');
 
-      const wrongKey = await failureOf(postalActivities(subject, { [API_KEY_ENV]: 'test_not_the_key' }).sendNoticeLetter({ notice, subject: refOf(subject) }));
-      expectNonRetryable(wrongKey, 'LetterRejected');
-      expect(wrongKey.message).toContain('401');
+      const wrongKey = await sent(postalActivities([subject], { [API_KEY_ENV]: 'test_not_the_key' }), request(notice, [subject]));
+      expect(refusalOf(wrongKey)).toContain('401');
 
-      const missing = await failureOf(postalActivities(subject, { OTHER: sandbox.apiKey }).sendNoticeLetter({ notice, subject: refOf(subject) }));
+      // No retry can make a missing key appear: the whole batch fails for good.
+      const missing = await failed(postalActivities([subject], { OTHER: sandbox.apiKey }), request(notice, [subject]));
       expectNonRetryable(missing, 'PostalNotConfigured');
       expect(missing.message).toContain(API_KEY_ENV);
       expect(missing.message).not.toContain(sandbox.apiKey);
 
-      expect(lettersFor(noticeId(notice.breachId, subject.subjectId))).toHaveLength(0);
+      expect(lettersFor(keyOf(notice, subject))).toHaveLength(0);
     });
   });
 });

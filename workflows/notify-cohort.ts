@@ -1,5 +1,6 @@
 import {
   ActivityCancellationType,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -163,7 +164,7 @@ function isPermanent(err: unknown): boolean {
 function channelActivities(input: CohortInput) {
   const { policy } = input;
   /** Our side's outages are retried here for about a minute, then by the cohort with its own backoff (see channelOutage). */
-  const batchOptions = (channel: Channel) => ({
+  const batchOptions = (channel: Channel): ActivityOptions => ({
     taskQueue: policy.taskQueues[channel],
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '10 seconds',
