@@ -89,6 +89,21 @@ export interface CohortReport {
   error?: string;
 }
 
+/**
+ * What the breach tells its cohorts when its holds change. `round` numbers the changes, so a
+ * cohort's acknowledgement names the change it answers.
+ */
+export interface HoldNews {
+  active: boolean;
+  round: number;
+}
+
+/** A cohort's answer to a hold: it has stopped sending (its batch in flight has returned). */
+export interface CohortHeld {
+  cohort: number;
+  round: number;
+}
+
 /** A report about a notice that arrives after it was sent: a bounce, a failed fax, returned mail. */
 export interface DeliveryReport {
   subjectId: string;

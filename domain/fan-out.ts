@@ -54,6 +54,17 @@ export function startCohort(fan: FanOutProgress, slice: CohortSlice): CohortSumm
   return summary;
 }
 
+/** A report's shape, checked before anything reads it: a malformed signal must not fail the breach's workflow task. */
+export function isCohortReport(report: CohortReport): boolean {
+  if (typeof report !== 'object' || report === null || !Number.isInteger(report.cohort)) return false;
+  if (!['sending', 'waiting', 'final'].includes(report.stage) || !Array.isArray(report.unreachable)) return false;
+  if (!report.unreachable.every((u) => typeof u?.subjectId === 'string')) return false;
+  const counts = report.counts as unknown as Record<string, unknown> | undefined;
+  return typeof counts === 'object' && counts !== null && COUNT_KEYS.every((key) => Number.isInteger(counts[key]) && (counts[key] as number) >= 0);
+}
+
+const COUNT_KEYS = ['rows', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable', 'duplicate'];
+
 /** A cohort's report replaces what the breach knew of it; a stage never goes back (reports may arrive late). */
 export function recordCohortReport(fan: FanOutProgress, report: CohortReport): void {
   const summary = fan.cohorts[report.cohort];

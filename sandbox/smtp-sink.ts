@@ -10,6 +10,8 @@ export interface ReceivedMail {
   inReplyTo?: string;
   /** The X-Notice-Id header of a notice to an individual. */
   noticeId?: string;
+  /** When the client began the transaction (MAIL FROM), and when the sink accepted the message. */
+  beganAt: Date;
   receivedAt: Date;
 }
 
@@ -33,10 +35,15 @@ export interface SmtpSink {
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const script: SmtpScript = { refusals: [] };
+  const began = new Map<string, Date>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onMailFrom(_address, session, callback) {
+      began.set(session.id, new Date());
+      callback();
+    },
     onData(stream, session, callback) {
       const recipients = session.envelope.rcptTo.map((r) => r.address);
       const refuse = script.refusals.find((rule) => rule.when(recipients) && (rule.times === undefined || rule.times > 0));
@@ -56,6 +63,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
             text: parsed.text ?? '',
             inReplyTo: typeof parsed.inReplyTo === 'string' ? parsed.inReplyTo : undefined,
             noticeId: typeof parsed.headers.get('x-notice-id') === 'string' ? (parsed.headers.get('x-notice-id') as string) : undefined,
+            beganAt: began.get(session.id) ?? new Date(),
             receivedAt: new Date(),
           });
           callback();

@@ -34,6 +34,9 @@ export class BreachRecord {
   lateReason?: { reason: string; by: string; at: string };
   closed?: { by: string; at: string };
   fanOut?: FanOutProgress;
+  /** Numbers the hold changes told to the cohorts, and the latest change each cohort confirmed it stopped for. */
+  holdRound = 0;
+  readonly cohortsHeld = new Map<number, number>();
   /** How many runs came before this one (continue-as-new). */
   readonly runs: number;
 

@@ -3,8 +3,9 @@ import type { ArchiveActivities } from '../activities/archive-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { CohortReport } from '../domain/cascade';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
-import { recordCohortReport } from '../domain/fan-out';
+import { isCohortReport, recordCohortReport } from '../domain/fan-out';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
+import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
 import { notifyAuthority, remindAtHoldReview, remindResponders, sendSupplement } from './authority-clock';
 import { BreachRecord } from './breach-record';
@@ -12,6 +13,7 @@ import { notifyIndividuals, tellCohortsAboutHolds, tellCohortsBreachClosed } fro
 import {
   assessUpdate,
   closeUpdate,
+  cohortHeldSignal,
   cohortReportSignal,
   placeHoldUpdate,
   provideLateReasonUpdate,
@@ -48,7 +50,10 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(releaseHoldUpdate, unlessRefused((r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
   setHandler(closeUpdate, unlessRefused((r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
   setHandler(cohortReportSignal, (report: CohortReport) => {
-    if (record.fanOut && typeof report?.cohort === 'number') recordCohortReport(record.fanOut, report);
+    if (record.fanOut && isCohortReport(report)) recordCohortReport(record.fanOut, report);
+  });
+  setHandler(cohortHeldSignal, (held) => {
+    if (Number.isInteger(held?.cohort) && Number.isInteger(held?.round)) record.cohortsHeld.set(held.cohort, held.round);
   });
 
   void keepSearchAttributesCurrent(record);
@@ -68,11 +73,16 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   return continueAsNew<typeof BreachWorkflow>({ ...input, initialAssessment: undefined, carried: record.snapshot() });
 }
 
-function placeHold(record: BreachRecord, request: Parameters<BreachRecord['placeHold']>[0]) {
+/**
+ * The request completes once every running cohort has stopped sending: after it, no notice
+ * begins. Without running cohorts it completes at once, in the same workflow task, as breaches
+ * recorded before cohorts existed did.
+ */
+function placeHold(record: BreachRecord, request: Parameters<BreachRecord['placeHold']>[0]): Hold | Promise<Hold> {
   const hold = record.placeHold(request, now());
   if (hold.reviewAt) void remindAtHoldReview(record, hold);
-  void tellCohortsAboutHolds(record);
-  return hold;
+  if (!record.fanOut?.cohorts.some((c) => c.stage !== 'final')) return hold;
+  return tellCohortsAboutHolds(record).then(() => hold);
 }
 
 function releaseHold(record: BreachRecord, request: Parameters<BreachRecord['releaseHold']>[0]) {

@@ -70,10 +70,22 @@ async function planCohorts(fan: FanOutProgress, cohortSize: number): Promise<voi
   }
 }
 
-/** Running cohorts pause before their next message while any hold is active, and resume when none is. */
+/**
+ * How long a hold request waits for the cohorts to confirm that they stopped. A cohort that does
+ * not answer in time has no worker running its batch, so it is not sending either.
+ */
+const HOLD_CONFIRMATION_MS = 60_000;
+
+/**
+ * Running cohorts stop sending while any hold is active, and resume when none is. For a new hold
+ * this returns once every running cohort has confirmed that its batch in flight has returned, so
+ * that no message begins after the hold request completes.
+ */
 export async function tellCohortsAboutHolds(rec: BreachRecord): Promise<void> {
-  const active = rec.holdActive();
-  await signalCohorts(rec, (c) => c.stage !== 'final', (handle) => handle.signal(holdChangedSignal, active));
+  const news = { active: rec.holdActive(), round: ++rec.holdRound };
+  const told = await signalCohorts(rec, (c) => c.stage !== 'final', (handle) => handle.signal(holdChangedSignal, news));
+  if (!news.active || told.length === 0) return;
+  await condition(() => told.every((cohort) => (rec.cohortsHeld.get(cohort) ?? -1) >= news.round), HOLD_CONFIRMATION_MS);
 }
 
 /** Delivered cohorts wait for returned letters until the breach closes. */
@@ -81,18 +93,24 @@ export async function tellCohortsBreachClosed(rec: BreachRecord): Promise<void> 
   await signalCohorts(rec, () => true, (handle) => handle.signal(breachClosedSignal));
 }
 
+/** Signals the cohorts that `which` picks, a batch per workflow task; returns the cohorts that took the signal. */
 async function signalCohorts(
   rec: BreachRecord,
   which: (cohort: FanOutProgress['cohorts'][number]) => boolean,
   send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
-): Promise<void> {
-  const cohorts = (rec.fanOut?.cohorts ?? []).filter(which);
+): Promise<number[]> {
+  const cohorts = (rec.fanOut?.cohorts ?? []).filter(which).map((c) => c.cohort);
+  const told: number[] = [];
   for (let i = 0; i < cohorts.length; i += SIGNALS_AT_ONCE) {
     await Promise.all(
-      cohorts.slice(i, i + SIGNALS_AT_ONCE).map((c) =>
-        // A cohort that has just finished needs no news.
-        send(getExternalWorkflowHandle(cohortWorkflowId(rec.input.facts.breachId, c.cohort))).catch(() => undefined),
+      cohorts.slice(i, i + SIGNALS_AT_ONCE).map((cohort) =>
+        send(getExternalWorkflowHandle(cohortWorkflowId(rec.input.facts.breachId, cohort))).then(
+          () => void told.push(cohort),
+          // A cohort that has just finished needs no news.
+          () => undefined,
+        ),
       ),
     );
   }
+  return told;
 }

@@ -15,11 +15,11 @@ import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import type { RosterActivities } from '../activities/roster-activities';
 import { SEND_ACTIVITY, type BatchItem, type SendBatchRequest, type SendBatchResult } from '../domain/batch';
-import type { CohortInput, CohortReport, DeliveryReport, Outcome } from '../domain/cascade';
+import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome } from '../domain/cascade';
 import { CohortState, DeliveredCohort } from '../domain/cohort-state';
 import { failureMessage, PERMANENT_CHANNEL_FAILURES, REQUEST_REJECTED, ROSTER_CHANGED } from '../domain/failures';
 import { CHANNELS, type Channel } from '../domain/individuals';
-import { cohortReportSignal } from './messages/breach';
+import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
 import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
 
 const now = () => Date.now();
@@ -43,10 +43,13 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   let stage: CohortReport['stage'] = 'sending';
   const activities = channelActivities(input);
 
-  setHandler(holdChangedSignal, (active) => {
-    if (typeof active !== 'boolean') return;
-    holdActive = active;
-    if (active) sending?.cancel();
+  setHandler(holdChangedSignal, (news) => {
+    if (!isHoldNews(news)) return;
+    holdActive = news.active;
+    if (!news.active) return;
+    sending?.cancel();
+    // The breach's hold request completes once every cohort has stopped: tell it when the batch in flight has returned.
+    void condition(() => sending === undefined).then(() => tellBreachHeld(input, news.round));
   });
   setHandler(subjectQuery, (subjectId) => state.view(subjectId, input.cohort) ?? null);
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
@@ -120,6 +123,10 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
   let pending = 0;
   const counts = () => cohort.counts(input.slice.rows, input.slice.rows - outcomes.length);
   setHandler(breachClosedSignal, () => void (closed = true));
+  // Nothing is sent any more: a hold is answered at once.
+  setHandler(holdChangedSignal, (news) => {
+    if (isHoldNews(news) && news.active) void tellBreachHeld(input, news.round);
+  });
   setHandler(subjectQuery, (subjectId) => {
     const outcome = cohort.outcome(subjectId);
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
@@ -140,6 +147,14 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
   );
   await condition(() => closed && pending === 0);
   return outcomes;
+}
+
+function tellBreachHeld(input: CohortInput, round: number): Promise<void> {
+  return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortHeldSignal, { cohort: input.cohort, round });
+}
+
+function isHoldNews(news: HoldNews): boolean {
+  return typeof news === 'object' && news !== null && typeof news.active === 'boolean' && Number.isInteger(news.round);
 }
 
 function refuseUnless(problem: string | undefined): void {

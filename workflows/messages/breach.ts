@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Supplement, SupplementRequest } from '../../domain/authority-notice';
 import type { AssessRequest, Assessment } from '../../domain/breach';
-import type { CohortReport } from '../../domain/cascade';
+import type { CohortHeld, CohortReport } from '../../domain/cascade';
 import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../../domain/holds';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
 
@@ -19,3 +19,5 @@ export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
 export const statusQuery = defineQuery<BreachStatus>('status');
 /** Sent by a cohort to its breach whenever its counts or stage change. */
 export const cohortReportSignal = defineSignal<[CohortReport]>('cohortReport');
+/** Sent by a cohort once a hold has stopped its sending. */
+export const cohortHeldSignal = defineSignal<[CohortHeld]>('cohortHeld');

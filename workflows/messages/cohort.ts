@@ -1,9 +1,9 @@
 /** The messages a cohort workflow takes, importable without the workflow. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CohortCounts, ChannelFailure, DeliveryReport, SubjectView } from '../../domain/cascade';
+import type { CohortCounts, ChannelFailure, DeliveryReport, HoldNews, SubjectView } from '../../domain/cascade';
 
-/** Sent by the breach to its cohorts when its holds change: true while any hold is active. */
-export const holdChangedSignal = defineSignal<[boolean]>('holdChanged');
+/** Sent by the breach to its cohorts when its holds change; a cohort answers a hold with `cohortHeld` once it has stopped sending. */
+export const holdChangedSignal = defineSignal<[HoldNews]>('holdChanged');
 /** Sent by the breach when it closes: delivered cohorts stop waiting for returned letters. */
 export const breachClosedSignal = defineSignal<[]>('breachClosed');
 /** A bounce, a failed fax or a returned letter for one person of the cohort. */
