@@ -5,13 +5,26 @@ import type { IndividualCounts } from './status';
 /** How many unreachable subjects the status lists by id; the count is always complete, and the audit lists all. */
 export const UNREACHABLE_LISTED = 1000;
 
-/** What the breach knows of one cohort: a few numbers, whatever the cohort's size. */
+/**
+ * What the breach knows of one cohort (its number is its index): a few numbers, whatever the
+ * cohort's size. The counts are a tuple in TALLY order because a 1,000,000-person breach carries
+ * 2,000 of these through every continue-as-new.
+ */
 export interface CohortSummary {
-  cohort: number;
   stage: CohortReport['stage'];
-  counts: CohortCounts;
+  tally: number[];
   failing?: ChannelFailure;
   error?: string;
+}
+
+export const TALLY = ['rows', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable', 'duplicate'] as const satisfies readonly (keyof CohortCounts)[];
+
+function tallyOf(counts: CohortCounts): number[] {
+  return TALLY.map((key) => counts[key]);
+}
+
+export function countsOf(tally: number[]): CohortCounts {
+  return Object.fromEntries(TALLY.map((key, i) => [key, tally[i] ?? 0])) as unknown as CohortCounts;
 }
 
 /**
@@ -48,10 +61,10 @@ export function sendingCohorts(fan: FanOutProgress): number {
   return fan.cohorts.filter((c) => c.stage === 'sending').length;
 }
 
-export function startCohort(fan: FanOutProgress, slice: CohortSlice): CohortSummary {
-  const summary: CohortSummary = { cohort: fan.cohorts.length, stage: 'sending', counts: emptyCounts(slice.rows) };
-  fan.cohorts.push(summary);
-  return summary;
+/** Records a cohort as started; returns its number. */
+export function startCohort(fan: FanOutProgress, slice: CohortSlice): number {
+  fan.cohorts.push({ stage: 'sending', tally: tallyOf(emptyCounts(slice.rows)) });
+  return fan.cohorts.length - 1;
 }
 
 /** A report's shape, checked before anything reads it: a malformed signal must not fail the breach's workflow task. */
@@ -60,10 +73,8 @@ export function isCohortReport(report: CohortReport): boolean {
   if (!['sending', 'waiting', 'final'].includes(report.stage) || !Array.isArray(report.unreachable)) return false;
   if (!report.unreachable.every((u) => typeof u?.subjectId === 'string')) return false;
   const counts = report.counts as unknown as Record<string, unknown> | undefined;
-  return typeof counts === 'object' && counts !== null && COUNT_KEYS.every((key) => Number.isInteger(counts[key]) && (counts[key] as number) >= 0);
+  return typeof counts === 'object' && counts !== null && TALLY.every((key) => Number.isInteger(counts[key]) && (counts[key] as number) >= 0);
 }
-
-const COUNT_KEYS = ['rows', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable', 'duplicate'];
 
 /** A cohort's report replaces what the breach knew of it; a stage never goes back (reports may arrive late). */
 export function recordCohortReport(fan: FanOutProgress, report: CohortReport): void {
@@ -71,15 +82,16 @@ export function recordCohortReport(fan: FanOutProgress, report: CohortReport): v
   if (!summary) return;
   const order = ['sending', 'waiting', 'final'];
   if (order.indexOf(report.stage) > order.indexOf(summary.stage)) summary.stage = report.stage;
-  summary.counts = { ...report.counts, rows: summary.counts.rows };
-  summary.failing = report.failing;
+  summary.tally = tallyOf({ ...report.counts, rows: summary.tally[0]! });
+  // A final cohort sends nothing more, so a failure it reported no longer holds anyone up.
+  summary.failing = report.stage === 'final' ? undefined : report.failing;
   if (report.error) {
     summary.error = report.error;
     fan.error ??= report.error;
   }
   for (const outcome of report.unreachable) {
     if (fan.unreachable.length >= UNREACHABLE_LISTED) break;
-    if (!fan.unreachable.some((u) => u.subjectId === outcome.subjectId)) fan.unreachable.push(outcome);
+    if (!fan.unreachable.some((u) => u.subjectId === outcome.subjectId)) fan.unreachable.push({ subjectId: outcome.subjectId, state: 'unreachable', reasons: outcome.reasons });
   }
   // A returned letter makes a listed subject's reasons change.
   for (const outcome of report.unreachable) {
@@ -94,7 +106,8 @@ function emptyCounts(rows: number): CohortCounts {
 
 export function individualCounts(fan: FanOutProgress | undefined, rosterTotal = 0): IndividualCounts {
   const counts: IndividualCounts = { pending: fan?.total ?? rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
-  for (const { counts: c } of fan?.cohorts ?? []) {
+  for (const { tally } of fan?.cohorts ?? []) {
+    const c = countsOf(tally);
     const final = c['notified-email'] + c['notified-fax'] + c['notified-postal'] + c.unreachable + c.duplicate;
     counts.pending -= c.rows;
     counts.inProgress += c.rows - final;

@@ -36,6 +36,8 @@ export class BreachRecord {
   fanOut?: FanOutProgress;
   /** Numbers the hold changes told to the cohorts, and the latest change each cohort confirmed it stopped for. */
   holdRound = 0;
+  /** Cohort workflows whose start is under way. */
+  cohortsStarting = 0;
   readonly cohortsHeld = new Map<number, number>();
   /** How many runs came before this one (continue-as-new). */
   readonly runs: number;

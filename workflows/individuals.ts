@@ -44,9 +44,10 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
       continue;
     }
     const slices = fan.planned.splice(0, cascade.sendingCohorts - sendingCohorts(fan));
+    rec.cohortsStarting = slices.length;
     await Promise.all(
       slices.map((slice) => {
-        const { cohort } = startCohort(fan, slice);
+        const cohort = startCohort(fan, slice);
         return startChild<typeof NotifyCohort>('NotifyCohort', {
           workflowId: cohortWorkflowId(rec.input.facts.breachId, cohort),
           // Cohorts outlive the run that started them: the breach continues-as-new during the fan-out.
@@ -54,7 +55,7 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
           args: [{ breachId: rec.input.facts.breachId, cohort, notice, roster: fan.roster, slice, policy: cascade, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId }],
         });
       }),
-    );
+    ).finally(() => (rec.cohortsStarting = 0));
   }
   await condition(() => fanOutDone(fan) || historyFull());
   return !fanOutDone(fan);
@@ -82,6 +83,8 @@ const HOLD_CONFIRMATION_MS = 60_000;
  * that no message begins after the hold request completes.
  */
 export async function tellCohortsAboutHolds(rec: BreachRecord): Promise<void> {
+  // A cohort still being started took the hold state of before; it can be told once it exists.
+  if (rec.cohortsStarting > 0) await condition(() => rec.cohortsStarting === 0);
   const news = { active: rec.holdActive(), round: ++rec.holdRound };
   const told = await signalCohorts(rec, (c) => c.stage !== 'final', (handle) => handle.signal(holdChangedSignal, news));
   if (!news.active || told.length === 0) return;
@@ -99,7 +102,7 @@ async function signalCohorts(
   which: (cohort: FanOutProgress['cohorts'][number]) => boolean,
   send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
 ): Promise<number[]> {
-  const cohorts = (rec.fanOut?.cohorts ?? []).filter(which).map((c) => c.cohort);
+  const cohorts = (rec.fanOut?.cohorts ?? []).flatMap((c, cohort) => (which(c) ? [cohort] : []));
   const told: number[] = [];
   for (let i = 0; i < cohorts.length; i += SIGNALS_AT_ONCE) {
     await Promise.all(

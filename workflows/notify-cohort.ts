@@ -55,7 +55,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
-  const tellBreach = () => getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: state.unreachable(), failing: state.currentFailure() });
+  const tellBreach = () => getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure() });
 
   try {
     state.load(await activities.roster.readCohort({ roster: input.roster, slice: input.slice, channels: policy.channels }), now());
