@@ -17,7 +17,7 @@ import { ConfigError } from '../config/load';
 import type { S3ArchiveConfig } from '../config/schema';
 import { breachWorkflowId } from '../domain/ids';
 import { startS3Server, type S3Server } from '../sandbox/s3-server';
-import { assessUpdate, closeUpdate, statusQuery } from '../workflows/breach';
+import { assessUpdate, closeUpdate, statusQuery } from '../workflows/messages/breach';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');

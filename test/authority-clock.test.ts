@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import type { BreachStatus } from '../domain/status';
 import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
-import { assessUpdate, placeHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/breach';
+import { assessUpdate, placeHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/messages/breach';
 import { createBreachWorkers, type BreachWorkers } from '../worker/breach-worker';
 import { breachFacts, eventually, expectHistoryReplays, quietRuntime, startBreach, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
 

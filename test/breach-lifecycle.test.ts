@@ -16,7 +16,7 @@ import {
   releaseHoldUpdate,
   statusQuery,
   supplementAuthorityReportUpdate,
-} from '../workflows/breach';
+} from '../workflows/messages/breach';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 let engine: DevEngine;

@@ -12,7 +12,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildAudit } from '../audit/build-audit';
 import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
-import { closeUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/breach';
+import { closeUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
 import { breachFacts, connectClient, eventually, expectHistoryReplays, startBreach, startDevEngine, testConfig, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
