@@ -1,19 +1,20 @@
 import type { Client } from '@temporalio/client';
-import { subjectWorkflowId } from '../domain/cascade';
-import { breachWorkflowId } from '../domain/ids';
-import { FindingsCollector, SubjectRecord } from './findings';
-import { readRuns, runIdsOf, streamRuns, subjectRunsOf } from './read-history';
-import { buildSubjectTimeline } from './subject-timeline';
+import { breachWorkflowId, cohortWorkflowId } from '../domain/ids';
+import { CohortHistory } from './cohort-events';
 import type { AuditExport } from './export-schema';
-import { auditExport, TimelineBuilder } from './timeline';
+import { FindingsCollector } from './findings';
+import { cohortRunsOf, runIdsOf, scanRun, streamRuns } from './read-history';
+import { RosterLookup, SubjectTimeline } from './subject-timeline';
+import { auditExport, CohortTimeline, timelineEntries, TimelineBuilder } from './timeline';
 
-/** Subject histories read at once: enough to hide the round trips, few enough to spare the server. */
-const SUBJECT_READS_AT_ONCE = 16;
+/** Cohort histories read at once: enough to hide the round trips, few enough to spare the server. */
+const COHORT_READS_AT_ONCE = 16;
 
 /**
  * The audit of a breach, or of one of its subjects, from Temporal's history; undefined when there
- * is none. The breach's histories stream through the timeline and the findings; each subject's
- * history is reduced to its sends as it streams, so a breach of any size is audited in little memory.
+ * is none. The breach's histories stream through the timeline and the findings, then each
+ * cohort's, page by page: a cohort's history is reduced to one entry per person and the sends
+ * made during a hold as it streams, so a breach of any size is audited in little memory.
  */
 export async function buildAudit(client: Client, breachId: string, subjectId?: string): Promise<AuditExport | undefined> {
   if (subjectId) return subjectAudit(client, breachId, subjectId);
@@ -22,25 +23,54 @@ export async function buildAudit(client: Client, breachId: string, subjectId?: s
   if (runIds.length === 0) return undefined;
 
   const timeline = new TimelineBuilder();
-  const collector = new FindingsCollector();
+  const collector = new FindingsCollector(new Date());
+  // The breach first: its holds must all be known when the cohorts' sends are checked against them.
   await streamRuns(client, workflowId, runIds, timeline, collector);
-  const subjects = await subjectRunsOf(client, workflowId);
-  const read = await mapConcurrently([...subjects], SUBJECT_READS_AT_ONCE, async ([id, subjectRunIds]) => {
-    const record = new SubjectRecord();
-    await streamRuns(client, id, subjectRunIds, record);
-    return { id, record };
+  const cohorts = await mapConcurrently([...(await cohortRunsOf(client, breachId))], COHORT_READS_AT_ONCE, async ([cohort, cohortRunIds]) => {
+    const entries = new CohortTimeline(cohort);
+    const record = collector.cohortRecord(cohort);
+    await streamRuns(client, cohortWorkflowId(breachId, cohort), cohortRunIds, new CohortHistory([entries, record]));
+    return { entries, record };
   });
-  // Added in workflow-ID order, whatever order the reads finished in, so the findings come out the same every time.
-  for (const { id, record } of read) collector.addSubject(id.slice(`${workflowId}-subject-`.length), record);
+  // Added in cohort order, whatever order the reads finished in, so the findings come out the same every time.
+  for (const { record } of cohorts) collector.addCohort(record);
 
-  const entries = timeline.entries();
-  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings(new Date()));
+  const entries = timelineEntries(timeline, cohorts.map((c) => c.entries));
+  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), entries, collector.findings());
 }
 
+/** One person's attempts, from the history of the cohort that notifies them. */
 async function subjectAudit(client: Client, breachId: string, subjectId: string): Promise<AuditExport | undefined> {
-  const workflowId = subjectWorkflowId(breachId, subjectId);
-  const runs = await readRuns(client, workflowId);
-  return runs.length ? auditExport(breachId, workflowId, runs, buildSubjectTimeline(runs)) : undefined;
+  const cohorts = await cohortRunsOf(client, breachId);
+  const cohort = await cohortOf(client, breachId, cohorts, subjectId);
+  if (cohort === undefined) return undefined;
+  const workflowId = cohortWorkflowId(breachId, cohort);
+  const runIds = cohorts.get(cohort)!;
+  const timeline = new SubjectTimeline(subjectId);
+  await streamRuns(client, workflowId, runIds, new CohortHistory([timeline]));
+  return auditExport(breachId, workflowId, runIds.map((runId) => ({ runId })), timeline.entries);
+}
+
+/**
+ * The cohort that notifies a subject, found without the roster file: the result of each cohort's
+ * roster read (near the start of its first run) lists its subjects. Cohorts are scanned in number
+ * order, 16 at a time, each only as far as its roster read; a subject on several rows is
+ * notified by the cohort of the first.
+ */
+async function cohortOf(client: Client, breachId: string, cohorts: Map<number, string[]>, subjectId: string): Promise<number | undefined> {
+  const numbers = [...cohorts.keys()];
+  for (let i = 0; i < numbers.length; i += COHORT_READS_AT_ONCE) {
+    const holds = await Promise.all(
+      numbers.slice(i, i + COHORT_READS_AT_ONCE).map(async (cohort) => {
+        const roster = new RosterLookup(subjectId);
+        await scanRun(client, cohortWorkflowId(breachId, cohort), cohorts.get(cohort)![0]!, new CohortHistory([roster]), () => roster.done);
+        return roster.found;
+      }),
+    );
+    const found = holds.indexOf(true);
+    if (found >= 0) return numbers[i + found];
+  }
+  return undefined;
 }
 
 /** Runs `task` for every item with at most `limit` running at once; the results keep the items' order. */

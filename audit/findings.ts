@@ -1,67 +1,31 @@
 import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
-import type { SubjectFinished } from '../domain/cascade';
+import type { CohortInput } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
+import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
 import type { AuthorityNotice } from '../domain/authority-notice';
 import type { AuthorityReportRequest } from '../activities/mail-activities';
 import { reportIsLate } from '../domain/deadline';
-import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
+import { placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
+import { CohortHistory, type CohortFact, type CohortObserver } from './cohort-events';
 import type { Finding } from './export-schema';
-
-/** When the workflow decided to send to a person on one channel: all the findings need of a subject's history. */
-export interface Send {
-  channel: string;
-  at: number;
-}
-
-const SEND_ACTIVITIES = new Set(['sendNoticeEmail', 'sendNoticeFax', 'sendNoticeLetter']);
-
-/** The send an event of a NotifyIndividual history records, if it records one. */
-function sendOf(event: HistoryEvent): Send | undefined {
-  const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-  if (!type || !SEND_ACTIVITIES.has(type)) return undefined;
-  return { channel: type.replace('sendNotice', '').toLowerCase(), at: tsToDate(event.eventTime!).getTime() };
-}
-
-/** How a workflow run ended other than by completing; undefined for any other event. */
-function abnormalEndOf(event: HistoryEvent): string | undefined {
-  if (event.workflowExecutionTerminatedEventAttributes) return 'terminated';
-  if (event.workflowExecutionFailedEventAttributes) return 'failed';
-  if (event.workflowExecutionTimedOutEventAttributes) return 'timed out';
-  if (event.workflowExecutionCanceledEventAttributes) return 'canceled';
-  return undefined;
-}
+import { ActivityPairing, firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
+import { AUTHORITY_REPORT_ACTIVITY } from './timeline';
 
 /**
- * All the findings need of one subject's NotifyIndividual history, kept while it streams past:
- * its sends, and whether it ended without completing (and so without a final state).
+ * The completeness checks of an audit, for histories already in memory: the breach's runs, and
+ * each cohort's runs by cohort number, so that every send can be checked against the holds.
  */
-export class SubjectRecord implements HistoryObserver {
-  readonly sends: Send[] = [];
-  endedAbnormally?: string;
-
-  observe(_runId: string, _runIndex: number, event: HistoryEvent): void {
-    const send = sendOf(event);
-    if (send) this.sends.push(send);
-    this.endedAbnormally = abnormalEndOf(event) ?? this.endedAbnormally;
-  }
-}
-
-/**
- * The completeness checks of an audit, for histories already in memory. `subjectRuns` holds the
- * histories of the breach's NotifyIndividual workflows, so that every send can be checked against
- * the holds.
- */
-export function findings(runs: RunHistory[], subjectRuns: Map<string, RunHistory[]>, now: Date): Finding[] {
-  const collector = new FindingsCollector();
+export function findings(runs: RunHistory[], cohortRuns: Map<number, RunHistory[]>, now: Date): Finding[] {
+  const collector = new FindingsCollector(now);
   observeRuns(runs, collector);
-  for (const [subjectId, histories] of subjectRuns) {
-    const subject = new SubjectRecord();
-    observeRuns(histories, subject);
-    collector.addSubject(subjectId, subject);
+  for (const cohort of [...cohortRuns.keys()].sort((a, b) => a - b)) {
+    const record = collector.cohortRecord(cohort);
+    observeRuns(cohortRuns.get(cohort)!, new CohortHistory([record]));
+    collector.addCohort(record);
   }
-  return collector.findings(now);
+  return collector.findings();
 }
 
 interface HoldInForce {
@@ -71,90 +35,135 @@ interface HoldInForce {
   to?: number;
 }
 
+function subjects(n: number): string {
+  return n === 1 ? '1 subject' : `${n} subjects`;
+}
+
+/**
+ * All the findings need of one cohort's history, kept while it streams past: whether it reached
+ * its delivered run (everyone's final state) or ended without it, how many people it notifies,
+ * and each send made while a hold was in force, checked as it streams past.
+ */
+export class CohortRecord implements CohortObserver {
+  rows?: number;
+  people?: number;
+  delivered = false;
+  endedAbnormally?: string;
+  readonly duringHold: Finding[] = [];
+
+  constructor(
+    readonly cohort: number,
+    private readonly holdInForceAt: (at: number) => Hold | undefined,
+  ) {}
+
+  fact(fact: CohortFact): void {
+    switch (fact.type) {
+      case 'run-started':
+        this.rows ??= fact.input.slice.rows;
+        if (fact.input.delivered) this.delivered = true;
+        return;
+      case 'roster-read':
+        this.people = fact.subjectIds.length;
+        return;
+      case 'sent': {
+        const hold = this.holdInForceAt(Date.parse(fact.evidence.at));
+        if (hold) this.duringHold.push({ code: 'contacted-during-hold', detail: `subject ${fact.subjectId} was contacted by ${fact.channel} at ${fact.evidence.at} while ${hold.holdId} was active` });
+        return;
+      }
+      case 'ended-abnormally':
+        // A cohort stopped after its delivered run has given everyone a final state.
+        if (!this.delivered) this.endedAbnormally = fact.how;
+        return;
+      default:
+        return;
+    }
+  }
+}
+
 /**
  * Collects what the findings need while the breach's history streams past (the report's facts,
- * the holds, which subjects were started and which finished), and each subject's sends: nobody may
- * be contacted while a hold is active, and this check is the proof.
+ * the holds, which cohorts were started), then each cohort's record: nobody may be contacted
+ * while a hold is active, and this check is the proof. The breach must be read before its
+ * cohorts, because each send is checked against the holds as the cohort's history streams past.
  */
 export class FindingsCollector implements HistoryObserver {
   private input?: BreachWorkflowInput;
   private readonly holds = new Map<string, HoldInForce>();
-  private readonly startedChildren = new Set<string>();
-  private readonly finishedSubjects = new Set<string>();
-  private readonly subjects = new Map<string, SubjectRecord>();
+  /** The rows of each cohort the breach started, by cohort number. */
+  private readonly startedCohorts = new Map<number, number>();
+  private readonly cohorts = new Map<number, CohortRecord>();
   private breachClosed = false;
   /** When each late authority notice without reasons went out. */
   private readonly lateWithoutReason: string[] = [];
   private runIndex = -1;
   private updates = new UpdatePairing();
-  /** Authority reports being sent in this run, by the id of the event that scheduled them. */
-  private reportsInFlight = new Map<string, AuthorityReportRequest>();
+  /** Authority reports being sent in this run. */
+  private reportsInFlight = newReportPairing();
+
+  constructor(private readonly now: Date) {}
 
   observe(_runId: string, runIndex: number, event: HistoryEvent): void {
     if (runIndex !== this.runIndex) {
       this.runIndex = runIndex;
       this.updates = new UpdatePairing();
-      this.reportsInFlight = new Map();
+      this.reportsInFlight = newReportPairing();
     }
     const started = event.workflowExecutionStartedEventAttributes;
     if (started && runIndex === 0) this.input = firstPayload<BreachWorkflowInput>(started.input);
 
     const child = event.startChildWorkflowExecutionInitiatedEventAttributes;
-    if (child?.workflowId) this.startedChildren.add(child.workflowId);
-
-    const signal = event.workflowExecutionSignaledEventAttributes;
-    if (signal?.signalName === 'subjectFinished') this.finishedSubjects.add(firstPayload<SubjectFinished>(signal.input)?.subjectId ?? '');
+    const cohort = child?.workflowId ? cohortOfWorkflowId(child.workflowId) : undefined;
+    if (cohort) this.startedCohorts.set(cohort.cohort, firstPayload<CohortInput>(child!.input)?.slice.rows ?? 0);
 
     const completed = event.workflowExecutionCompletedEventAttributes;
     if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
 
-    this.observeMailedReport(event);
+    // A mailed report counts once the mail server took it; the reasons it carried are in its request.
+    const report = this.reportsInFlight.observe(event);
+    if (report && report.failure === undefined && !report.canceled && reportIsLate(report.activity) && !report.activity.lateReason) this.lateWithoutReason.push(report.activity.reportedAt);
+
     const update = this.updates.observe(event);
-    if (update?.result && (update.name === 'placeHold' || update.name === 'releaseHold')) {
-      this.observeHold(update.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
+    if (update?.result && (update.name === placeHoldUpdate.name || update.name === releaseHoldUpdate.name)) {
+      this.observeHold(update.name === placeHoldUpdate.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
     }
-    if (update?.result && update.name === 'recordPortalSubmission') {
+    if (update?.result && update.name === recordPortalSubmissionUpdate.name) {
       const notice = update.result as AuthorityNotice;
       if (!notice.onTime && !notice.lateReason) this.lateWithoutReason.push(notice.sentAt);
     }
   }
 
-  /** A mailed report counts once the mail server took it; the reasons it carried are in its request. */
-  private observeMailedReport(event: HistoryEvent): void {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'sendAuthorityReport') {
-      const request = firstPayload<AuthorityReportRequest>(scheduled.input);
-      if (request) this.reportsInFlight.set(String(event.eventId), request);
-      return;
-    }
-    const scheduledEventId = String((event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes)?.scheduledEventId ?? '');
-    const request = this.reportsInFlight.get(scheduledEventId);
-    if (!request) return;
-    this.reportsInFlight.delete(scheduledEventId);
-    if (event.activityTaskCompletedEventAttributes && reportIsLate(request) && !request.lateReason) this.lateWithoutReason.push(request.reportedAt);
+  /** A record for one cohort's history, checking its sends against the holds read so far. */
+  cohortRecord(cohort: number): CohortRecord {
+    return new CohortRecord(cohort, (at) => this.holdInForceAt(at));
   }
 
-  /** A subject's record, added in the order the findings should list them. */
-  addSubject(subjectId: string, subject: SubjectRecord): void {
-    this.subjects.set(subjectId, subject);
+  /** A cohort's record, added in the order the findings should list them. */
+  addCohort(record: CohortRecord): void {
+    this.cohorts.set(record.cohort, record);
   }
 
-  findings(now: Date): Finding[] {
+  findings(): Finding[] {
     return [
       ...this.missingArt33Elements(),
       ...this.lateWithoutReason.map((at): Finding => ({ code: 'late-without-reason', detail: `late authority notice at ${at} without reasons for the delay` })),
-      ...this.holdFindings(now),
+      ...this.holdFindings(),
       ...this.subjectsWithoutFinalState(),
-      ...this.contactedDuringHold(now),
+      ...[...this.cohorts.values()].flatMap((record) => record.duringHold),
     ];
   }
 
-  private observeHold(name: 'placeHold' | 'releaseHold', hold: Hold, at: number): void {
-    if (name === 'placeHold') this.holds.set(hold.holdId, { hold, from: at });
+  private observeHold(placed: boolean, hold: Hold, at: number): void {
+    if (placed) this.holds.set(hold.holdId, { hold, from: at });
     else {
-      const placed = this.holds.get(hold.holdId);
-      if (placed) this.holds.set(hold.holdId, { hold, from: placed.from, to: at });
+      const known = this.holds.get(hold.holdId);
+      if (known) this.holds.set(hold.holdId, { hold, from: known.from, to: at });
     }
+  }
+
+  /** The hold in force at a time, if any; an active hold is in force until now. */
+  private holdInForceAt(at: number): Hold | undefined {
+    for (const { hold, from, to } of this.holds.values()) if (at >= from && at < (to ?? this.now.getTime())) return hold;
+    return undefined;
   }
 
   private missingArt33Elements(): Finding[] {
@@ -172,11 +181,11 @@ export class FindingsCollector implements HistoryObserver {
     return required.filter(([, missing]) => missing).map(([element]) => ({ code: 'missing-art33-element', detail: `the authority report lacks: ${element}` }));
   }
 
-  private holdFindings(now: Date): Finding[] {
+  private holdFindings(): Finding[] {
     const found: Finding[] = [];
     for (const { hold } of this.holds.values()) {
       if (!hold.caseRef?.trim()) found.push({ code: 'hold-without-case-reference', detail: `${hold.holdId} (${hold.agency}) has no case reference` });
-      if (!hold.release && hold.reviewAt && Date.parse(hold.reviewAt) < now.getTime()) {
+      if (!hold.release && hold.reviewAt && Date.parse(hold.reviewAt) < this.now.getTime()) {
         found.push({ code: 'hold-past-review', detail: `${hold.holdId} (${hold.agency}) is still active past its review date ${hold.reviewAt}` });
       }
     }
@@ -184,36 +193,27 @@ export class FindingsCollector implements HistoryObserver {
   }
 
   /**
-   * A subject whose workflow ended without completing has no final state and never will. Subjects
-   * still being notified are only a finding once the breach is closed: before that they are progress.
+   * A cohort whose workflow ended before its delivered run gave no final state to its people, and
+   * never will. Cohorts still notifying are only a finding once the breach is closed: before that
+   * they are progress. A cohort the breach started whose history is gone counts as one without.
    */
   private subjectsWithoutFinalState(): Finding[] {
+    const numbers = [...new Set([...this.startedCohorts.keys(), ...this.cohorts.keys()])].sort((a, b) => a - b);
     const found: Finding[] = [];
-    for (const [subjectId, subject] of this.subjects) {
-      if (subject.endedAbnormally && !this.finishedSubjects.has(subjectId)) {
-        found.push({ code: 'subjects-without-final-state', detail: `subject ${subjectId} has no final state: its notification workflow was ${subject.endedAbnormally}` });
+    for (const cohort of numbers) {
+      const record = this.cohorts.get(cohort);
+      const people = subjects(record?.people ?? record?.rows ?? this.startedCohorts.get(cohort) ?? 0);
+      if (record?.endedAbnormally) {
+        found.push({ code: 'subjects-without-final-state', detail: `cohort ${cohort} (${people}) has no final state: its notification workflow was ${record.endedAbnormally}` });
+      } else if (this.breachClosed && !record?.delivered) {
+        found.push({ code: 'subjects-without-final-state', detail: `cohort ${cohort} (${people}) has no final state, and the breach is closed` });
       }
-    }
-    const started = this.startedChildren.size;
-    const open = started - this.finishedSubjects.size - found.length;
-    if (this.breachClosed && open > 0) {
-      found.push({ code: 'subjects-without-final-state', detail: `${open} of ${started} subjects have no final state, and the breach is closed` });
     }
     return found;
   }
+}
 
-  /** Every send of every subject checked against the time each hold was in force; an active hold is in force until now. */
-  private contactedDuringHold(now: Date): Finding[] {
-    const holds = [...this.holds.values()];
-    const found: Finding[] = [];
-    for (const [subjectId, { sends }] of this.subjects) {
-      for (const sent of sends) {
-        const during = holds.find((h) => sent.at >= h.from && sent.at < (h.to ?? now.getTime()));
-        if (during) {
-          found.push({ code: 'contacted-during-hold', detail: `subject ${subjectId} was contacted by ${sent.channel} at ${new Date(sent.at).toISOString()} while ${during.hold.holdId} was active` });
-        }
-      }
-    }
-    return found;
-  }
+/** Pairs each authority report with the event that ends it, keeping its request. */
+function newReportPairing(): ActivityPairing<AuthorityReportRequest> {
+  return new ActivityPairing((type, scheduled) => (type === AUTHORITY_REPORT_ACTIVITY ? firstPayload<AuthorityReportRequest>(scheduled.input) : undefined));
 }

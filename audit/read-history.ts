@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import type { HistoryEvent, HistoryObserver, RunHistory } from './history-events';
+import { cohortOfWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
+import type { HistoryEvent, HistoryObserver } from './history-events';
 
 /**
  * Events asked for per request. A page is the most of a history the audit holds at once, so it
@@ -7,12 +8,17 @@ import type { HistoryEvent, HistoryObserver, RunHistory } from './history-events
  */
 const HISTORY_PAGE_SIZE = 1000;
 
+interface Run {
+  runId: string;
+  startTime: Date;
+}
+
 /**
  * The runs of a workflow, oldest first. Continue-as-new starts a new run under the same workflow
  * ID; the breach's story is all of them together.
  */
 export async function runIdsOf(client: Client, workflowId: string): Promise<string[]> {
-  const runs: { runId: string; startTime: Date }[] = [];
+  const runs: Run[] = [];
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     runs.push({ runId: execution.runId, startTime: execution.startTime });
   }
@@ -20,20 +26,22 @@ export async function runIdsOf(client: Client, workflowId: string): Promise<stri
 }
 
 /**
- * The runs of the workflows that notified a breach's subjects, by workflow ID in ID order, each
- * oldest first. Found by workflow ID prefix rather than from the breach's own record, so that a
- * subject workflow started by anything else is audited too.
+ * The runs of the workflows that notified a breach's cohorts, by cohort number in number order,
+ * each oldest first. Found by workflow ID prefix rather than from the breach's own record, so that
+ * a cohort workflow started by anything else is audited too.
  */
-export async function subjectRunsOf(client: Client, breachWorkflowId: string): Promise<Map<string, string[]>> {
-  const runs = new Map<string, { runId: string; startTime: Date }[]>();
-  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${breachWorkflowId}-subject-'` })) {
+export async function cohortRunsOf(client: Client, breachId: string): Promise<Map<number, string[]>> {
+  const runs = new Map<number, Run[]>();
+  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}'` })) {
+    const cohort = cohortOfWorkflowId(execution.workflowId);
+    if (cohort?.breachId !== breachId) continue;
     const run = { runId: execution.runId, startTime: execution.startTime };
-    const known = runs.get(execution.workflowId);
+    const known = runs.get(cohort.cohort);
     if (known) known.push(run);
-    else runs.set(execution.workflowId, [run]);
+    else runs.set(cohort.cohort, [run]);
   }
-  const ids = [...runs.keys()].sort();
-  return new Map(ids.map((id) => [id, oldestFirst(runs.get(id)!)]));
+  const cohorts = [...runs.keys()].sort((a, b) => a - b);
+  return new Map(cohorts.map((cohort) => [cohort, oldestFirst(runs.get(cohort)!)]));
 }
 
 /** Feeds every event of the given runs, oldest run first, to the observers, one page in memory at a time. */
@@ -45,15 +53,12 @@ export async function streamRuns(client: Client, workflowId: string, runIds: str
   }
 }
 
-/** Every run of a workflow with its whole history: for one person's history, which is short. */
-export async function readRuns(client: Client, workflowId: string): Promise<RunHistory[]> {
-  const runs: RunHistory[] = [];
-  for (const runId of await runIdsOf(client, workflowId)) {
-    const events: HistoryEvent[] = [];
-    for await (const event of runEvents(client, workflowId, runId)) events.push(event);
-    runs.push({ runId, events });
+/** Feeds the events of one run to the observer until `enough` says so, reading no further page than needed. */
+export async function scanRun(client: Client, workflowId: string, runId: string, observer: HistoryObserver, enough: () => boolean): Promise<void> {
+  for await (const event of runEvents(client, workflowId, runId)) {
+    observer.observe(runId, 0, event);
+    if (enough()) return;
   }
-  return runs;
 }
 
 /** The events of one run, page by page as the server sends them. */
@@ -71,6 +76,6 @@ async function* runEvents(client: Client, workflowId: string, runId: string): As
   } while (nextPageToken?.length);
 }
 
-function oldestFirst(runs: { runId: string; startTime: Date }[]): string[] {
+function oldestFirst(runs: Run[]): string[] {
   return [...runs].sort((a, b) => a.startTime.getTime() - b.startTime.getTime()).map((run) => run.runId);
 }

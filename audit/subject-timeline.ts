@@ -1,58 +1,81 @@
-import { tsToDate } from '@temporalio/common/lib/time';
-import type { NotifyIndividualResult } from '../domain/cascade';
-import { firstPayload, UpdatePairing } from './history-events';
+import type { Evidence } from '../domain/batch';
+import type { Channel } from '../domain/individuals';
+import type { CohortFact, CohortObserver, Where } from './cohort-events';
 import type { AuditEntry } from './export-schema';
-import type { RunHistory } from './history-events';
+import { reportText } from './timeline';
 
-/**
- * Every attempt to reach one person, from the history of their NotifyIndividual workflow: what
- * each provider accepted (ids, SMTP reply, content hash), what failed and why, the delivery
- * reports that came back, and the final state.
- */
-export function buildSubjectTimeline(runs: RunHistory[]): AuditEntry[] {
-  const entries: AuditEntry[] = [];
-  for (const run of runs) {
-    const scheduled = new Map<string, string>();
-    const updates = new UpdatePairing();
-    for (const event of run.events) {
-      const add = (kind: string, summary: string, extra: Partial<AuditEntry> = {}) =>
-        entries.push({ at: tsToDate(event.eventTime!).toISOString(), kind, summary, runId: run.runId, eventId: String(event.eventId), ...extra });
+/** What makes a resent copy recognisable as the same notice, per channel. */
+const SAME_NOTICE: Record<Channel, string> = { email: 'Message-ID', fax: 'client state', postal: 'idempotency key' };
 
-      const activity = event.activityTaskScheduledEventAttributes;
-      if (activity) scheduled.set(String(event.eventId), activity.activityType?.name ?? '');
-
-      const done = event.activityTaskCompletedEventAttributes;
-      if (done) {
-        const type = scheduled.get(String(done.scheduledEventId));
-        const result = firstPayload<Record<string, string>>(done.result) ?? {};
-        if (type === 'sendNoticeEmail') add('email-accepted', `Message-ID ${result.messageId}; SMTP reply "${result.smtpReply}"; content SHA-256 ${result.contentSha256}`);
-        if (type === 'sendNoticeFax') add('fax-accepted', `fax ${result.faxId}; content SHA-256 ${result.contentSha256}`);
-        if (type === 'faxStatus' && result.status !== 'pending') add(`fax-${result.status}`, `status ${result.providerStatus}${result.failureReason ? `: ${result.failureReason}` : ''}`);
-        if (type === 'sendNoticeLetter') add('postal-accepted', `letter ${result.letterId}; expected delivery ${result.expectedDeliveryDate ?? 'unknown'}; content SHA-256 ${result.contentSha256}`);
-      }
-
-      const failed = event.activityTaskFailedEventAttributes;
-      if (failed) add(`${channelOf(scheduled.get(String(failed.scheduledEventId)))}-failed`, failed.failure?.message ?? 'failed');
-
-      const update = updates.observe(event);
-      if (update && !update.failure) {
-        add(`${update.request.channel}-report`, `delivery report: ${update.request.reason}`, { actor: update.actor, identity: update.identity });
-      }
-
-      const closed = event.workflowExecutionCompletedEventAttributes;
-      if (closed) {
-        const result = firstPayload<NotifyIndividualResult>(closed.result);
-        const skipped = result?.attempts.filter((a) => a.outcome === 'skipped').map((a) => a.channel) ?? [];
-        add('final', `${result?.state}${skipped.length ? `; skipped for lack of contact data: ${skipped.join(', ')}` : ''}`);
-      }
-    }
-  }
-  return entries;
+/** What a provider accepted, in words: its id, its reply and the hash of what was sent. */
+function acceptedSummary(channel: Channel, evidence: Evidence): string {
+  const sent = `content SHA-256 ${evidence.contentSha256}; sent at ${evidence.at}`;
+  const accepted =
+    channel === 'email'
+      ? `Message-ID ${evidence.providerId}; SMTP reply "${evidence.smtpReply}"; ${sent}`
+      : channel === 'fax'
+        ? `fax ${evidence.providerId}; ${sent}`
+        : `letter ${evidence.providerId}; expected delivery ${evidence.expectedDeliveryDate ?? 'unknown'}; ${sent}`;
+  // A retried batch skips what its earlier attempts reported, but an attempt that crashed may have sent before reporting.
+  const resent = evidence.activityAttempt > 1 ? `; resent by attempt ${evidence.activityAttempt} of its batch; an earlier attempt may have sent a copy with the same ${SAME_NOTICE[channel]}` : '';
+  return accepted + resent;
 }
 
-function channelOf(activityType: string | undefined): string {
-  if (activityType === 'sendNoticeEmail') return 'email';
-  if (activityType === 'sendNoticeFax' || activityType === 'faxStatus') return 'fax';
-  if (activityType === 'sendNoticeLetter') return 'postal';
-  return 'activity';
+/**
+ * Every attempt to reach one person, from the history of their cohort: what each provider
+ * accepted (ids, SMTP reply, content hash), what was refused or failed and why, the fax statuses
+ * and delivery reports that came back, and the final state. Only this person's entries are kept
+ * while the cohort's history streams past.
+ */
+export class SubjectTimeline implements CohortObserver {
+  readonly entries: AuditEntry[] = [];
+  /** The fax sent to this person whose status has not been final yet. */
+  private faxId?: string;
+
+  constructor(private readonly subjectId: string) {}
+
+  fact(fact: CohortFact, where: Where): void {
+    const add = (kind: string, summary: string, extra: Pick<AuditEntry, 'actor' | 'identity'> = {}) => void this.entries.push({ at: where.at, kind, summary, runId: where.runId, eventId: where.eventId, ...extra });
+    switch (fact.type) {
+      case 'sent':
+        if (fact.subjectId !== this.subjectId) return;
+        if (fact.channel === 'fax') this.faxId = fact.evidence.providerId;
+        return add(`${fact.channel}-accepted`, acceptedSummary(fact.channel, fact.evidence));
+      case 'refused':
+        if (fact.subjectId === this.subjectId) add(`${fact.channel}-failed`, fact.reason);
+        return;
+      case 'batch-failed':
+        if (fact.subjectIds.includes(this.subjectId)) add(`${fact.channel}-failed`, `the batch with this notice failed: ${fact.reason}`);
+        return;
+      case 'fax-statuses': {
+        const status = fact.statuses.find((s) => s.faxId === this.faxId && s.status !== 'pending');
+        if (!status) return;
+        this.faxId = undefined;
+        return add(`fax-${status.status}`, `status ${status.providerStatus}${status.failureReason ? `: ${status.failureReason}` : ''}`);
+      }
+      case 'report':
+        if (fact.report.subjectId === this.subjectId) add(`${fact.report.channel}-report`, `delivery report: ${reportText(fact.report)}`, { actor: fact.actor, identity: fact.identity });
+        return;
+      case 'run-started': {
+        const outcome = fact.input.delivered?.find((o) => o.subjectId === this.subjectId);
+        if (outcome) add('final', `${outcome.state}${outcome.reasons?.length ? `: ${outcome.reasons.join('; ')}` : ''}`);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+/** Whether a cohort's roster read lists the subject; `done` once the read has ended either way. */
+export class RosterLookup implements CohortObserver {
+  done = false;
+  found = false;
+
+  constructor(private readonly subjectId: string) {}
+
+  fact(fact: CohortFact): void {
+    if (fact.type === 'roster-read') this.found = fact.subjectIds.includes(this.subjectId);
+    this.done ||= fact.type === 'roster-read' || fact.type === 'roster-failed';
+  }
 }

@@ -1,14 +1,30 @@
-import { tsToDate } from '@temporalio/common/lib/time';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
-import type { SubjectFinished } from '../domain/cascade';
-import type { FanOutProgress } from '../domain/fan-out';
+import type { DeliveryReport } from '../domain/cascade';
+import { individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
-import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
-import type { AuthorityReportRequest } from '../activities/mail-activities';
+import type { AuthorityReportRequest, MailActivities } from '../activities/mail-activities';
+import type { RosterActivities } from '../activities/roster-activities';
 import { reportIsLate } from '../domain/deadline';
-import { firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
+import {
+  assessUpdate,
+  closeUpdate,
+  placeHoldUpdate,
+  provideLateReasonUpdate,
+  recordPortalSubmissionUpdate,
+  releaseHoldUpdate,
+  supplementAuthorityReportUpdate,
+} from '../workflows/messages/breach';
+import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
+import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
+import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
+
+/** The breach's own activities the timeline describes, checked against the activities' definitions. */
+export const AUTHORITY_REPORT_ACTIVITY = 'sendAuthorityReport' satisfies keyof MailActivities;
+const RESPONDER_REMINDER_ACTIVITY = 'sendResponderReminder' satisfies keyof MailActivities;
+const HOLD_REVIEW_REMINDER_ACTIVITY = 'sendHoldReviewReminder' satisfies keyof MailActivities;
+const PLAN_COHORTS_ACTIVITY = 'planCohorts' satisfies keyof RosterActivities;
 
 interface ScheduledActivity {
   type: string;
@@ -20,36 +36,72 @@ interface RunState {
   runId: string;
   runIndex: number;
   updates: UpdatePairing;
-  activities: Map<string, ScheduledActivity>;
+  activities: ActivityPairing<ScheduledActivity>;
 }
 
 function newRun(runId: string, runIndex: number): RunState {
-  return { runId, runIndex, updates: new UpdatePairing(), activities: new Map() };
+  return { runId, runIndex, updates: new UpdatePairing(), activities: new ActivityPairing((type, scheduled) => ({ type, input: firstPayload(scheduled.input) })) };
 }
 
-function timeOf(event: HistoryEvent): string {
-  return tsToDate(event.eventTime!).toISOString();
+/**
+ * The timeline of histories that are already in memory: the breach's runs, and each cohort's runs
+ * by cohort number.
+ */
+export function buildTimeline(runs: RunHistory[], cohortRuns = new Map<number, RunHistory[]>()): AuditEntry[] {
+  const breach = new TimelineBuilder();
+  observeRuns(runs, breach);
+  const cohorts = [...cohortRuns.keys()].sort((a, b) => a - b).map((cohort) => {
+    const timeline = new CohortTimeline(cohort);
+    observeRuns(cohortRuns.get(cohort)!, new CohortHistory([timeline]));
+    return timeline;
+  });
+  return timelineEntries(breach, cohorts);
 }
 
-/** The timeline of breach histories that are already in memory. */
-export function buildTimeline(runs: RunHistory[]): AuditEntry[] {
-  const timeline = new TimelineBuilder();
-  observeRuns(runs, timeline);
-  return timeline.entries();
+/**
+ * The whole timeline: the breach's entries and its cohorts' in the order they happened (entries
+ * at the same instant keep the breach first, then the cohorts by number, so the order and the
+ * hash are the same on every read), closed by the per-channel totals once the fan-out has started.
+ */
+export function timelineEntries(breach: TimelineBuilder, cohorts: CohortTimeline[]): AuditEntry[] {
+  const entries = breach.entries().concat(...cohorts.map((cohort) => cohort.entries));
+  // Array sort is stable: equal times keep the order above.
+  entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  if (!breach.fanOutStarted && cohorts.length === 0) return entries;
+  const counts = { started: 0, 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
+  for (const cohort of cohorts) for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += cohort.counts[key];
+  entries.push({
+    at: entries[entries.length - 1]!.at,
+    runId: breach.lastRunId,
+    eventId: 'totals',
+    kind: 'individual-totals',
+    summary: `${counts.started} subjects started; notified by email ${counts['notified-email']}, by fax ${counts['notified-fax']}, by post ${counts['notified-postal']}; unreachable ${counts.unreachable}`,
+  });
+  return entries;
 }
 
 /**
  * Reconstructs the domain timeline of a breach from Temporal's own event histories, run after
- * run: what was asked (updates, with the acting person and the client identity), what the engine
- * did (activities: the authority report, reminders) and what the subjects' cascades reported.
- * It keeps the entries and counts, not the events, so a history of any length streams through it.
+ * run: what was asked (updates, with the acting person and the client identity) and what the
+ * engine did (activities: the authority report, reminders; the start of the fan-out). What
+ * happened to the individuals is in the cohorts' histories (see CohortTimeline). It keeps the
+ * entries, not the events, so a history of any length streams through it.
  */
 export class TimelineBuilder implements HistoryObserver {
   private readonly list: AuditEntry[] = [];
-  private readonly counts = { 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
-  private childrenStarted = 0;
+  private childStarted = false;
   private readonly holdsPlacedAt = new Map<string, string>();
   private run = newRun('', -1);
+
+  /** Whether the breach has started a cohort. */
+  get fanOutStarted(): boolean {
+    return this.childStarted;
+  }
+
+  /** The run the closing totals are attributed to. */
+  get lastRunId(): string {
+    return this.run.runId;
+  }
 
   observe(runId: string, runIndex: number, event: HistoryEvent): void {
     if (runIndex !== this.run.runIndex) this.run = newRun(runId, runIndex);
@@ -93,42 +145,17 @@ export class TimelineBuilder implements HistoryObserver {
       return;
     }
 
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled) {
-      this.run.activities.set(String(event.eventId), { type: scheduled.activityType?.name ?? '', input: firstPayload(scheduled.input) });
-      return;
-    }
-
-    const activityDone = event.activityTaskCompletedEventAttributes;
-    const activityFailed = event.activityTaskFailedEventAttributes;
-    if (activityDone || activityFailed) {
-      const scheduledEventId = String((activityDone ?? activityFailed)!.scheduledEventId);
-      const activity = this.run.activities.get(scheduledEventId);
-      if (!activity) return;
-      // An activity completes or fails once; forgetting it keeps a long run's map small.
-      this.run.activities.delete(scheduledEventId);
-      const entry = activityFailed
-        ? describeFailedActivity(activity.type, activityFailed.failure?.message ?? 'failed')
-        : describeActivity(activity.type, activity.input, firstPayload(activityDone!.result));
+    const ended = this.run.activities.observe(event);
+    if (ended) {
+      const { type, input } = ended.activity;
+      const entry = ended.failure !== undefined ? describeFailedActivity(type, ended.failure) : ended.canceled ? undefined : describeActivity(type, input, ended.result);
       if (entry) add(entry);
       return;
     }
 
     if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
-      if (this.childrenStarted++ === 0) add({ kind: 'fan-out-started', summary: 'notifying individuals started' });
-      return;
-    }
-
-    const signal = event.workflowExecutionSignaledEventAttributes;
-    if (signal?.signalName === 'subjectFinished') {
-      const finished = firstPayload<SubjectFinished>(signal.input);
-      if (!finished) return;
-      this.counts[finished.state]++;
-      if (finished.state === 'unreachable') {
-        add({ kind: 'subject-unreachable', summary: `subject ${finished.subjectId} unreachable: ${(finished.reasons ?? []).join('; ')}` });
-      } else {
-        add({ kind: 'subject-notified', summary: `subject ${finished.subjectId} notified by ${CHANNEL_OF_STATE[finished.state]}` });
-      }
+      if (!this.childStarted) add({ kind: 'fan-out-started', summary: 'notifying individuals started' });
+      this.childStarted = true;
       return;
     }
 
@@ -139,28 +166,78 @@ export class TimelineBuilder implements HistoryObserver {
     }
   }
 
-  /** The entries so far, ending with the per-channel totals once the fan-out has started. */
+  /** The breach's own entries so far. */
   entries(): AuditEntry[] {
-    if (this.childrenStarted === 0) return [...this.list];
-    const { counts } = this;
-    const totals: AuditEntry = {
-      at: this.list[this.list.length - 1]!.at,
-      runId: this.run.runId,
-      eventId: 'totals',
-      kind: 'individual-totals',
-      summary: `${this.childrenStarted} subjects started; notified by email ${counts['notified-email']}, by fax ${counts['notified-fax']}, by post ${counts['notified-postal']}; unreachable ${counts.unreachable}`,
-    };
-    return [...this.list, totals];
+    return [...this.list];
   }
 }
 
 const CHANNEL_OF_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'post' } as const;
 
+/**
+ * The entries of one cohort of the breach, read from its NotifyCohort history: one per person,
+ * from the outcomes the delivered run starts with (subject notified, or unreachable with the
+ * reasons), returned letters, and a roster that could not be read. It counts the people for the
+ * totals as it goes.
+ */
+export class CohortTimeline implements CohortObserver {
+  readonly entries: AuditEntry[] = [];
+  readonly counts = { started: 0, 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0 };
+  private delivered = false;
+
+  constructor(readonly cohort: number) {}
+
+  fact(fact: CohortFact, where: Where): void {
+    const add = (entry: Pick<AuditEntry, 'kind' | 'summary' | 'actor' | 'identity'>) => void this.entries.push({ at: where.at, runId: where.runId, eventId: where.eventId, ...entry });
+    switch (fact.type) {
+      case 'roster-read':
+        this.counts.started += fact.subjectIds.length;
+        return;
+      case 'roster-failed':
+        return add({ kind: 'fan-out-stopped', summary: `cohort ${this.cohort} could not read its roster rows: ${fact.reason}` });
+      case 'run-started': {
+        const outcomes = fact.input.delivered;
+        // One delivered run ends the cascade; its outcomes are each person's final state.
+        if (!outcomes || this.delivered) return;
+        this.delivered = true;
+        for (const outcome of outcomes) {
+          if (outcome.state === 'duplicate') continue;
+          this.counts[outcome.state]++;
+          add(
+            outcome.state === 'unreachable'
+              ? { kind: 'subject-unreachable', summary: `subject ${outcome.subjectId} unreachable: ${(outcome.reasons ?? []).join('; ')}` }
+              : { kind: 'subject-notified', summary: `subject ${outcome.subjectId} notified by ${CHANNEL_OF_STATE[outcome.state]}` },
+          );
+        }
+        return;
+      }
+      case 'report':
+        if (fact.report.channel !== 'postal') return;
+        add({ kind: 'returned-mail', actor: fact.actor, identity: fact.identity, summary: `letter to subject ${fact.report.subjectId} returned: ${reportText(fact.report)}` });
+        // After the cascade a returned letter makes a person notified by post unreachable; before, the outcome already says so.
+        if (fact.afterDelivery) {
+          this.counts['notified-postal']--;
+          this.counts.unreachable++;
+        }
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+/** A delivery report's reason, with where it came from when it says. */
+export function reportText(report: DeliveryReport): string {
+  return report.source ? `${report.reason} (from ${report.source})` : report.reason;
+}
+
 /** Where the fan-out stood when a run handed over to the next. */
 function fanOutSoFar(fan: FanOutProgress | undefined): string {
   if (!fan) return '';
-  const final = Object.values(fan.finished).reduce((sum, n) => sum + n, 0);
-  return `; individuals so far: ${fan.started} of ${fan.total} started, ${final} in a final state`;
+  const finalCohorts = fan.cohorts.filter((c) => c.stage === 'final').length;
+  const c = individualCounts(fan);
+  const finalPeople = c.notifiedByEmail + c.notifiedByFax + c.notifiedByPostal + c.unreachable;
+  return `; individuals so far: ${fan.cohorts.length} cohorts started, ${finalCohorts} of them final; ${finalPeople} of ${fan.total} subjects in a final state`;
 }
 
 function describeUpdate(
@@ -171,33 +248,31 @@ function describeUpdate(
   at: string,
 ): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
   switch (name) {
-    case 'assess':
+    case assessUpdate.name:
       return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}` };
-    case 'placeHold': {
+    case placeHoldUpdate.name: {
       const hold = result as Hold;
       holdsPlacedAt.set(hold.holdId, at);
       const review = hold.reviewAt ? `; review ${hold.reviewAt}` : '';
       return { kind: 'hold-placed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}` };
     }
-    case 'releaseHold': {
+    case releaseHoldUpdate.name: {
       const hold = result as Hold;
       const placed = holdsPlacedAt.get(hold.holdId) ?? hold.placedAt;
       const hours = ((Date.parse(at) - Date.parse(placed)) / 3_600_000).toFixed(1);
       return { kind: 'hold-released', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, after ${hours} h: ${request.reason}` };
     }
-    case 'provideLateReason':
+    case provideLateReasonUpdate.name:
       return { kind: 'late-reason', summary: `reason for the delay: ${request.reason}` };
-    case 'recordPortalSubmission': {
+    case recordPortalSubmissionUpdate.name: {
       const notice = result as AuthorityNotice;
       return { kind: 'authority-notified', summary: `on the portal, reference ${notice.portalReference}; deadline ${notice.deadline}; ${noticeTiming(notice)}` };
     }
-    case 'supplementAuthorityReport': {
+    case supplementAuthorityReportUpdate.name: {
       const supplement = result as Supplement;
       return { kind: 'supplement', summary: `supplement ${supplement.sequence} (${supplement.messageId ?? supplement.portalReference}): ${supplement.information}` };
     }
-    case 'reportReturnedMail':
-      return { kind: 'returned-mail', summary: `letter to subject ${request.subjectId} returned: ${request.reason}` };
-    case 'close':
+    case closeUpdate.name:
       return { kind: 'closed', summary: 'breach closed' };
     default:
       return { kind: 'request', summary: name };
@@ -206,14 +281,14 @@ function describeUpdate(
 
 function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
   switch (type) {
-    case 'sendAuthorityReport': {
+    case AUTHORITY_REPORT_ACTIVITY: {
       const report = input as unknown as AuthorityReportRequest;
       const timing = noticeTiming({ onTime: !reportIsLate(report), lateReason: report.lateReason });
       return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as { messageId: string }).messageId}; deadline ${report.deadline}; ${timing}` };
     }
-    case 'sendResponderReminder':
+    case RESPONDER_REMINDER_ACTIVITY:
       return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };
-    case 'sendHoldReviewReminder':
+    case HOLD_REVIEW_REMINDER_ACTIVITY:
       return { kind: 'hold-review-reminder', summary: `legal asked to confirm or release ${(input?.hold as Hold | undefined)?.holdId}` };
     default:
       return undefined;
@@ -221,8 +296,8 @@ function describeActivity(type: string, input: Record<string, unknown> | undefin
 }
 
 function describeFailedActivity(type: string, message: string): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
-  if (type === 'readRosterPage') return { kind: 'fan-out-stopped', summary: message };
-  if (type === 'sendAuthorityReport') return { kind: 'authority-notice-failed', summary: message };
+  if (type === PLAN_COHORTS_ACTIVITY) return { kind: 'fan-out-stopped', summary: message };
+  if (type === AUTHORITY_REPORT_ACTIVITY) return { kind: 'authority-notice-failed', summary: message };
   return undefined;
 }
 

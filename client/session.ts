@@ -50,12 +50,19 @@ export class Session {
    * Runs a query or update on a breach with a deadline: they need a worker to answer, and a CLI
    * that waits forever for one that is not running helps nobody.
    */
-  async ask<R>(breachId: string, actor: string | undefined, request: (handle: BreachHandle) => Promise<R>): Promise<R> {
+  ask<R>(breachId: string, actor: string | undefined, request: (handle: BreachHandle) => Promise<R>): Promise<R> {
+    return this.withWorker(actor, (client) => request(client.workflow.getHandle<typeof BreachWorkflow>(breachWorkflowId(breachId))));
+  }
+
+  /**
+   * Runs requests that need a worker's answer (queries, updates, on any of the breach's
+   * workflows) under one deadline; whatever fails once it has passed is reported as no worker.
+   */
+  async withWorker<R>(actor: string | undefined, request: (client: Client) => Promise<R>): Promise<R> {
     const client = await this.client(actor);
-    const handle = client.workflow.getHandle<typeof BreachWorkflow>(breachWorkflowId(breachId));
     const deadline = Date.now() + WORKER_ANSWER_SECONDS * 1000;
     try {
-      return await client.withDeadline(deadline, () => request(handle));
+      return await client.withDeadline(deadline, () => request(client));
     } catch (err) {
       if (Date.now() < deadline) throw err;
       throw new CommandFailed(

@@ -23,8 +23,11 @@ export function formatStatus(status: BreachStatus, now: Date): string {
   lines.push(
     `  individuals: ${i.pending} pending, ${i.inProgress} in progress, notified ${i.notifiedByEmail} by email / ${i.notifiedByFax} by fax / ${i.notifiedByPostal} by post, ${i.unreachable} unreachable`,
   );
+  for (const f of status.channelFailures) {
+    lines.push(`  ${f.channel} channel failing since ${f.since} (${f.cohorts} cohort${f.cohorts === 1 ? '' : 's'}): ${f.reason}`);
+  }
   if (status.fanOutError) lines.push(`  fan-out stopped: ${status.fanOutError}`);
-  for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons.join('; ')}`);
+  for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons?.join('; ') ?? 'no reason recorded'}`);
   if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { SubjectView } from '../domain/cascade';
-import { cohortOfWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
+import { cohortOfWorkflowId, cohortWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
 import { subjectQuery } from '../workflows/messages/cohort';
 
 /** Cohorts asked at once: enough to hide the round trips, few enough to spare the worker. */
@@ -26,7 +26,7 @@ export async function findSubjectCohort(client: Client, breachId: string, subjec
       const answers = await Promise.all(
         ordered.slice(i, i + ASKED_AT_ONCE).map((cohort) =>
           client.workflow
-            .getHandle(`${cohortWorkflowIdPrefix(breachId)}${cohort}`)
+            .getHandle(cohortWorkflowId(breachId, cohort))
             .query(subjectQuery, subjectId)
             .catch(() => null),
         ),

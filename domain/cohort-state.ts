@@ -21,6 +21,8 @@ interface Person {
   /** A report that arrived while the send was still under way. */
   earlyReport?: DeliveryReport;
   mayExist?: boolean;
+  /** Why the roster row cannot be used (a breach started with --skip-invalid). */
+  rowProblem?: string;
   contacted: boolean;
   attempts: Attempt[];
 }
@@ -51,7 +53,7 @@ export class CohortState {
       }
       this.byId.set(entry.subjectId, person);
       if (entry.problem) {
-        person.attempts.push({ channel: this.policy.channels[0]!, at: iso(now), outcome: 'skipped', reason: `roster line ${entry.line}: ${entry.problem}` });
+        person.rowProblem = `roster line ${entry.line}: ${entry.problem}`;
         this.finish(person, 'unreachable');
         continue;
       }
@@ -255,7 +257,7 @@ export class CohortState {
   }
 
   private failChannel(p: Person, channel: Channel, reason: string, now: number, outcome: AttemptOutcome = 'failed', delay = 0): void {
-    p.attempts.push({ channel, at: iso(now), outcome, reason, ...(p.providerId && outcome !== 'failed' ? { providerId: p.providerId } : {}) });
+    p.attempts.push({ channel, at: iso(now), outcome, reason, ...(p.providerId ? { providerId: p.providerId } : {}) });
     p.providerId = undefined;
     p.mayExist = undefined;
     this.advance(p, now + delay, p.step + 1);
@@ -318,6 +320,7 @@ export class DeliveredCohort {
 }
 
 function reasonsOf(p: Person): string[] {
+  if (p.rowProblem) return [p.rowProblem];
   return p.attempts.filter((a) => a.reason && a.outcome !== 'accepted' && a.outcome !== 'delivered').map((a) => `${a.channel}: ${a.reason}`);
 }
 

@@ -56,7 +56,7 @@ export interface BreachStatus {
   reminders: ReminderRecord[];
   individuals: IndividualCounts;
   /** Subjects that could not be reached, for substitute notice (listed up to a limit). */
-  unreachableSubjects: { subjectId: string; reasons?: string[] }[];
+  unreachableSubjects: { subjectId: string; reasons: string[] }[];
   fanOutError?: string;
   /** Channels our side cannot reach (relay or provider down): nobody is marked unreachable for it while it is retried. */
   channelFailures: (ChannelFailure & { cohorts: number })[];

@@ -3,8 +3,8 @@
  * and a hold without a case reference. The audit must still raise them for a history that has them
  * (written by an older or faulty engine, or by anything else that started the workflow), so each is
  * raised from a real captured history with the defect written into it, and absent from the same
- * history unedited. A subject without a final state is produced for real, by terminating a
- * subject's workflow on the dev server.
+ * history unedited. Subjects without a final state are produced for real, by terminating a
+ * cohort's workflow on the dev server.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -16,8 +16,8 @@ import { buildAudit } from '../audit/build-audit';
 import type { Finding } from '../audit/export-schema';
 import { findings } from '../audit/findings';
 import type { RunHistory } from '../audit/history-events';
-import { subjectWorkflowId } from '../domain/cascade';
-import { attemptsQuery } from '../workflows/notify-individual';
+import { cohortWorkflowId } from '../domain/ids';
+import { subjectQuery } from '../workflows/messages/cohort';
 import { writeRoster } from './support/cascade';
 import { capturedHistory } from './support/histories';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
@@ -62,7 +62,7 @@ describe('findings from captured histories with a defect written in', () => {
   });
 });
 
-describe('a subject whose notification never reached a final state', () => {
+describe('a cohort whose notification never reached a final state', () => {
   let engine: DevEngine;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-findings-'));
   const breachId = `findings-${Date.now()}`;
@@ -70,8 +70,8 @@ describe('a subject whose notification never reached a final state', () => {
   beforeAll(async () => {
     engine = await startDevEngine('findings', {
       configure(config) {
-        // The bounce window keeps the subject's workflow running long enough to be terminated.
-        config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '10 minutes' };
+        // One subject per cohort; the bounce window keeps both cohorts running long enough to terminate one.
+        config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '10 minutes', cohortSize: 1, sendingCohorts: 2 };
       },
     });
   });
@@ -80,19 +80,17 @@ describe('a subject whose notification never reached a final state', () => {
     await engine?.stop();
   });
 
-  it('is absent when every started subject reached a final state', () => {
-    expect(findingsOf(capturedHistory('fan-out-three-subjects')).map((f) => f.code)).not.toContain('subjects-without-final-state');
-  });
-
-  it('raises subjects-without-final-state for a subject workflow terminated mid-cascade', async () => {
+  it('raises subjects-without-final-state for a cohort workflow terminated mid-cascade', async () => {
     const people = await writeRoster(dir, 'roster', ['t-1,Tia,tia@example.org,,,,,,,,en', 't-2,Uli,uli@example.org,,,,,,,,en']);
     await startBreach(engine.client, engine.config, breachFacts(breachId), { risk: 'high', rationale: 'Passwords exposed', by: 'Ines Responder' }, people);
-    const tia = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 't-1'));
-    await eventually(() => tia.query(attemptsQuery), (a) => a.attempts.some((x) => x.outcome === 'accepted'));
-    await tia.terminate('stopped by an operator');
+    const first = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+    const second = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 1));
+    await eventually(() => first.query(subjectQuery, 't-1'), (tia) => tia?.state === 'awaiting-report');
+    await eventually(() => second.query(subjectQuery, 't-2'), (uli) => uli?.state === 'awaiting-report');
+    await first.terminate('stopped by an operator');
 
-    const report = await buildAudit(engine.client, breachId);
+    const report = await eventually(() => buildAudit(engine.client, breachId), (r) => r!.findings.length > 0);
     // Uli's notice is inside its bounce window: in progress on a running breach, not a defect.
-    expect(report!.findings).toEqual([{ code: 'subjects-without-final-state', detail: 'subject t-1 has no final state: its notification workflow was terminated' }]);
+    expect(report!.findings).toEqual([{ code: 'subjects-without-final-state', detail: 'cohort 0 (1 subject) has no final state: its notification workflow was terminated' }]);
   });
 });

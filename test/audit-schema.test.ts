@@ -37,17 +37,17 @@ it('publishes the schema the code defines (run `npm run audit-schema` after chan
 
 it('describes real exports, and rejects one that breaks it', () => {
   const validate = addFormats(new Ajv2020({ allErrors: true })).compile(published);
-  for (const name of ['audited-breach-with-refusal', 'fan-out-after-continue-as-new', 'clock-late-report']) {
+  for (const name of ['supplement-and-close', 'two-agency-holds', 'clock-late-report', 'portal-submission']) {
     const report = JSON.parse(JSON.stringify(exportOf(name)));
     expect(validate(report), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
   }
-  const broken = JSON.parse(JSON.stringify(exportOf('audited-breach-with-refusal')));
+  const broken = JSON.parse(JSON.stringify(exportOf('supplement-and-close')));
   delete broken.entries[0].summary;
   expect(validate(broken)).toBe(false);
 });
 
 it('verify refuses a file that does not follow the schema, and names where', async () => {
-  const report = JSON.parse(JSON.stringify(exportOf('audited-breach-with-refusal')));
+  const report = JSON.parse(JSON.stringify(exportOf('supplement-and-close')));
   report.entries[2].at = 'yesterday';
   const file = path.join(dir, 'not-v1.json');
   writeFileSync(file, JSON.stringify(report));

@@ -1,32 +1,37 @@
 /**
- * `breach audit`: the timeline of a scripted breach, rebuilt from Temporal's own history, in every
- * format; agreement with the official Temporal CLI; export verification.
+ * `breach audit`: the timeline of a scripted breach, rebuilt from Temporal's own history (the
+ * breach's and its cohorts'), in every format; agreement with the official Temporal CLI; export
+ * verification; every channel's evidence for one person.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { subHours } from 'date-fns';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { archivePath } from '../audit/archive';
+import { buildAudit } from '../audit/build-audit';
 import type { AuditExport } from '../audit/export-schema';
-import { subjectWorkflowId } from '../domain/cascade';
+import { cascadePolicy } from '../config/load';
+import { cohortOfWorkflowId, cohortWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
+import { breachNotice } from '../domain/notice';
 import { temporalCliPath } from '../scripts/temporal-binaries';
 import {
   assessUpdate,
   closeUpdate,
+  cohortReportSignal,
   placeHoldUpdate,
   provideLateReasonUpdate,
   releaseHoldUpdate,
   statusQuery,
   supplementAuthorityReportUpdate,
-} from '../workflows/breach';
-import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
-import { cascadePolicy } from '../config/load';
-import { breachNotice } from '../domain/notice';
-import { NotifyIndividual } from '../workflows/notify-individual';
-import { ROSTER_HEADER, writeRoster } from './support/cascade';
+} from '../workflows/messages/breach';
+import { cohortStatusQuery, reportDeliveryUpdate, subjectQuery } from '../workflows/messages/cohort';
+import { NotifyCohort } from '../workflows/notify-cohort';
+import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
+import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
+import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -46,14 +51,15 @@ function breach(...args: string[]): Promise<{ code: number; stdout: string; stde
 beforeAll(async () => {
   engine = await startDevEngine('audit', {
     configure(config) {
-      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '3 seconds' };
+      // Three subjects in two cohorts, both sending at once, one batch each.
+      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '3 seconds', cohortSize: 2, batchSize: 2, fallbackDelay: '200ms', sendingCohorts: 2 };
     },
   });
   configFile = path.join(dir, 'temporal.yaml');
   writeFileSync(configFile, stringify(engine.config));
 
   // The scripted breach: late from the start, two holds, a reason for the delay, a supplement,
-  // three subjects of whom one bounces.
+  // three subjects in two cohorts, of whom one bounces.
   const people = await writeRoster(dir, 'roster', ['a-1,Ada,ada@example.org,,,,,,,,en', 'a-2,Ben,ben@example.org,,,,,,,,en', 'a-3,Cy,cy@example.org,,,,,,,,en']);
   const handle = await startBreach(engine.client, engine.config, breachFacts(breachId, { awareAt: subHours(new Date(), 80).toISOString() }), undefined, people);
   await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'City Police', caseRef: 'CP-7', reason: 'Suspect at large', by: 'Lena Legal' }] });
@@ -66,9 +72,10 @@ beforeAll(async () => {
   await handle.executeUpdate(supplementAuthorityReportUpdate, { args: [{ information: 'Twelve more records', by: 'Dana DPO' }] });
   await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Arrest made', by: 'Lena Legal' }] });
   await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-2', reason: 'Operation over', by: 'Sam Counsel' }] });
-  const ben = engine.client.workflow.getHandle(subjectWorkflowId(breachId, 'a-2'));
-  await eventually(() => ben.query(attemptsQuery), (a) => a.attempts.some((x) => x.outcome === 'accepted'));
-  await ben.executeUpdate(reportDeliveryUpdate, { args: [{ channel: 'email', reason: '550 mailbox unknown' }] });
+  // Ben's email bounces inside its bounce window; his cohort takes the report.
+  const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+  await eventually(() => cohort.query(subjectQuery, 'a-2'), (ben) => ben?.state === 'awaiting-report');
+  await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 'a-2', channel: 'email', reason: '550 mailbox unknown' }] });
   await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
   await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
   await handle.result();
@@ -83,7 +90,7 @@ it('rebuilds the timeline in order, with actors and reasons, from the history', 
   expect(result.stderr).toBe('');
   const report = JSON.parse(result.stdout) as AuditExport;
   const timeline = report.entries.map((e) => [e.kind, e.actor ?? '']);
-  // The subjects report back in whatever order their cascades end; they are checked below.
+  // Each subject's entry comes from their cohort's history; they are checked below.
   const bySubject = ['subject-notified', 'subject-unreachable'];
   expect(timeline.filter(([kind]) => kind !== 'escalation' && kind !== 'overdue' && !bySubject.includes(kind!))).toEqual([
     ['opened', 'Ines Responder'],
@@ -134,23 +141,51 @@ it('replays its history, the refused request included, against the current workf
   await expectHistoryReplays(engine.client.workflow.getHandle(`breach-${breachId}`), 'audited-breach-with-refusal');
 });
 
-it('agrees with the official Temporal CLI: every update and signal in the history is in the timeline, and nothing else', async () => {
+/** A workflow's history as the official Temporal CLI shows it. */
+function shownHistory(workflowId: string, runId?: string) {
+  const args = ['workflow', 'show', '--workflow-id', workflowId, ...(runId ? ['--run-id', runId] : []), '--address', engine.config.temporal.address, '--output', 'json'];
+  return JSON.parse(execFileSync(temporalCliPath(), args).toString()) as {
+    events: {
+      eventId: string;
+      eventType: string;
+      workflowExecutionSignaledEventAttributes?: { signalName: string };
+      workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } };
+    }[];
+  };
+}
+
+it("agrees with the official Temporal CLI: every update in the breach's history is in the timeline, and each person's entry is their cohort's final word", async () => {
   const workflowId = `breach-${breachId}`;
-  const shown = JSON.parse(
-    execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', engine.config.temporal.address, '--output', 'json']).toString(),
-  ) as { events: { eventId: string; eventType: string; workflowExecutionSignaledEventAttributes?: { signalName: string } }[] };
+  const shown = shownHistory(workflowId);
   const updateEventIds = shown.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').map((e) => e.eventId);
   const report = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
   const fromUpdates = report.entries.filter((e) => ['hold-placed', 'hold-released', 'request-refused', 'assessed', 'late-reason', 'supplement', 'closed'].includes(e.kind));
   expect(fromUpdates.map((e) => e.eventId).sort()).toEqual(updateEventIds.sort());
-  const signalEventIds = shown.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').map((e) => e.eventId);
-  expect(signalEventIds).toHaveLength(3);
-  const fromSignals = report.entries.filter((e) => e.kind === 'subject-notified' || e.kind === 'subject-unreachable');
-  expect(fromSignals.map((e) => e.eventId).sort()).toEqual(signalEventIds.sort());
+  // The breach hears from its cohorts in counts, never person by person.
+  const signals = shown.events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+  expect(signals.length).toBeGreaterThan(0);
+  expect(new Set(signals.map((e) => e.workflowExecutionSignaledEventAttributes!.signalName))).toEqual(new Set([cohortReportSignal.name]));
+
+  // Each person's entry points at the start of their cohort's delivered run, whose input holds their outcome.
+  const cohortOfRun = new Map<string, string>();
+  for await (const execution of engine.client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}'` })) cohortOfRun.set(execution.runId, execution.workflowId);
+  const subjects = report.entries.filter((e) => e.kind === 'subject-notified' || e.kind === 'subject-unreachable');
+  const cohortOfSubject: Record<string, number> = {};
+  for (const entry of subjects) {
+    const subjectId = entry.summary.split(' ')[1]!;
+    const cohortId = cohortOfRun.get(entry.runId)!;
+    const started = shownHistory(cohortId, entry.runId).events.find((e) => e.eventId === entry.eventId)!;
+    expect(started.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+    const input = JSON.parse(Buffer.from(started.workflowExecutionStartedEventAttributes!.input.payloads[0]!.data, 'base64').toString()) as { delivered: { subjectId: string }[] };
+    expect(input.delivered.map((o) => o.subjectId)).toContain(subjectId);
+    cohortOfSubject[subjectId] = cohortOfWorkflowId(cohortId)!.cohort;
+  }
+  expect(cohortOfSubject).toEqual({ 'a-1': 0, 'a-2': 0, 'a-3': 1 });
   expect(report.entries.find((e) => e.kind === 'individual-totals')?.summary).toContain('3 subjects started');
-  // Every entry but the closing totals points at an event the official CLI shows.
+  // Every other entry but the closing totals points at an event of the breach's history.
   const shownIds = new Set(shown.events.map((e) => e.eventId));
-  expect(report.entries.filter((e) => e.eventId !== 'totals' && !shownIds.has(e.eventId))).toEqual([]);
+  const breachEntries = report.entries.filter((e) => e.eventId !== 'totals' && !subjects.includes(e));
+  expect(breachEntries.filter((e) => !report.runIds.includes(e.runId) || !shownIds.has(e.eventId))).toEqual([]);
 });
 
 it('writes an export that verify accepts, and detects a one-byte change', async () => {
@@ -170,15 +205,23 @@ it('writes an export that verify accepts, and detects a one-byte change', async 
   expect(tampered.stderr).toContain('was changed');
 });
 
-it("lists every attempt for one person with the providers' evidence", async () => {
+it("lists every attempt for one person with the providers' evidence, from their cohort's history", async () => {
   const result = await breach('audit', breachId, '--subject', 'a-2', '--format', 'json');
   expect(result.stderr).toBe('');
   const report = JSON.parse(result.stdout) as AuditExport;
-  expect(report.workflowId).toBe(subjectWorkflowId(breachId, 'a-2'));
+  expect(report.workflowId).toBe(cohortWorkflowId(breachId, 0));
   expect(report.entries.map((e) => e.kind)).toEqual(['email-accepted', 'email-report', 'final']);
-  expect(report.entries[0]!.summary).toMatch(new RegExp(`^Message-ID <notice\\.${breachId}\\.a-2@company\\.test>; SMTP reply "250 .*"; content SHA-256 [0-9a-f]{64}$`));
+  expect(report.entries[0]!.summary).toMatch(new RegExp(`^Message-ID <notice\\.${breachId}~0~a-2@company\\.test>; SMTP reply "250 .*"; content SHA-256 [0-9a-f]{64}; sent at \\S+$`));
   expect(report.entries[1]!.summary).toBe('delivery report: 550 mailbox unknown');
-  expect(report.entries[2]!.summary).toBe('unreachable');
+  expect(report.entries[2]!.summary).toBe('unreachable: email: 550 mailbox unknown');
+
+  // A subject of the second cohort is found from the subject id alone.
+  const cy = JSON.parse((await breach('audit', breachId, '--subject', 'a-3', '--format', 'json')).stdout) as AuditExport;
+  expect(cy.workflowId).toBe(cohortWorkflowId(breachId, 1));
+  expect(cy.entries.map((e) => [e.kind, e.summary.startsWith(`Message-ID <notice.${breachId}~1~a-3@`) || e.summary])).toEqual([
+    ['email-accepted', true],
+    ['final', 'notified-email'],
+  ]);
   expect((await breach('audit', breachId, '--subject', 'nobody')).stderr).toContain(`no subject 'nobody' in breach '${breachId}'`);
 });
 
@@ -192,13 +235,24 @@ it('raises no finding for a complete breach, and each finding for a breach with 
   await handle.executeUpdate(placeHoldUpdate, {
     args: [{ agency: 'City Police', caseRef: 'CP-9', reason: 'Suspect at large', by: 'Lena Legal', reviewAt: new Date(Date.now() + 1500).toISOString() }],
   });
-  // A subject workflow started behind the breach's back, while its hold is active.
-  const rogue = await engine.client.workflow.start(NotifyIndividual, {
-    workflowId: subjectWorkflowId(flawedId, 'f-1'),
+  // A cohort workflow started behind the breach's back, while its hold is active.
+  const rogue = await engine.client.workflow.start(NotifyCohort, {
+    workflowId: cohortWorkflowId(flawedId, 0),
     taskQueue: engine.config.temporal.taskQueue,
-    args: [{ notice: breachNotice(breachFacts(flawedId)), subject: { subjectId: 'f-1', rowOffset: Buffer.byteLength(ROSTER_HEADER) + 1, roster: people.ref }, reachable: ['email'], policy: cascadePolicy(engine.config), holdActive: false, parentWorkflowId: handle.workflowId }],
+    args: [
+      {
+        breachId: flawedId,
+        cohort: 0,
+        notice: breachNotice(breachFacts(flawedId)),
+        roster: people.ref,
+        slice: { offset: Buffer.byteLength(ROSTER_HEADER) + 1, line: 2, rows: 1 },
+        policy: cascadePolicy(engine.config),
+        holdActive: false,
+        parentWorkflowId: handle.workflowId,
+      },
+    ],
   });
-  expect((await rogue.result()).state).toBe('notified-email');
+  await eventually(() => rogue.query(subjectQuery, 'f-1'), (fay) => fay?.state === 'notified-email');
   await new Promise((resolve) => setTimeout(resolve, 1500));
 
   const flawed = await eventually(
@@ -207,7 +261,7 @@ it('raises no finding for a complete breach, and each finding for a breach with 
   );
   expect(flawed.findings.map((f) => f.code).sort()).toEqual(['contacted-during-hold', 'hold-past-review', 'missing-art33-element']);
   expect(flawed.findings.find((f) => f.code === 'missing-art33-element')?.detail).toBe('the authority report lacks: measures taken or proposed');
-  expect(flawed.findings.find((f) => f.code === 'contacted-during-hold')?.detail).toMatch(/^subject f-1 was contacted by email at .* while hold-1 was active$/);
+  expect(flawed.findings.find((f) => f.code === 'contacted-during-hold')?.detail).toMatch(/^subject f-1 was contacted by email at \S+ while hold-1 was active$/);
   const table = (await breach('audit', flawedId)).stdout;
   expect(table).toContain('[hold-past-review] hold-1 (City Police) is still active past its review date');
 });
@@ -232,3 +286,71 @@ it('reads the archived export once Temporal has deleted the history of a closed 
   expect(fromArchive.sha256).toBe(archived.sha256);
   expect(fromArchive.entries.length).toBeLessThanOrEqual(live.entries.length);
 }, 180_000);
+
+describe('a cascade through fax and post', () => {
+  let telnyx: TelnyxSandbox;
+  let lob: LobSandbox;
+  let cascade: DevEngine;
+  const cascadeId = `${breachId}-cascade`;
+
+  beforeAll(async () => {
+    telnyx = await startTelnyxSandbox({ stepMs: 50 });
+    lob = await startLobSandbox();
+    cascade = await startDevEngine('audit-cascade', {
+      env: sandboxEnv(telnyx, lob),
+      configure(config) {
+        config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '3 seconds', faxPollInterval: '200ms', fallbackDelay: '200ms', batchSize: 2 };
+        config.channels = sandboxChannels(telnyx, lob);
+      },
+    });
+    // Pat's email bounces and the fax fails, so a letter goes out, which comes back; Quinn's fax arrives.
+    telnyx.script.failNumbers.add('+13125550177');
+    const people = await writeRoster(dir, 'cascade', ['p-1,Pat,pat@example.org,+13125550177,210 King St,,San Francisco,CA,94107,US,en', 'q-2,Quinn,,+13125550124,,,,,,,en']);
+    const handle = await startBreach(cascade.client, cascade.config, breachFacts(cascadeId), { risk: 'high', rationale: 'Bank details', by: 'Ines Responder' }, people);
+    const cohort = cascade.client.workflow.getHandle(cohortWorkflowId(cascadeId, 0));
+    await eventually(() => cohort.query(subjectQuery, 'p-1'), (pat) => pat?.state === 'awaiting-report' && pat.channel === 'email');
+    await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 'p-1', channel: 'email', reason: '550 mailbox unknown' }] });
+    await eventually(() => cohort.query(cohortStatusQuery), (c) => c.delivered, 60_000);
+    await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 'p-1', channel: 'postal', reason: 'returned: no such street', source: 'lob' }] });
+    await eventually(() => handle.query(statusQuery), (s) => s.individuals.unreachable === 1);
+    await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
+    await handle.result();
+  });
+
+  afterAll(async () => {
+    await cascade?.stop();
+    await telnyx?.stop();
+    await lob?.stop();
+  });
+
+  it('gives each person their final state and the returned letter, and counts the letter as not delivered', async () => {
+    const report = (await buildAudit(cascade.client, cascadeId))!;
+    const individuals = report.entries.filter((e) => ['subject-notified', 'subject-unreachable', 'returned-mail', 'individual-totals'].includes(e.kind));
+    expect(individuals.map((e) => [e.kind, e.summary, e.actor ?? ''])).toEqual([
+      ['subject-notified', 'subject p-1 notified by post', ''],
+      ['subject-notified', 'subject q-2 notified by fax', ''],
+      ['returned-mail', 'letter to subject p-1 returned: returned: no such street (from lob)', ''],
+      ['individual-totals', '2 subjects started; notified by email 0, by fax 1, by post 0; unreachable 1', ''],
+    ]);
+    expect(report.findings).toEqual([]);
+  });
+
+  it("lists each channel's evidence and reports for one person", async () => {
+    const pat = (await buildAudit(cascade.client, cascadeId, 'p-1'))!;
+    expect(pat.workflowId).toBe(cohortWorkflowId(cascadeId, 0));
+    expect(pat.entries.map((e) => e.kind)).toEqual(['email-accepted', 'email-report', 'fax-accepted', 'fax-failed', 'postal-accepted', 'final', 'postal-report']);
+    const summary = (kind: string) => pat.entries.find((e) => e.kind === kind)!.summary;
+    expect(summary('fax-accepted')).toMatch(/^fax \S+; content SHA-256 [0-9a-f]{64}; sent at \S+$/);
+    expect(summary('fax-failed')).toBe('status failed: receiver_no_answer');
+    expect(summary('postal-accepted')).toMatch(/^letter ltr_\S+; expected delivery \S+; content SHA-256 [0-9a-f]{64}; sent at \S+$/);
+    expect(summary('final')).toBe('notified-postal');
+    expect(summary('postal-report')).toBe('delivery report: returned: no such street (from lob)');
+
+    const quinn = (await buildAudit(cascade.client, cascadeId, 'q-2'))!;
+    expect(quinn.entries.map((e) => [e.kind, e.kind === 'fax-accepted' || e.summary])).toEqual([
+      ['fax-accepted', true],
+      ['fax-delivered', 'status delivered'],
+      ['final', 'notified-fax'],
+    ]);
+  });
+});

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { subHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { breachWorkflowId } from '../domain/ids';
+import { findSubjectCohort } from '../client/subject-cohort';
+import { formatStatus } from '../client/status-view';
+import { breachWorkflowId, noticeMessageId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
-import { subjectWorkflowId } from '../domain/cascade';
-import { attemptsQuery } from '../workflows/notify-individual';
 import { eventually, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -55,7 +55,13 @@ const startFlags = (breachId: string) => [
 ];
 
 beforeAll(async () => {
-  engine = await startDevEngine('cli');
+  engine = await startDevEngine('cli', {
+    configure(config) {
+      // Cohorts of two, so that finding a subject means asking more than one cohort. The bounce
+      // window must outlast starting the CLI for the bounce report, and no longer.
+      config.individuals = { ...config.individuals, cohortSize: 2, batchSize: 2, sendingCohorts: 2, bounceWindow: '20 seconds', fallbackDelay: '200ms', faxPollInterval: '200ms' };
+    },
+  });
   configFile = path.join(dir, 'temporal.yaml');
   writeFileSync(configFile, stringify(engine.config));
 });
@@ -197,22 +203,34 @@ describe('breach CLI', () => {
     expect(started.code).toBe(0);
     expect(started.stdout).toContain('Roster: 3 row(s), SHA-256 ');
 
-    // Ada's email was accepted; the bounce window (48 h by default) is open until a report comes.
-    const ada = engine.client.workflow.getHandle(subjectWorkflowId(rosterId, 'r-1'));
-    await eventually(() => ada.query(attemptsQuery), (a) => a.waitingFor === 'email');
+    // Ada's email was accepted; the bounce window is open until a report comes.
+    await eventually(
+      () => findSubjectCohort(engine.client, rosterId, 'r-1'),
+      (view) => view?.state === 'awaiting-report' && view.channel === 'email',
+    );
     const bounced = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops');
     expect(bounced.stderr).toBe('');
     expect(bounced.code).toBe(0);
+    expect(bounced.stdout).toContain(`Reported: the email notice to subject r-1 of breach ${rosterId} did not arrive`);
+    // Whether the cohort has finished yet or not, its validator refuses a second bounce.
     const again = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', 'again');
-    expect(again.code).toBe(1);
-    expectOneLineError(await breach('bounce', rosterId, 'nobody', '--channel', 'email', '--reason', 'x'), 1, `no notice to subject 'nobody' of breach '${rosterId}' is in progress`);
+    expectOneLineError(again, 1, 'breach: rejected: ');
+    expect(again.stderr).toContain("subject 'r-1'");
+    // r-3 is the only row of the second cohort: every cohort is asked before a subject is unknown.
+    expectOneLineError(await breach('bounce', rosterId, 'nobody', '--channel', 'email', '--reason', 'x'), 1, `breach: no subject 'nobody' in breach '${rosterId}'`);
+    expectOneLineError(await breach('bounce', `${rosterId}-none`, 'r-1', '--channel', 'email', '--reason', 'x'), 1, `no open breach '${rosterId}-none' found`);
+    expectOneLineError(await breach('bounce', rosterId, 'r-1', '--channel', 'pigeon', '--reason', 'x'), 2, '--channel must be one of email, fax, postal');
     // A letter can only come back if one was mailed: r-1's notice went by email, never by post.
-    expectOneLineError(await breach('bounce', rosterId, 'r-1', '--channel', 'postal', '--reason', 'Return to sender'), 1, "no letter was mailed to subject 'r-1' on this breach");
+    expectOneLineError(await breach('bounce', rosterId, 'r-1', '--channel', 'postal', '--reason', 'Return to sender'), 1, "breach: rejected: no letter to subject 'r-1' counts as delivered");
 
-    const json = await breach('status', rosterId, '--json');
-    const status = JSON.parse(json.stdout) as BreachStatus;
+    // The cohorts report to the breach by signal, which it takes in its own time.
+    const status = await eventually(
+      async () => JSON.parse((await breach('status', rosterId, '--json')).stdout) as BreachStatus,
+      (s) => s.individuals.unreachable === 3,
+    );
     expect(status.individuals).toMatchObject({ pending: 0, inProgress: 0, unreachable: 3 });
     expect(status.unreachableSubjects.map((u) => u.subjectId).sort()).toEqual(['r-1', 'r-2', 'r-3']);
+    expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-1')?.reasons).toEqual(['email: 550 5.1.1 mailbox unknown (cli)']);
     expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-2')?.reasons).toEqual(['roster line 3: email is not a valid address']);
   });
 
@@ -257,7 +275,7 @@ describe('breach CLI', () => {
       writeFileSync(roster, `subject_id,full_name,email\nv-1,Vera,vera@example.org\n`);
       const started = await breach(...startFlags(breachId), ...flags, '--roster', roster, '--risk', 'high', '--rationale', 'Card data', '--by', 'Ines Responder');
       expect(started.code).toBe(0);
-      const notice = await engine.sink.waitFor((m) => m.messageId === `<notice.${breachId}.v-1@company.test>`);
+      const notice = await engine.sink.waitFor((m) => m.messageId === noticeMessageId({ breachId, cohort: 0, subjectId: 'v-1' }, 'company.test'));
       expect(notice.text).toContain(expected);
     }
   });
@@ -303,6 +321,31 @@ describe('breach CLI', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^BREACH +PHASE +DEADLINE +HOLD +OPENED$/);
     expect(table.stdout).toContain(a);
     expectOneLineError(await breach('list', '--phase', 'limbo'), 2, '--phase must be one of');
+  });
+
+  it('shows the channels our side cannot reach in the status, with how many cohorts wait for each', () => {
+    const status: BreachStatus = {
+      breachId: 'outage',
+      title: 'Relay down',
+      phase: 'notifying-individuals',
+      awareAt: '2026-11-30T08:00:00.000Z',
+      deadline: '2026-12-03T08:00:00.000Z',
+      asOf: '2026-11-30T12:00:00.000Z',
+      pastDeadline: false,
+      assessments: [],
+      supplements: [],
+      holds: { active: [], released: [] },
+      reminders: [],
+      individuals: { pending: 0, inProgress: 1500, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 },
+      unreachableSubjects: [],
+      channelFailures: [
+        { channel: 'email', since: '2026-11-30T10:00:00.000Z', reason: 'connect ECONNREFUSED 127.0.0.1:25', cohorts: 3 },
+        { channel: 'postal', since: '2026-11-30T11:00:00.000Z', reason: 'Lob answered 503', cohorts: 1 },
+      ],
+    };
+    const lines = formatStatus(status, new Date()).split('\n');
+    expect(lines).toContain('  email channel failing since 2026-11-30T10:00:00.000Z (3 cohorts): connect ECONNREFUSED 127.0.0.1:25');
+    expect(lines).toContain('  postal channel failing since 2026-11-30T11:00:00.000Z (1 cohort): Lob answered 503');
   });
 
   it('says so when no worker answers instead of waiting forever', async () => {

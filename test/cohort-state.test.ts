@@ -128,7 +128,7 @@ describe('CohortState', () => {
         state: 'unreachable',
         reasons: ['email: no contact data for this channel', 'fax: no contact data for this channel', 'postal: no contact data for this channel'],
       },
-      { subjectId: 'bad', state: 'unreachable', reasons: ['email: roster line 3: email is not a valid address'] },
+      { subjectId: 'bad', state: 'unreachable', reasons: ['roster line 3: email is not a valid address'] },
       {
         subjectId: 'refused',
         state: 'unreachable',

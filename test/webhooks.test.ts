@@ -8,21 +8,20 @@ import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, type Ke
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subjectWorkflowId } from '../domain/cascade';
-import { noticeId } from '../domain/individuals';
+import { findSubjectCohort } from '../client/subject-cohort';
+import type { SubjectView } from '../domain/cascade';
+import { breachWorkflowId, cohortWorkflowId, faxClientState, noticeId } from '../domain/ids';
 import { startLobSandbox, type CreatedLetter, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type ReceivedFax, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { startWebhookServer, type WebhookServer } from '../webhooks/server';
-import { assessUpdate, statusQuery } from '../workflows/breach';
-import { attemptsQuery } from '../workflows/notify-individual';
+import { assessUpdate, closeUpdate, statusQuery } from '../workflows/messages/breach';
 import { sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-webhooks-'));
 const run = Date.now();
-// Dots in both ids make the fax correlation id `${breachId}.${subjectId}` ambiguous on purpose.
+// Dots in both ids: the notice id separates its parts with `~`, so dots must not confuse it.
 const faxBreachId = `wh.fax.${run}`;
 const postBreachId = `wh.post.${run}`;
 
@@ -47,14 +46,24 @@ function telnyxPublicKeyBase64(publicKey: KeyObject): string {
 }
 
 beforeAll(async () => {
-  // Faxes stay pending for minutes and the workflow polls every 10 minutes: only a webhook can
-  // tell the workflow within the test that a fax failed.
+  // Faxes stay pending for minutes however often the cohort polls: only a webhook can tell the
+  // cohort within the test that a fax failed.
   telnyx = await startTelnyxSandbox({ stepMs: 60_000 });
   lob = await startLobSandbox();
   engine = await startDevEngine('webhooks', {
     env: sandboxEnv(telnyx, lob),
     configure(config) {
-      config.individuals = { ...config.individuals, channels: ['email', 'fax', 'postal'], bounceWindow: '4 seconds', faxPollInterval: '10 minutes', window: 10, pageSize: 10 };
+      // Four fax subjects in cohorts of three: the reports must find the second cohort too.
+      config.individuals = {
+        ...config.individuals,
+        channels: ['email', 'fax', 'postal'],
+        bounceWindow: '4 seconds',
+        faxPollInterval: '200ms',
+        cohortSize: 3,
+        batchSize: 2,
+        sendingCohorts: 2,
+        fallbackDelay: '200ms',
+      };
       config.channels = sandboxChannels(telnyx, lob);
     },
   });
@@ -134,24 +143,29 @@ async function post(route: 'telnyx' | 'lob', request: SignedRequest): Promise<{ 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-function subjectHandle(subjectId: string): WorkflowHandle {
-  return engine.client.workflow.getHandle(subjectWorkflowId(faxBreachId, subjectId));
+/** One fax subject as its cohort shows them; the cohort is found from the subject id, as the CLI finds it. */
+async function subject(subjectId: string): Promise<SubjectView> {
+  const view = await findSubjectCohort(engine.client, faxBreachId, subjectId);
+  if (!view) throw new Error(`no cohort of breach ${faxBreachId} knows subject ${subjectId}`);
+  return view;
 }
 
-/** Waits until the subject's fax is sent and the workflow waits for its outcome. */
-async function pendingFax(subjectId: keyof typeof FAX_SUBJECTS): Promise<ReceivedFax> {
-  await eventually(
-    () => subjectHandle(`s.${subjectId}`).query(attemptsQuery),
-    (a) => a.waitingFor === 'fax' && a.attempts.some((x) => x.channel === 'fax' && x.outcome === 'accepted'),
+const waitingForFax = (view: SubjectView) => view.state === 'awaiting-report' && view.channel === 'fax';
+
+/** Waits until the subject's fax is sent and the cohort waits for its outcome. */
+async function pendingFax(subjectId: keyof typeof FAX_SUBJECTS): Promise<ReceivedFax & { cohort: number }> {
+  const view = await eventually(
+    () => subject(`s.${subjectId}`),
+    (v) => waitingForFax(v) && v.attempts.some((x) => x.channel === 'fax' && x.outcome === 'accepted'),
     60_000,
   );
   const fax = telnyx.faxes.find((f) => f.to === FAX_SUBJECTS[subjectId]);
   expect(fax).toBeDefined();
-  expect(Buffer.from(fax!.clientState!, 'base64').toString('utf8')).toBe(noticeId(faxBreachId, `s.${subjectId}`));
-  return fax!;
+  expect(Buffer.from(fax!.clientState!, 'base64').toString('utf8')).toBe(noticeId({ breachId: faxBreachId, cohort: view.cohort, subjectId: `s.${subjectId}` }));
+  return { ...fax!, cohort: view.cohort };
 }
 
-const outcomes = async (subjectId: string) => (await subjectHandle(subjectId).query(attemptsQuery)).attempts.map((a) => [a.channel, a.outcome, a.reason]);
+const outcomes = async (subjectId: string) => (await subject(subjectId)).attempts.map((a) => [a.channel, a.outcome, a.reason]);
 
 describe('Telnyx fax events', () => {
   it('a signed fax.failed moves the subject on to postal, with the failure reason as evidence', async () => {
@@ -159,18 +173,19 @@ describe('Telnyx fax events', () => {
     const reply = await post('telnyx', signTelnyx(failedEvent(fax)));
     expect(reply).toEqual({ status: 200, body: { delivered: true } });
 
-    const attempts = await eventually(
-      () => subjectHandle('s.fax').query(attemptsQuery),
-      (a) => a.attempts.some((attempt) => attempt.channel === 'postal'),
+    const { attempts } = await eventually(
+      () => subject('s.fax'),
+      (v) => v.attempts.some((attempt) => attempt.channel === 'postal'),
       60_000,
     );
-    expect(attempts.attempts.map((a) => [a.channel, a.outcome])).toEqual([
+    expect(attempts.map((a) => [a.channel, a.outcome])).toEqual([
       ['email', 'skipped'],
       ['fax', 'accepted'],
       ['fax', 'failed'],
       ['postal', 'accepted'],
     ]);
-    expect(attempts.attempts[2]).toMatchObject({ providerId: fax.id, reason: 'receiver_no_answer' });
+    expect(attempts[1]).toMatchObject({ providerId: fax.id });
+    expect(attempts[2]).toMatchObject({ reason: 'receiver_no_answer (telnyx)' });
     expect(logLines).toContain(`webhook telnyx fax.failed breach=${faxBreachId} subject=s.fax -> 200`);
     expectNoContactData(logLines);
   });
@@ -188,7 +203,7 @@ describe('Telnyx fax events', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await outcomes('s.forged')).toEqual(before);
-    expect((await subjectHandle('s.forged').query(attemptsQuery)).waitingFor).toBe('fax');
+    expect(waitingForFax(await subject('s.forged'))).toBe(true);
   });
 
   it('refuses a correctly signed event whose timestamp is more than 5 minutes old or ahead with 401', async () => {
@@ -206,7 +221,9 @@ describe('Telnyx fax events', () => {
   });
 
   it('answers a replayed event with 409', async () => {
+    // s.replay is the fourth subject: the only one in the second cohort.
     const fax = await pendingFax('replay');
+    expect(fax.cohort).toBe(1);
     const request = signTelnyx(failedEvent(fax));
     expect((await post('telnyx', request)).status).toBe(200);
     const replayed = await post('telnyx', request);
@@ -214,18 +231,21 @@ describe('Telnyx fax events', () => {
     expect(replayed.body.error).toBeDefined();
   });
 
-  it('answers 404 when no subject workflow matches the correlation id', async () => {
+  it('answers 404 when no cohort workflow matches the correlation id, and ignores a subject its cohort does not know', async () => {
     const fax = (await eventually(async () => telnyx.faxes[0], (f) => f !== undefined, 60_000))!;
-    const unknown = { ...fax, clientState: Buffer.from(noticeId(faxBreachId, 's.nobody'), 'utf8').toString('base64') };
+    const unknown = { ...fax, clientState: faxClientState({ breachId: faxBreachId, cohort: 99, subjectId: 's.nobody' }) };
     const reply = await post('telnyx', signTelnyx(failedEvent(unknown)));
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ error: expect.stringContaining('no breach subject') });
+    expect(reply.body).toEqual({ error: expect.stringContaining('no breach cohort') });
+
+    const stranger = { ...fax, clientState: faxClientState({ breachId: faxBreachId, cohort: 0, subjectId: 's.nobody' }) };
+    expect(await post('telnyx', signTelnyx(failedEvent(stranger)))).toEqual({ status: 200, body: { ignored: "subject 's.nobody' is not in this cohort" } });
   });
 
   it('acknowledges fax.delivered without acting, and a fax.failed the workflow no longer waits for with 200 ignored', async () => {
     const fax = telnyx.faxes.find((f) => f.to === FAX_SUBJECTS.fax)!;
     expect(await post('telnyx', signTelnyx(faxEvent('fax.delivered', fax)))).toEqual({ status: 200, body: { ignored: 'no action on fax.delivered' } });
-    // s.fax has moved on to postal (first test): the workflow's validator refuses the report.
+    // s.fax has moved on to postal (first test): the cohort's validator refuses the report.
     const late = await post('telnyx', signTelnyx(failedEvent(fax)));
     expect(late.status).toBe(200);
     expect(late.body.ignored).toEqual(expect.any(String));
@@ -272,10 +292,10 @@ function signLob(event: unknown, secret = lobSecret, at = new Date()): SignedReq
 
 describe('Lob letter events', () => {
   it('a signed letter.returned_to_sender makes the subject unreachable; a forged one is refused', async () => {
-    const breach = engine.client.workflow.getHandle(`breach-${postBreachId}`);
+    const breach = engine.client.workflow.getHandle(breachWorkflowId(postBreachId));
     const before = await eventually(() => breach.query(statusQuery), (s) => s.individuals.notifiedByPostal === 1, 60_000);
     expect(before.individuals.unreachable).toBe(0);
-    const letter = lob.letters.find((l) => l.metadata.notice_id === noticeId(postBreachId, 's.post'));
+    const letter = lob.letters.find((l) => l.metadata.notice_id === noticeId({ breachId: postBreachId, cohort: 0, subjectId: 's.post' }));
     expect(letter?.metadata.breach_id).toBe(postBreachId);
 
     expect((await post('lob', signLob(letterEvent('letter.returned_to_sender', letter!), 'not-the-secret'))).status).toBe(401);
@@ -290,19 +310,31 @@ describe('Lob letter events', () => {
     expect(await post('lob', signLob(letterEvent('letter.in_transit', letter!)))).toEqual({ status: 200, body: { ignored: 'no action on letter.in_transit' } });
     expect(await post('lob', genuine)).toEqual({ status: 200, body: { delivered: true } });
 
-    const after = await breach.query(statusQuery);
+    // The cohort tells the breach with a signal, which the breach takes in its own time.
+    const after = await eventually(() => breach.query(statusQuery), (s) => s.individuals.unreachable === 1);
     expect(after.individuals).toEqual({ ...before.individuals, notifiedByPostal: 0, unreachable: 1 });
-    expect(after.unreachableSubjects).toEqual([{ subjectId: 's.post', reasons: [expect.stringContaining('returned to sender')] }]);
+    expect(after.unreachableSubjects).toMatchObject([{ subjectId: 's.post', reasons: [expect.stringContaining('returned to sender')] }]);
     expect(logLines).toContain(`webhook lob letter.returned_to_sender breach=${postBreachId} subject=s.post -> 200`);
     expectNoContactData(logLines);
-    await expectHistoryReplays(breach, 'returned-mail-after-letter');
+    await expectHistoryReplays(engine.client.workflow.getHandle(cohortWorkflowId(postBreachId, 0)), 'cohort-returned-letter');
   });
 
-  it('answers 404 for a returned letter of an unknown breach', async () => {
+  it('answers 404 for a returned letter of an unknown breach, 422 for metadata naming another breach', async () => {
     const letter = lob.letters.find((l) => l.metadata.breach_id === postBreachId)!;
-    const unknown = { ...letter, metadata: { notice_id: noticeId(`${postBreachId}-gone`, 's.post'), breach_id: `${postBreachId}-gone` } };
+    const gone = `${postBreachId}-gone`;
+    const unknown = { ...letter, metadata: { notice_id: noticeId({ breachId: gone, cohort: 0, subjectId: 's.post' }), breach_id: gone } };
     const reply = await post('lob', signLob(letterEvent('letter.returned_to_sender', unknown)));
     expect(reply.status).toBe(404);
+    const mismatched = { ...letter, metadata: { ...letter.metadata, breach_id: gone } };
+    expect((await post('lob', signLob(letterEvent('letter.returned_to_sender', mismatched)))).status).toBe(422);
+  });
+
+  it('ignores a returned letter once the breach is closed', async () => {
+    const letter = lob.letters.find((l) => l.metadata.breach_id === postBreachId)!;
+    await engine.client.workflow.getHandle(breachWorkflowId(postBreachId)).executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] });
+    const cohort = engine.client.workflow.getHandle(cohortWorkflowId(postBreachId, 0));
+    await eventually(() => cohort.describe(), (d) => d.status.name === 'COMPLETED');
+    expect(await post('lob', signLob(letterEvent('letter.returned_to_sender', letter)))).toEqual({ status: 200, body: { ignored: 'the breach is closed' } });
   });
 });
 

@@ -1,16 +1,15 @@
 /**
- * Lob webhooks. A `letter.returned_to_sender` event means a notice the breach counted as
- * delivered by post never reached the person: the breach workflow records the subject as
- * unreachable (substitute notice may then be needed). Other letter events need nothing.
+ * Lob webhooks. A `letter.returned_to_sender` event means a notice counted as delivered by post
+ * never reached the person: the cohort that notified the subject records them as unreachable
+ * (substitute notice may then be needed) and tells the breach. Other letter events need nothing.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { breachWorkflowId } from '../domain/ids';
-import type { ReturnedMailReport } from '../domain/fan-out';
-import { noticeId } from '../domain/individuals';
-import { reportReturnedMailUpdate } from '../workflows/breach';
+import type { DeliveryReport } from '../domain/cascade';
+import { cohortWorkflowId, parseNoticeId } from '../domain/ids';
+import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { assertFresh, sendReport, singleHeader, WebhookRejected, workflowState, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
 /**
@@ -81,28 +80,23 @@ export function lobSource(options: { secret: string; now: () => Date }): Webhook
       if (event.type !== 'letter.returned_to_sender') return { status: 200, body: { ignored: `no action on ${event.type}` } };
       const { breachId } = event;
       if (!breachId || !event.noticeId) return { status: 200, body: { ignored: 'the letter carries no breach notice metadata' } };
-      const subjectId = subjectOf(breachId, event.noticeId);
-      if (!subjectId) return { status: 422, body: { error: 'the letter metadata names a notice of another breach' }, breachId };
+      const notice = parseNoticeId(event.noticeId);
+      if (notice?.breachId !== breachId) return { status: 422, body: { error: 'the letter metadata names a notice of another breach' }, breachId };
+      const { subjectId } = notice;
+      const workflowId = cohortWorkflowId(breachId, notice.cohort);
 
-      // Only the breach workflow is checked. The subject's own workflow may already be gone:
-      // letters come back weeks after they were mailed, possibly after Temporal's retention
-      // removed the finished child; the notice id was set by our postal activity and is signed
-      // by Lob, so it names a subject of this breach.
-      const state = await workflowState(client, breachWorkflowId(breachId));
-      if (state === 'not-found') return { status: 404, body: { error: 'no breach matches the letter metadata' }, breachId, subjectId };
+      // A cohort keeps taking returned letters after its cascade ended, until the breach closes:
+      // letters come back weeks after they were mailed. The notice id was set by our postal
+      // activity and is signed by Lob, so it names a cohort and a subject of this breach.
+      const state = await workflowState(client, workflowId);
+      if (state === 'not-found') return { status: 404, body: { error: 'no breach cohort matches the letter metadata' }, breachId, subjectId };
       if (state === 'closed') return { status: 200, body: { ignored: 'the breach is closed' }, breachId, subjectId };
 
-      const report: ReturnedMailReport = { subjectId, reason: 'returned to sender' };
-      const reply = await sendReport(client, breachWorkflowId(breachId), reportReturnedMailUpdate, report, `lob-${event.id}`);
+      const report: DeliveryReport = { subjectId, channel: 'postal', reason: 'returned to sender', source: 'lob' };
+      const reply = await sendReport(client, workflowId, reportDeliveryUpdate, report, `lob-${event.id}`);
       return { ...reply, breachId, subjectId };
     },
   };
-}
-
-/** The postal activity stores `noticeId(breachId, subjectId)` as the letter's `notice_id`. */
-function subjectOf(breachId: string, notice: string): string | undefined {
-  const prefix = noticeId(breachId, '');
-  return notice.startsWith(prefix) && notice.length > prefix.length ? notice.slice(prefix.length) : undefined;
 }
 
 /** Lob's signature: hex HMAC-SHA256 of `${timestamp}.${raw body}` with the webhook secret. */

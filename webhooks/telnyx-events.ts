@@ -1,15 +1,16 @@
 /**
- * Telnyx Programmable Fax webhooks. A `fax.failed` event tells the subject's NotifyIndividual
- * workflow that its fax will not arrive, so the cascade moves on to the next channel without
- * waiting for its next status poll. Other fax events need nothing: the workflow polls for
+ * Telnyx Programmable Fax webhooks. A `fax.failed` event tells the cohort that notifies the
+ * subject that its fax will not arrive, so the cascade moves on to the next channel without
+ * waiting for its next status poll. Other fax events need nothing: the cohort polls for
  * delivery itself, and the poll stays the authority on success.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Client } from '@temporalio/client';
 import Telnyx from 'telnyx';
 import { z } from 'zod';
-import { subjectWorkflowId, type DeliveryReport } from '../domain/cascade';
-import { attemptsQuery, reportDeliveryUpdate } from '../workflows/notify-individual';
+import type { DeliveryReport } from '../domain/cascade';
+import { cohortWorkflowId, noticeOfFaxClientState } from '../domain/ids';
+import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { assertFresh, sendReport, singleHeader, WebhookRejected, workflowState, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
 /** The parts of Telnyx's webhook envelope (`{ data: { id, event_type, payload }, meta }`) we read. */
@@ -79,60 +80,22 @@ export function telnyxSource(options: { publicKey: string; now: () => Date }): W
 
     async act(event: TelnyxEvent, client: Client): Promise<WebhookReply> {
       if (event.type !== 'fax.failed') return { status: 200, body: { ignored: `no action on ${event.type}` } };
-      const notice = decodeClientState(event.clientState);
+      // The fax activity set client_state to the notice id, which names the cohort's workflow.
+      const notice = noticeOfFaxClientState(event.clientState);
       if (!notice) return { status: 200, body: { ignored: 'the fax carries no breach notice correlation id' } };
+      const { breachId, subjectId } = notice;
+      const workflowId = cohortWorkflowId(breachId, notice.cohort);
 
-      const found = await findSubject(client, notice, event.faxId);
-      if (found.kind === 'not-found') return { status: 404, body: { error: 'no breach subject matches the fax correlation id' } };
-      if (found.kind === 'ambiguous') return { status: 422, body: { error: 'the fax correlation id matches more than one breach subject' } };
-      const { breachId, subjectId } = found;
-      if (found.kind === 'closed') return { status: 200, body: { ignored: 'the notification of this subject has already finished' }, breachId, subjectId };
+      const state = await workflowState(client, workflowId);
+      if (state === 'not-found') return { status: 404, body: { error: 'no breach cohort matches the fax correlation id' }, breachId, subjectId };
+      if (state === 'closed') return { status: 200, body: { ignored: 'the notification of this cohort has already finished' }, breachId, subjectId };
 
       const reason = event.failureReason && FAILURE_CODE.test(event.failureReason) ? event.failureReason : 'fax failed (no reason given)';
-      const report: DeliveryReport = { channel: 'fax', reason };
-      const reply = await sendReport(client, subjectWorkflowId(breachId, subjectId), reportDeliveryUpdate, report, `telnyx-${event.id}`);
+      const report: DeliveryReport = { subjectId, channel: 'fax', reason, source: 'telnyx' };
+      const reply = await sendReport(client, workflowId, reportDeliveryUpdate, report, `telnyx-${event.id}`);
       return { ...reply, breachId, subjectId };
     },
   };
-}
-
-/** The fax activity sends `client_state` = base64 of `noticeId(breachId, subjectId)`. */
-function decodeClientState(clientState: string | undefined): string | undefined {
-  if (!clientState || !/^[A-Za-z0-9+/]+={0,2}$/.test(clientState)) return undefined;
-  const notice = Buffer.from(clientState, 'base64').toString('utf8');
-  return notice.includes('.') ? notice : undefined;
-}
-
-type SubjectMatch =
-  | { kind: 'running' | 'closed'; breachId: string; subjectId: string }
-  | { kind: 'not-found' }
-  | { kind: 'ambiguous' };
-
-/**
- * The correlation id `${breachId}.${subjectId}` is ambiguous when either id contains a dot. Each
- * split point names a different child workflow id, so the split whose workflow exists is the
- * right one. Should two exist (ids crafted to collide), the one whose fax attempt carries this
- * fax id wins; the workflow records Telnyx's fax id with every attempt.
- */
-async function findSubject(client: Client, notice: string, faxId: string | undefined): Promise<SubjectMatch> {
-  const existing: { breachId: string; subjectId: string; state: 'running' | 'closed' }[] = [];
-  for (let dot = notice.indexOf('.'); dot !== -1; dot = notice.indexOf('.', dot + 1)) {
-    const breachId = notice.slice(0, dot);
-    const subjectId = notice.slice(dot + 1);
-    if (!breachId || !subjectId) continue;
-    const state = await workflowState(client, subjectWorkflowId(breachId, subjectId));
-    if (state !== 'not-found') existing.push({ breachId, subjectId, state });
-  }
-  if (existing.length === 0) return { kind: 'not-found' };
-  if (existing.length === 1) return { kind: existing[0]!.state, breachId: existing[0]!.breachId, subjectId: existing[0]!.subjectId };
-
-  const sentThisFax: typeof existing = [];
-  for (const candidate of existing) {
-    const { attempts } = await client.workflow.getHandle(subjectWorkflowId(candidate.breachId, candidate.subjectId)).query(attemptsQuery);
-    if (faxId && attempts.some((a) => a.channel === 'fax' && a.providerId === faxId)) sentThisFax.push(candidate);
-  }
-  const only = sentThisFax.length === 1 ? sentThisFax[0]! : undefined;
-  return only ? { kind: only.state, breachId: only.breachId, subjectId: only.subjectId } : { kind: 'ambiguous' };
 }
 
 function safeJson(text: string): unknown {

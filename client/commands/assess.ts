@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { assessmentSchema } from '../breach-file';
 import { UsageError } from '../errors';
 import type { Run } from '../run';
-import { assessUpdate } from '../../workflows/breach';
+import { assessUpdate } from '../../workflows/messages/breach';
 
 export function registerAssess(program: Command, run: Run): void {
   program

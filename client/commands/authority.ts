@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { provideLateReasonUpdate, recordPortalSubmissionUpdate, supplementAuthorityReportUpdate } from '../../workflows/breach';
+import { provideLateReasonUpdate, recordPortalSubmissionUpdate, supplementAuthorityReportUpdate } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 
 /** Commands that complete the authority notice: late reasons, portal submissions, supplements. */

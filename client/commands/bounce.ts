@@ -1,39 +1,46 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import type { DeliveryReport } from '../../domain/cascade';
+import { breachWorkflowId, cohortWorkflowId } from '../../domain/ids';
 import { CHANNELS, type Channel } from '../../domain/individuals';
-import { subjectWorkflowId } from '../../domain/cascade';
-import { reportReturnedMailUpdate } from '../../workflows/breach';
-import { reportDeliveryUpdate } from '../../workflows/notify-individual';
+import { reportDeliveryUpdate } from '../../workflows/messages/cohort';
 import { CommandFailed, UsageError } from '../errors';
 import type { Run } from '../run';
+import { findSubjectCohort } from '../subject-cohort';
 
 export function registerBounce(program: Command, run: Run): void {
   program
     .command('bounce <id> <subjectId>')
-    .description('report that a notice did not reach the person (a bounce, a failed fax); the cascade moves on')
+    .description('report that a notice did not reach the person (a bounce, a failed fax, a returned letter); the cascade moves on')
     .requiredOption('--channel <channel>', CHANNELS.join('|'))
     .requiredOption('--reason <text>', 'what the report says')
     .option('--by <name>', 'who reports it')
     .action((id: string, subjectId: string, flags: { channel: string; reason: string; by?: string }) =>
       run(async (session) => {
         if (!CHANNELS.includes(flags.channel as Channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}`);
-        const channel = flags.channel as Channel;
-        if (channel === 'postal') {
-          // Letters come back weeks after the subject's cascade ended: the breach records it.
-          await session.ask(id, flags.by, (breach) => breach.executeUpdate(reportReturnedMailUpdate, { args: [{ subjectId, reason: flags.reason }] }));
-          console.log(`Recorded: the letter to subject ${subjectId} of breach ${id} was returned; the subject is unreachable.`);
-          return;
-        }
-        const client = await session.client(flags.by);
-        const handle = client.workflow.getHandle(subjectWorkflowId(id, subjectId));
-        try {
-          await handle.executeUpdate(reportDeliveryUpdate, { args: [{ channel, reason: flags.reason, by: flags.by }] });
-        } catch (err) {
-          // The subject's own workflow is gone or never was: name the subject, not the workflow.
-          if (err instanceof WorkflowNotFoundError) throw new CommandFailed(`no notice to subject '${subjectId}' of breach '${id}' is in progress`);
-          throw err;
-        }
-        console.log(`Reported: the ${channel} notice to subject ${subjectId} of breach ${id} did not arrive; the cascade moves on.`);
+        const report: DeliveryReport = { subjectId, channel: flags.channel as Channel, reason: flags.reason, source: 'cli', by: flags.by };
+        // Finding the cohort asks the cohorts themselves, so it needs a worker as much as the report does.
+        await session.withWorker(flags.by, (client) => reportToCohort(client, id, report));
+        console.log(
+          report.channel === 'postal'
+            ? `Recorded: the letter to subject ${subjectId} of breach ${id} was returned; the subject is unreachable.`
+            : `Reported: the ${report.channel} notice to subject ${subjectId} of breach ${id} did not arrive; the cascade moves on.`,
+        );
       }, id),
     );
+}
+
+/**
+ * The cohort that notifies the subject takes the report; its validator decides whether the report
+ * fits (a letter can come back only from someone notified by post). A cohort that is gone leaves
+ * a WorkflowNotFoundError, which the runner explains as a closed breach.
+ */
+async function reportToCohort(client: Client, breachId: string, report: DeliveryReport): Promise<void> {
+  const view = await findSubjectCohort(client, breachId, report.subjectId);
+  if (!view) {
+    // A breach that does not exist has no subjects either; the runner names that case.
+    await client.workflow.getHandle(breachWorkflowId(breachId)).describe();
+    throw new CommandFailed(`no subject '${report.subjectId}' in breach '${breachId}'`);
+  }
+  await client.workflow.getHandle(cohortWorkflowId(breachId, view.cohort)).executeUpdate(reportDeliveryUpdate, { args: [report] });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { closeUpdate } from '../../workflows/breach';
+import { closeUpdate } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 
 export function registerClose(program: Command, run: Run): void {

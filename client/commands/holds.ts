@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/breach';
+import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/messages/breach';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
 

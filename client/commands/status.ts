@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { differenceInMilliseconds } from 'date-fns';
-import { statusQuery } from '../../workflows/breach';
+import { statusQuery } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 import { formatStatus } from '../status-view';
 
