@@ -21,7 +21,16 @@ export interface BatchOptions {
   perSecond: number;
   /** Deferrals of one person before their send counts as refused. */
   maxDeferrals: number;
+  /** Shared by every batch of the worker: a send begins only with a slot (for email, one per pooled SMTP connection). */
+  slots?: Slots;
 }
+
+/**
+ * Progress is heartbeated this often, not after every message: each heartbeat serialises the whole
+ * progress, and a hold's cancellation only reaches the batch through a heartbeat, so the timer
+ * also keeps that path open while the batch waits for a slot.
+ */
+const HEARTBEAT_EVERY_MS = 100;
 
 /** Progress kept in the heartbeat, so that a retry after a crash resumes instead of resending. */
 interface Progress {
@@ -55,11 +64,14 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
   const pace = pacer(options.perSecond);
   let outage: Error | undefined;
   let next = 0;
+  const stopped = () => outage !== undefined || ctx.cancellationSignal.aborted || next >= todo.length;
 
   const lane = async (): Promise<void> => {
-    while (next < todo.length && !outage && !ctx.cancellationSignal.aborted) {
+    while (!stopped()) {
       await pace();
-      if (outage || ctx.cancellationSignal.aborted || next >= todo.length) return;
+      if (stopped()) return;
+      const release = (await options.slots?.acquire()) ?? (() => undefined);
+      if (stopped()) return release();
       const i = todo[next++]!;
       const item = request.items[i]!;
       const ref = { breachId: request.notice.breachId, cohort: request.cohort, subjectId: item.subjectId };
@@ -75,13 +87,43 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
         } else {
           outage ??= err instanceof Error ? err : new Error(String(err));
         }
+      } finally {
+        release();
       }
-      ctx.heartbeat(progress);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, todo.length) }, lane));
+  const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, todo.length) }, lane));
+  } finally {
+    clearInterval(beat);
+    ctx.heartbeat(progress);
+  }
   if (outage) throw outage;
   return { results: progress.results, stopped: ctx.cancellationSignal.aborted && progress.results.some((r) => r === null) };
+}
+
+/** A counting semaphore: at most `size` holders at once, served in arrival order. */
+export class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
 }
 
 /** Spaces the starts of sends `1/perSecond` apart. */

@@ -29,14 +29,15 @@ export function breachWorkflowsPath(): string {
 }
 
 /**
- * How each channel's batches run on one worker: email one batch at a time with one message in
- * flight per pooled SMTP connection (so a hold stops every other message before it begins); fax
- * one by one (a fax that may exist is looked up first); letters a few at a time.
+ * How each channel's batches run on one worker: email batches of several cohorts at once, sharing
+ * one message in flight per pooled SMTP connection (so a hold stops every other message before it
+ * begins, and one batch's round trip through Temporal overlaps another's sending); each fax batch
+ * one fax at a time (a fax that may exist is looked up first); letters a few at a time.
  */
 function batchOptions(config: EngineConfig, channel: Channel): BatchOptions & { batchesAtOnce: number } {
   const perSecond = config.individuals.maxPerSecond[channel];
   const maxDeferrals = config.individuals.emailMaxAttempts;
-  if (channel === 'email') return { concurrency: config.smtp.maxConnections, perSecond, maxDeferrals, batchesAtOnce: 1 };
+  if (channel === 'email') return { concurrency: config.smtp.maxConnections, perSecond, maxDeferrals, batchesAtOnce: config.individuals.sendingCohorts };
   if (channel === 'fax') return { concurrency: 1, perSecond, maxDeferrals, batchesAtOnce: 4 };
   return { concurrency: 4, perSecond, maxDeferrals, batchesAtOnce: 2 };
 }

@@ -3,7 +3,7 @@ import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { NO_CONTACT_DATA, SMTP_REJECTED } from '../../domain/failures';
 import { noticeId, noticeMessageId } from '../../domain/ids';
 import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
-import { Deferred, sendBatch, type BatchOptions } from '../batch-sender';
+import { Deferred, sendBatch, Slots, type BatchOptions } from '../batch-sender';
 import { sendMail, type MailTransport } from '../smtp';
 
 export interface EmailChannelDeps {
@@ -22,9 +22,12 @@ export interface EmailChannelDeps {
  * finds its cohort.
  */
 export function createEmailActivities(deps: EmailChannelDeps) {
+  // One slot per pooled connection, shared by the worker's email batches: a message begins only
+  // when a connection is free, so nothing waits inside the pool where a hold could not stop it.
+  const batch = { ...deps.batch, slots: new Slots(deps.batch.concurrency) };
   return {
     async sendEmailBatch(request: SendBatchRequest): Promise<SendBatchResult> {
-      return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref) => {
+      return sendBatch(request, deps.loadSubjects, batch, async (subject, ref) => {
         if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', NO_CONTACT_DATA);
         const content = await deps.renderNotice(request.notice, subject, 'email');
         const messageId = noticeMessageId(ref, deps.domain);
