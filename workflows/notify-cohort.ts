@@ -39,7 +39,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   const { policy } = input;
   const state = new CohortState(policy);
   let holdActive = input.holdActive;
-  let sending: CancellationScope | undefined;
+  /** The batches in flight, one per channel at most: a hold cancels them all. */
+  const sending = new Set<CancellationScope>();
   let stage: CohortReport['stage'] = 'sending';
   const activities = channelActivities(input);
 
@@ -47,9 +48,9 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     if (!isHoldNews(news)) return;
     holdActive = news.active;
     if (!news.active) return;
-    sending?.cancel();
-    // The breach's hold request completes once every cohort has stopped: tell it when the batch in flight has returned.
-    void condition(() => sending === undefined).then(() => tellBreachHeld(input, news.round));
+    for (const scope of sending) scope.cancel();
+    // The breach's hold request completes once every cohort has stopped: tell it when the batches in flight have returned.
+    void condition(() => sending.size === 0).then(() => tellBreachHeld(input, news.round));
   });
   setHandler(subjectQuery, (subjectId) => state.view(subjectId, input.cohort) ?? null);
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
@@ -79,9 +80,11 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   const sendBatch = async (channel: Channel, items: BatchItem[]): Promise<void> => {
     state.markSending(items);
     const request: SendBatchRequest = { notice: input.notice, cohort: input.cohort, roster: input.roster, items };
+    let scope: CancellationScope | undefined;
     try {
       const result: SendBatchResult = await CancellationScope.cancellable(async () => {
-        sending = CancellationScope.current();
+        scope = CancellationScope.current();
+        sending.add(scope);
         return activities.send[channel](request);
       });
       state.recordBatch(channel, items, result.results, now());
@@ -91,8 +94,13 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
       else if (isPermanent(err)) state.failBatch(channel, items, failureMessage(err), now());
       else state.channelOutage(channel, items, failureMessage(err), now());
     } finally {
-      sending = undefined;
+      if (scope) sending.delete(scope);
     }
+  };
+
+  const pollFaxes = async (): Promise<void> => {
+    const faxes = state.faxesToPoll(now());
+    if (faxes.length > 0) state.recordFaxStatuses(await activities.faxStatus.faxStatuses({ faxIds: faxes }), now());
   };
 
   while (!state.allFinal()) {
@@ -103,9 +111,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     if (wakeAt === undefined) await condition(woken);
     else await condition(woken, Math.max(1, wakeAt - now()));
     state.expireBounceWindows(now());
-    const faxes = state.faxesToPoll(now());
-    if (faxes.length > 0) state.recordFaxStatuses(await activities.faxStatus.faxStatuses({ faxIds: faxes }), now());
-    if (!holdActive) for (const channel of policy.channels) await sendTier(channel);
+    // The tiers run side by side: a cohort's faxes and letters do not wait for its emails, nor its emails for a fax poll.
+    await Promise.all([pollFaxes(), ...(holdActive ? [] : policy.channels.map(sendTier))]);
     if (stage === 'sending' && state.allContacted() && !state.allFinal()) {
       stage = 'waiting';
       await tellBreach();

@@ -3,15 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createMailTransport, type MailTransport } from '../../activities/smtp';
 import { configSchema, type EngineConfig } from '../../config/schema';
 import type { AssessRequest, BreachFacts } from '../../domain/breach';
 import type { RosterRef } from '../../domain/individuals';
 import { startBreachWorkflow } from '../../client/start-breach';
-import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
-import { createBreachWorkers } from '../../worker/breach-worker';
+import { startLocalStack } from '../../sandbox/local-stack';
+import type { SmtpSink } from '../../sandbox/smtp-sink';
 import { temporalCliPath } from '../../scripts/temporal-binaries';
 
 let runtimeInstalled = false;
@@ -96,31 +95,22 @@ export interface DevEngineOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The engine through the one local-stack launcher, on the run's shared dev server; the test's own SMTP sink when it lends one. */
 export async function startDevEngine(name: string, options: DevEngineOptions = {}): Promise<DevEngine> {
   quietRuntime();
   const address = inject('temporalAddress');
-  const sink = options.sink ?? (await startSmtpSink());
-  const taskQueue = options.taskQueue ?? uniqueTaskQueue(name);
-  const config = testConfig({ address, smtpPort: sink.port, taskQueue, authority: options.authority });
-  options.configure?.(config);
-  const { client, close } = await connectClient(name);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const transport: MailTransport = createMailTransport(config.smtp);
-  const worker = await createBreachWorkers({ config, connection: nativeConnection, transport, workflowBundle: workflowBundle(), env: options.env });
-  const running = worker.run();
-  return {
-    config,
-    client,
-    sink,
-    async stop() {
-      worker.shutdown();
-      await running;
-      transport.close();
-      await nativeConnection.close();
-      await close();
-      if (!options.sink) await sink.stop();
-    },
-  };
+  const stack = await startLocalStack({
+    temporal: { address },
+    mail: options.sink ? { sink: options.sink } : {},
+    telnyx: false,
+    lob: false,
+    config: testConfig({ address, smtpPort: options.sink?.port ?? 25, taskQueue: options.taskQueue ?? uniqueTaskQueue(name), authority: options.authority }),
+    configure: options.configure,
+    workflowBundle: workflowBundle(),
+    env: options.env,
+    identity: `test ${name}`,
+  });
+  return { config: stack.config, client: stack.client, sink: stack.sink!, stop: stack.stop };
 }
 
 export async function connectClient(name: string): Promise<{ client: Client; close: () => Promise<void> }> {
