@@ -314,6 +314,10 @@ export class DeliveredCohort {
     return this.byId.get(subjectId);
   }
 
+  outcomes(): Outcome[] {
+    return [...this.byId.values()];
+  }
+
   unreachable(limit = UNREACHABLE_REPORTED): Outcome[] {
     return [...this.byId.values()].filter((o) => o.state === 'unreachable').slice(0, limit);
   }

@@ -153,7 +153,7 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? cohort.reportProblem(report)) },
   );
   await condition(() => closed && pending === 0);
-  return outcomes;
+  return cohort.outcomes();
 }
 
 function tellBreachHeld(input: CohortInput, round: number): Promise<void> {
