@@ -26,9 +26,9 @@ export interface BatchOptions {
 }
 
 /**
- * Progress is heartbeated this often, not after every message: each heartbeat serialises the whole
- * progress, and a hold's cancellation only reaches the batch through a heartbeat, so the timer
- * also keeps that path open while the batch waits for a slot.
+ * Progress is heartbeated after a message at most this often: each heartbeat serialises the whole
+ * progress. A hold's cancellation only reaches the batch through a heartbeat, so a timer also
+ * heartbeats while the batch waits for a slot.
  */
 const HEARTBEAT_EVERY_MS = 100;
 
@@ -65,6 +65,12 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
   let outage: Error | undefined;
   let next = 0;
   const stopped = () => outage !== undefined || ctx.cancellationSignal.aborted || next >= todo.length;
+  let lastBeat = 0;
+  const beat = (): void => {
+    if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return;
+    lastBeat = Date.now();
+    ctx.heartbeat(progress);
+  };
 
   const lane = async (): Promise<void> => {
     while (!stopped()) {
@@ -90,13 +96,14 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
       } finally {
         release();
       }
+      beat();
     }
   };
-  const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_EVERY_MS);
+  const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
   try {
     await Promise.all(Array.from({ length: Math.min(options.concurrency, todo.length) }, lane));
   } finally {
-    clearInterval(beat);
+    clearInterval(timer);
     ctx.heartbeat(progress);
   }
   if (outage) throw outage;

@@ -43,16 +43,21 @@ export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T
   };
 }
 
-/** Samples this process's RSS; `peak()` is the highest seen since the last `reset()`. */
-export function rssSampler(everyMs = 250) {
-  let peak = process.memoryUsage().rss;
+/**
+ * Samples another process's resident memory; `peak()` is the highest seen since the last
+ * `reset()`. The kernel's own high-water mark (VmHWM) cannot be reset, and it includes the
+ * worker's start (bundling the workflows), which is not what a phase of the bench costs.
+ */
+export function rssSampler(pid: number, everyMs = 250) {
+  const now = () => procMemory(pid)?.rss ?? 0;
+  let peak = now();
   const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
+    peak = Math.max(peak, now());
   }, everyMs);
   timer.unref();
   return {
-    peak: () => Math.max(peak, process.memoryUsage().rss),
-    reset: () => void (peak = process.memoryUsage().rss),
+    peak: () => Math.max(peak, now()),
+    reset: () => void (peak = now()),
     stop: () => clearInterval(timer),
   };
 }
@@ -95,10 +100,12 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
  * Runs a command to its end and measures it: wall time, and peak RSS from VmHWM, which the kernel
  * keeps as a high-water mark, so a sample every 50 ms misses only a peak in the last 50 ms.
  */
-export function runMeasured(command: string, args: string[], cwd: string): Promise<{ code: number | null; ms: number; peakRss: number; stderr: string }> {
+export function runMeasured(command: string, args: string[], cwd: string): Promise<{ code: number | null; ms: number; peakRss: number; stdout: string; stderr: string }> {
   const started = Date.now();
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   let peakRss = 0;
   const timer = setInterval(() => {
@@ -111,23 +118,11 @@ export function runMeasured(command: string, args: string[], cwd: string): Promi
       clearInterval(timer);
       reject(err);
     });
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ code, ms: Date.now() - started, peakRss, stderr });
+      resolve({ code, ms: Date.now() - started, peakRss, stdout, stderr });
     });
   });
-}
-
-/** Starts a worker and returns its stop: safe to call twice (once by the bench, once by the cleanup). */
-export function runWorker(worker: { run(): Promise<void>; shutdown(): void }): () => Promise<void> {
-  const running = worker.run();
-  let stopped = false;
-  return async () => {
-    if (stopped) return;
-    stopped = true;
-    worker.shutdown();
-    await running;
-  };
 }
 
 export const mb = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(0)} MB`);

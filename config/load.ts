@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { AuthorityPolicy } from '../domain/breach';
-import { channelTaskQueue, type CascadePolicy } from '../domain/cascade';
+import { channelBatchSize, channelTaskQueue, faxStatusTaskQueue, type CascadePolicy } from '../domain/cascade';
 import { configSchema, type EngineConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -71,7 +71,12 @@ export function cascadePolicy(config: EngineConfig): CascadePolicy {
     emailMaxAttempts: i.emailMaxAttempts,
     cohortSize: i.cohortSize,
     sendingCohorts: i.sendingCohorts,
-    batchSize: i.batchSize,
+    batchSizes: {
+      email: channelBatchSize(i.batchSize, i.maxPerSecond.email),
+      fax: channelBatchSize(i.batchSize, i.maxPerSecond.fax),
+      postal: channelBatchSize(i.batchSize, i.maxPerSecond.postal),
+    },
+    faxStatusTaskQueue: faxStatusTaskQueue(config.temporal.taskQueue),
     fallbackDelayMs: msToNumber(i.fallbackDelay as Duration),
     outageRetryForMs: msToNumber(i.outageRetryFor as Duration),
     continueAsNewAfterEvents: i.continueAsNewAfterEvents,

@@ -15,8 +15,10 @@ export interface CascadePolicy {
   cohortSize: number;
   /** How many cohorts may send their first notices at once; cohorts waiting for reports hold no slot. */
   sendingCohorts: number;
-  /** Messages per batch activity. */
-  batchSize: number;
+  /** Messages per batch activity, per channel (see channelBatchSize). */
+  batchSizes: Record<Channel, number>;
+  /** Where fax statuses are read: a queue of its own, so that polls never wait behind the fax channel's rate limit. */
+  faxStatusTaskQueue: string;
   /** How long a person who must move to the next channel waits, so that several travel in one batch. */
   fallbackDelayMs: number;
   /** How long a channel that our side cannot reach (relay or provider down) is retried before its people move on. */
@@ -126,4 +128,17 @@ export interface SubjectView {
 /** Each channel has a task queue of its own, named after the engine's task queue. */
 export function channelTaskQueue(taskQueue: string, channel: Channel): string {
   return `${taskQueue}-${channel}`;
+}
+
+export function faxStatusTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-fax-status`;
+}
+
+/**
+ * A channel's batches hold at most one second of its messages. Its task queue admits
+ * `maxPerSecond / batch size` batches a second, and a batch that is not full counts as a full one,
+ * so small batches (fallbacks after a few bounces) wait at most about a second for their turn.
+ */
+export function channelBatchSize(batchSize: number, maxPerSecond: number): number {
+  return Math.max(1, Math.min(batchSize, Math.floor(maxPerSecond)));
 }

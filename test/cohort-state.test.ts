@@ -16,7 +16,8 @@ const policy: CascadePolicy = {
   emailMaxAttempts: 3,
   cohortSize: 500,
   sendingCohorts: 4,
-  batchSize: 10,
+  batchSizes: { email: 10, fax: 10, postal: 10 },
+  faxStatusTaskQueue: 'q-fax-status',
   fallbackDelayMs: 50,
   outageRetryForMs: 60_000,
   continueAsNewAfterEvents: 10_000,
@@ -40,7 +41,7 @@ function accepted(providerId: string, at: number, activityAttempt = 1): ItemResu
 
 /** Takes the due items of a channel, marks them sending and records what the provider answered. */
 function send(state: CohortState, channel: Channel, now: number, answer: (item: BatchItem) => ItemResult | null = (item) => accepted(`${channel}-${item.subjectId}`, now)): BatchItem[] {
-  const items = state.due(channel, now, policy.batchSize);
+  const items = state.due(channel, now, policy.batchSizes[channel]);
   state.markSending(items);
   state.recordBatch(channel, items, items.map(answer), now);
   return items;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createArchiveActivities } from '../activities/archive-activities';
 import { createEmailActivities } from '../activities/channels/email';
-import { createFaxActivities } from '../activities/channels/fax';
+import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
 import { createMailActivities } from '../activities/mail-activities';
 import { createNoticeRenderer } from '../activities/notice-renderer';
@@ -10,7 +10,7 @@ import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
 import type { BatchOptions } from '../activities/batch-sender';
 import type { EngineConfig } from '../config/schema';
-import { channelTaskQueue } from '../domain/cascade';
+import { channelBatchSize, channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import { loadSubjectsAt } from '../roster/roster-file';
 
@@ -84,11 +84,16 @@ export class BreachWorkers {
           taskQueue: channelTaskQueue(config.temporal.taskQueue, channel),
           activities: perChannel[channel],
           maxConcurrentActivityTaskExecutions: batchOptions(config, channel).batchesAtOnce,
-          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel] / config.individuals.batchSize,
+          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel] / channelBatchSize(config.individuals.batchSize, config.individuals.maxPerSecond[channel]),
         }),
       ),
     );
-    return new BreachWorkers([main, ...channels]);
+    const fax = perChannel.fax as FaxActivities | undefined;
+    const faxStatuses =
+      fax && config.individuals.channels.includes('fax')
+        ? [await Worker.create({ ...common, taskQueue: faxStatusTaskQueue(config.temporal.taskQueue), activities: { faxStatuses: fax.faxStatuses } })]
+        : [];
+    return new BreachWorkers([main, ...channels, ...faxStatuses]);
   }
 
   async run(): Promise<void> {

@@ -40,7 +40,8 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
     if (historyFull()) return true;
     await condition(() => !rec.holdActive() && sendingCohorts(fan) < cascade.sendingCohorts);
     if (fan.planned.length === 0) {
-      await planCohorts(fan, cascade.cohortSize);
+      // The first cohorts are planned alone, so that the first notices need not wait for a long roster read.
+      await planCohorts(fan, cascade.cohortSize, fan.cohorts.length === 0 ? cascade.sendingCohorts : COHORTS_PER_PLAN);
       continue;
     }
     const slices = fan.planned.splice(0, cascade.sendingCohorts - sendingCohorts(fan));
@@ -61,9 +62,9 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
   return !fanOutDone(fan);
 }
 
-async function planCohorts(fan: FanOutProgress, cohortSize: number): Promise<void> {
+async function planCohorts(fan: FanOutProgress, cohortSize: number, count: number): Promise<void> {
   try {
-    const { slices, next } = await rosterReader.planCohorts({ roster: fan.roster, cursor: fan.next!.cursor, line: fan.next!.line, cohortSize, count: COHORTS_PER_PLAN });
+    const { slices, next } = await rosterReader.planCohorts({ roster: fan.roster, cursor: fan.next!.cursor, line: fan.next!.line, cohortSize, count });
     fan.planned = slices;
     fan.next = next;
   } catch (err) {

@@ -25,6 +25,13 @@ import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliver
 const now = () => Date.now();
 
 /**
+ * How often, at most, a cohort tells its breach that its counts moved between stages: often enough
+ * that status shows people notified by fax or post long before a 48-hour bounce window ends, rarely
+ * enough that the breach's history stays small.
+ */
+const REPORT_EVERY_MS = 10_000;
+
+/**
  * Notifies one cohort (a slice of the roster): each channel tier as batches of activities, the
  * bounce windows and fax polls waited for together, delivery reports taken as they arrive. When
  * everyone is final the cohort continues as new with their outcomes and then only takes returned
@@ -56,7 +63,14 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
-  const tellBreach = () => getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure() });
+  let reported = { counts: '', at: 0 };
+  const tellBreach = () => {
+    const counts = state.counts();
+    reported = { counts: JSON.stringify(counts), at: now() };
+    return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts, unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure() });
+  };
+  /** When the counts have moved since the last report, the time the next report is due. */
+  const reportDueAt = () => (JSON.stringify(state.counts()) === reported.counts ? undefined : reported.at + REPORT_EVERY_MS);
 
   try {
     state.load(await activities.roster.readCohort({ roster: input.roster, slice: input.slice, channels: policy.channels }), now());
@@ -69,7 +83,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
 
   /** Sends every due batch of one channel, batch after batch, unless a hold stops it. */
   const sendTier = async (channel: Channel): Promise<void> => {
-    for (let items = state.due(channel, now(), policy.batchSize); items.length > 0 && !holdActive; items = state.due(channel, now(), policy.batchSize)) {
+    const size = policy.batchSizes[channel];
+    for (let items = state.due(channel, now(), size); items.length > 0 && !holdActive; items = state.due(channel, now(), size)) {
       const failingBefore = state.currentFailure();
       await sendBatch(channel, items);
       if (state.currentFailure()?.since !== failingBefore?.since || (failingBefore && !state.currentFailure())) await tellBreach();
@@ -104,7 +119,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   };
 
   while (!state.allFinal()) {
-    const wakeAt = state.nextWakeAt(!holdActive);
+    const wakeAt = earliest(state.nextWakeAt(!holdActive), reportDueAt());
     const version = state.version;
     const held = holdActive;
     const woken = () => state.version !== version || held !== holdActive || (!holdActive && state.hasDue(now()));
@@ -115,6 +130,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     await Promise.all([pollFaxes(), ...(holdActive ? [] : policy.channels.map(sendTier))]);
     if (stage === 'sending' && state.allContacted() && !state.allFinal()) {
       stage = 'waiting';
+      await tellBreach();
+    } else if ((reportDueAt() ?? Infinity) <= now() && !state.allFinal()) {
       await tellBreach();
     }
   }
@@ -154,6 +171,10 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
   );
   await condition(() => closed && pending === 0);
   return cohort.outcomes();
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 function tellBreachHeld(input: CohortInput, round: number): Promise<void> {
@@ -202,7 +223,7 @@ function channelActivities(input: CohortInput) {
       fax: fax[SEND_ACTIVITY.fax],
       postal: postal[SEND_ACTIVITY.postal],
     } satisfies Record<Channel, (request: SendBatchRequest) => Promise<SendBatchResult>>,
-    faxStatus: proxyActivities<FaxActivities>({ taskQueue: policy.taskQueues.fax, startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } }),
+    faxStatus: proxyActivities<FaxActivities>({ taskQueue: policy.faxStatusTaskQueue, startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } }),
     roster: proxyActivities<RosterActivities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] } }),
   };
 }
