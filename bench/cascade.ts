@@ -1,7 +1,7 @@
 /**
  * Benchmark of notifying individuals in cohorts (not a test: it prints figures).
  *
- *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--timeout-minutes 30]
+ *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts 4] [--timeout-minutes 30]
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
  * Starts the local stack (sandbox/local-stack.ts: an in-memory dev server, an SMTP sink, the
@@ -49,6 +49,8 @@ const PRODUCTION = argv.includes('--production-bounce-window');
 const BOUNCE_WINDOW = PRODUCTION ? '48 hours' : (flag(argv, 'bounce-window') ?? '60 seconds');
 const BOUNCE_WINDOW_MS = msToNumber(BOUNCE_WINDOW as Duration);
 const TIMEOUT_MINUTES = intFlag(argv, 'timeout-minutes', 30);
+/** Cohorts sending first notices at once: the bench's knob for how many email batches are in flight. */
+const SENDING_COHORTS = intFlag(argv, 'sending-cohorts', 4);
 /** Small breaches whose assess → first email latency is measured before the big one. */
 const LATENCY_RUNS = 3;
 const BOUNCES_AT_ONCE = 32;
@@ -64,7 +66,7 @@ function configure(config: EngineConfig): void {
     ...config.individuals,
     bounceWindow: BOUNCE_WINDOW,
     cohortSize: 500,
-    sendingCohorts: 4,
+    sendingCohorts: SENDING_COHORTS,
     batchSize: 100,
     maxPerSecond: { email: 5000, fax: 500, postal: 500 },
     faxPollInterval: '2 seconds',
