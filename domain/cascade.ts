@@ -29,10 +29,6 @@ export interface CascadePolicy {
 
 export type FinalState = 'notified-email' | 'notified-fax' | 'notified-postal' | 'unreachable' | 'duplicate';
 
-export function notifiedState(channel: Channel): FinalState {
-  return channel === 'email' ? 'notified-email' : channel === 'fax' ? 'notified-fax' : 'notified-postal';
-}
-
 /** Which rows of the roster one cohort notifies: `rows` rows from byte `offset` (1-based line `line`). */
 export interface CohortSlice {
   offset: number;

@@ -1,4 +1,4 @@
-import type { ChannelFailure, CohortCounts, CohortReport, CohortSlice, Outcome } from './cascade';
+import type { ChannelFailure, CohortCounts, CohortReport, CohortSlice } from './cascade';
 import type { RosterRef } from './individuals';
 import type { IndividualCounts } from './status';
 
@@ -40,7 +40,7 @@ export interface FanOutProgress {
   /** Cohorts planned and not started yet. */
   planned: CohortSlice[];
   cohorts: CohortSummary[];
-  unreachable: Outcome[];
+  unreachable: { subjectId: string; reasons: string[] }[];
   error?: string;
 }
 
@@ -89,14 +89,11 @@ export function recordCohortReport(fan: FanOutProgress, report: CohortReport): v
     summary.error = report.error;
     fan.error ??= report.error;
   }
-  for (const outcome of report.unreachable) {
-    if (fan.unreachable.length >= UNREACHABLE_LISTED) break;
-    if (!fan.unreachable.some((u) => u.subjectId === outcome.subjectId)) fan.unreachable.push({ subjectId: outcome.subjectId, state: 'unreachable', reasons: outcome.reasons });
-  }
-  // A returned letter makes a listed subject's reasons change.
-  for (const outcome of report.unreachable) {
-    const listed = fan.unreachable.find((u) => u.subjectId === outcome.subjectId);
-    if (listed) listed.reasons = outcome.reasons;
+  for (const { subjectId, reasons = [] } of report.unreachable) {
+    const listed = fan.unreachable.find((u) => u.subjectId === subjectId);
+    // A returned letter changes the reasons of a subject already listed.
+    if (listed) listed.reasons = reasons;
+    else if (fan.unreachable.length < UNREACHABLE_LISTED) fan.unreachable.push({ subjectId, reasons });
   }
 }
 

@@ -142,6 +142,27 @@ describe('the email → fax → postal cascade in cohorts', () => {
     await expectHistoryReplays(cohort, 'cohort-bounce-then-fax');
   });
 
+  it('shows people notified by fax in the breach status while others still wait out a long bounce window', async () => {
+    const waiting = await startDevEngine('cascade-report', {
+      env: sandboxEnv(telnyx, lob),
+      configure(config) {
+        config.individuals = { ...config.individuals, channels: ['email', 'fax'], bounceWindow: '5 minutes', faxPollInterval: '200ms', cohortSize: 10, batchSize: 10 };
+        config.channels = { fax: sandboxChannels(telnyx, lob).fax };
+      },
+    });
+    try {
+      const breachId = `cascade-report-${run}`;
+      const people = await roster('report', ['r-email,Ria Email,ria@example.org,,,,,,,,en', 'r-fax,Rob Fax,,+13125550166,,,,,,,en']);
+      const handle = await startBreach(waiting.client, waiting.config, breachFacts(breachId), undefined, people);
+      await handle.executeUpdate(assessUpdate, { args: [high] });
+      // The cohort changes stage only when everyone is final, five minutes from now; its counts reach the breach before that.
+      const status = await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByFax === 1, 30_000);
+      expect(status.individuals).toMatchObject({ inProgress: 1, notifiedByEmail: 0, notifiedByFax: 1 });
+    } finally {
+      await waiting.stop();
+    }
+  });
+
   it('contacts nobody while a hold placed during the fan-out is active, and everyone once, after release', async () => {
     const breachId = `cascade-hold-${run}`;
     const rows = Array.from({ length: 12 }, (_, i) => `h-${i},Person ${i},p${i}@example.org,,,,,,,,en`);

@@ -10,7 +10,8 @@ import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
 import type { BatchOptions } from '../activities/batch-sender';
 import type { EngineConfig } from '../config/schema';
-import { channelBatchSize, channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
+import { cascadePolicy } from '../config/load';
+import { channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import { loadSubjectsAt } from '../roster/roster-file';
 
@@ -84,7 +85,7 @@ export class BreachWorkers {
           taskQueue: channelTaskQueue(config.temporal.taskQueue, channel),
           activities: perChannel[channel],
           maxConcurrentActivityTaskExecutions: batchOptions(config, channel).batchesAtOnce,
-          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel] / channelBatchSize(config.individuals.batchSize, config.individuals.maxPerSecond[channel]),
+          maxTaskQueueActivitiesPerSecond: config.individuals.maxPerSecond[channel] / cascadePolicy(config).batchSizes[channel],
         }),
       ),
     );

@@ -265,7 +265,7 @@ export class BreachRecord {
       holds: { active: this.holds.filter(isActive), released: this.holds.filter((h) => !isActive(h)) },
       reminders: this.reminders,
       individuals: individualCounts(this.fanOut, this.input.roster?.total),
-      unreachableSubjects: (this.fanOut?.unreachable ?? []).map(({ subjectId, reasons }) => ({ subjectId, reasons: reasons ?? [] })),
+      unreachableSubjects: this.fanOut?.unreachable ?? [],
       fanOutError: this.fanOut?.error,
       channelFailures: channelFailures(this.fanOut),
       closed: this.closed,

@@ -64,10 +64,11 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
   let reported = { counts: '', at: 0 };
-  const tellBreach = () => {
+  const tellBreach = (error?: string) => {
     const counts = state.counts();
     reported = { counts: JSON.stringify(counts), at: now() };
-    return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts, unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure() });
+    const report = { cohort: input.cohort, stage, counts, unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure(), ...(error ? { error } : {}) };
+    return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, report);
   };
   /** When the counts have moved since the last report, the time the next report is due. */
   const reportDueAt = () => (JSON.stringify(state.counts()) === reported.counts ? undefined : reported.at + REPORT_EVERY_MS);
@@ -77,7 +78,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   } catch (err) {
     // The roster changed or cannot be read: nobody in this cohort can be notified from it, and the breach says why.
     stage = 'final';
-    await getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, { cohort: input.cohort, stage, counts: state.counts(), unreachable: [], error: failureMessage(err) });
+    await tellBreach(failureMessage(err));
     return [];
   }
 
@@ -87,7 +88,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     for (let items = state.due(channel, now(), size); items.length > 0 && !holdActive; items = state.due(channel, now(), size)) {
       const failingBefore = state.currentFailure();
       await sendBatch(channel, items);
-      if (state.currentFailure()?.since !== failingBefore?.since || (failingBefore && !state.currentFailure())) await tellBreach();
+      // A channel that started failing, or works again, shows in the breach's status at once.
+      if (state.currentFailure()?.since !== failingBefore?.since) await tellBreach();
       if (state.currentFailure()?.channel === channel) return;
     }
   };
@@ -206,13 +208,17 @@ function isPermanent(err: unknown): boolean {
 
 function channelActivities(input: CohortInput) {
   const { policy } = input;
-  /** Our side's outages are retried here for about a minute, then by the cohort with its own backoff (see channelOutage). */
+  /**
+   * Our side's outages are retried here for about a minute, then by the cohort with its own backoff
+   * (see channelOutage). A recipient's deferrals are counted in the batch's heartbeat, so an email
+   * batch gets at least `emailMaxAttempts` attempts: the deferred person then fails alone.
+   */
   const batchOptions = (channel: Channel): ActivityOptions => ({
     taskQueue: policy.taskQueues[channel],
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: '10 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT_CHANNEL_FAILURES },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: channel === 'email' ? Math.max(5, policy.emailMaxAttempts) : 5, nonRetryableErrorTypes: PERMANENT_CHANNEL_FAILURES },
   });
   const email = proxyActivities<EmailActivities>(batchOptions('email'));
   const fax = proxyActivities<FaxActivities>(batchOptions('fax'));
