@@ -1,12 +1,14 @@
 /**
  * Benchmark of notifying individuals in cohorts (not a test: it prints figures).
  *
- *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts 4] [--timeout-minutes 30]
+ *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts 4] [--one-worker] [--timeout-minutes 30]
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
  * Starts the local stack (sandbox/local-stack.ts: an in-memory dev server, an SMTP sink, the
- * Telnyx and Lob sandboxes) with the worker as `npm run worker` in a process of its own, so that
- * its memory is its own. First three small breaches measure how long an assessment takes to put
+ * Telnyx and Lob sandboxes) with the worker as `npm run worker` in processes of their own, so that
+ * their memory is their own: one for the workflows, faxes and letters, one for the email channel
+ * (`--queues email`), so that email sending has a core to itself; `--one-worker` runs one process
+ * that polls everything. First three small breaches measure how long an assessment takes to put
  * the first email into the sink. Then one breach with a synthetic roster: 80% email accepted;
  * 10% email accepted, then bounced at a random time within the bounce window (reported to the
  * person's cohort, as a bounce processor would), then fax delivered; 10% without email whose fax
@@ -37,6 +39,7 @@ import type { SmtpSink } from '../sandbox/smtp-sink';
 import type { TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { assessUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
+import { WORKER_ROLES, type WorkerRole } from '../worker/roles';
 import type { CeilingJob } from './smtp-ceiling';
 import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
 
@@ -51,6 +54,9 @@ const BOUNCE_WINDOW_MS = msToNumber(BOUNCE_WINDOW as Duration);
 const TIMEOUT_MINUTES = intFlag(argv, 'timeout-minutes', 30);
 /** Cohorts sending first notices at once: the bench's knob for how many email batches are in flight. */
 const SENDING_COHORTS = intFlag(argv, 'sending-cohorts', 4);
+/** Pooled SMTP connections of the engine and of the ceiling alike. */
+const SMTP_CONNECTIONS = intFlag(argv, 'smtp-connections', 5);
+const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : [['workflows', 'fax', 'postal'], ['email']];
 /** Small breaches whose assess → first email latency is measured before the big one. */
 const LATENCY_RUNS = 3;
 const BOUNCES_AT_ONCE = 32;
@@ -62,6 +68,7 @@ const STATUS_POLL_MS = 500;
  */
 function configure(config: EngineConfig): void {
   config.temporal.taskQueue = `bench-${process.pid}`;
+  config.smtp.maxConnections = SMTP_CONNECTIONS;
   config.individuals = {
     ...config.individuals,
     bounceWindow: BOUNCE_WINDOW,
@@ -370,7 +377,14 @@ async function firstEmailLatency(stack: LocalStack, dir: string): Promise<void> 
   figure(`assess → first email at the sink, p50 of ${LATENCY_RUNS} breaches of 10 (each)`, `${secs(percentile(latencies, 50))} (${latencies.map((l) => secs(l)).join(', ')})`);
 }
 
-async function runCascade(stack: LocalStack, dir: string, workerRss: ReturnType<typeof rssSampler>): Promise<{ breachId: string; file: string; emailRate: number }> {
+/** A worker process of the stack, what it polls and its sampled memory. */
+interface BenchWorker {
+  pid: number;
+  queues: string;
+  rss: ReturnType<typeof rssSampler>;
+}
+
+async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[]): Promise<{ breachId: string; file: string; emailRate: number }> {
   const { cohortSize } = stack.config.individuals;
   const file = path.join(dir, 'roster.jsonl');
   const roster = writeRoster(file, SUBJECTS);
@@ -389,7 +403,7 @@ async function runCascade(stack: LocalStack, dir: string, workerRss: ReturnType<
   const firstNoticesDone = () => watch.emails() >= expectedEmails && watch.firstFaxes() >= expected.letter;
 
   log(`assessing high; ${SUBJECTS.toLocaleString('en')} people to notify`);
-  workerRss.reset();
+  for (const worker of workers) worker.rss.reset();
   const t0 = Date.now();
   await handle.executeUpdate(assessUpdate, { args: [assessHigh] });
   figure('assess update latency', secs(Date.now() - t0));
@@ -427,7 +441,7 @@ async function runCascade(stack: LocalStack, dir: string, workerRss: ReturnType<
       lastLog = Date.now();
       log(
         `final ${final}, in progress ${i.inProgress}, pending ${i.pending}; emails ${watch.emails()}/${expectedEmails}, first faxes ${watch.firstFaxes()}/${expected.letter}, ` +
-          `letters ${stack.lob!.letters.length}; bounces ${bounces.stats.accepted}/${bounces.stats.scheduled}; worker rss ${mb(procMemory(stack.worker!.pid!)?.rss)}` +
+          `letters ${stack.lob!.letters.length}; bounces ${bounces.stats.accepted}/${bounces.stats.scheduled}; worker rss ${workers.map((w) => mb(procMemory(w.pid)?.rss)).join(' + ')}` +
           (status.channelFailures.length ? `; failing: ${status.channelFailures.map((f) => `${f.channel} (${f.reason})`).join(', ')}` : ''),
       );
     }
@@ -442,7 +456,7 @@ async function runCascade(stack: LocalStack, dir: string, workerRss: ReturnType<
   const emailRate = rate(watch.emails(), watch.lastEmailAt() - t0);
   figure('engine: emails/s (assess → last email)', emailRate);
   if (watch.wrongCohort() > 0) figure('NOTICES IN ANOTHER COHORT THAN THEIR ROSTER ROW GIVES', watch.wrongCohort());
-  figure('worker peak RSS from assess (separate process, sampled)', mb(workerRss.peak()));
+  for (const worker of workers) figure(`worker peak RSS from assess (process polling ${worker.queues}, sampled)`, mb(worker.rss.peak()));
   if (queryFailures > 0) figure('status queries failed (asked again)', queryFailures);
   if (!PRODUCTION) {
     const i = status.individuals;
@@ -503,20 +517,19 @@ async function main(): Promise<void> {
   figure('people / bounce window', `${SUBJECTS.toLocaleString('en')} / ${BOUNCE_WINDOW}`);
   dir = mkdtempSync(path.join(os.tmpdir(), 'breach-bench-'));
 
-  log('starting the local stack (dev server in memory, SMTP sink, Telnyx and Lob sandboxes, worker process)');
-  stack = await startLocalStack({ configure, telnyx: { stepMs: 20 }, worker: 'process', workerLogLevel: 'ERROR', identity: 'cascade bench' });
+  log(`starting the local stack (dev server in memory, SMTP sink, Telnyx and Lob sandboxes, worker processes polling ${WORKER_PROCESSES.map((p) => p.join(',')).join(' / ')})`);
+  stack = await startLocalStack({ configure, telnyx: { stepMs: 20 }, worker: 'process', workerProcesses: WORKER_PROCESSES, workerLogLevel: 'ERROR', identity: 'cascade bench' });
   const i = stack.config.individuals;
   figure('config', `cohortSize ${i.cohortSize}, sendingCohorts ${i.sendingCohorts}, batchSize ${i.batchSize}, smtp.maxConnections ${stack.config.smtp.maxConnections}, fallbackDelay ${i.fallbackDelay}, faxPollInterval ${i.faxPollInterval}`);
   figure('channel rates (messages/s)', `email ${i.maxPerSecond.email}, fax ${i.maxPerSecond.fax}, postal ${i.maxPerSecond.postal}`);
-  const workerPid = stack.worker!.pid!;
+  const workers = stack.worker!.pids.map((pid, i): BenchWorker => ({ pid, queues: WORKER_PROCESSES[i]!.join(','), rss: rssSampler(pid) }));
   const serverPid = findChildPid(['start-dev', stack.config.temporal.address.split(':').pop()!]);
-  watchAlive('the worker process', workerPid);
+  for (const worker of workers) watchAlive(`the worker process polling ${worker.queues}`, worker.pid);
   if (serverPid) watchAlive('the Temporal dev server', serverPid);
-  const workerRss = rssSampler(workerPid);
 
   if (!PRODUCTION) await firstEmailLatency(stack, dir);
-  const cascade = await runCascade(stack, dir, workerRss);
-  figure('worker VmHWM (whole life, including bundling the workflows at start)', mb(procMemory(workerPid)?.hwm));
+  const cascade = await runCascade(stack, dir, workers);
+  for (const worker of workers) figure(`worker VmHWM (process polling ${worker.queues}, whole life, including bundling any workflows at start)`, mb(procMemory(worker.pid)?.hwm));
   if (serverPid) figure('dev server RSS now / VmHWM', `${mb(procMemory(serverPid)?.rss)} / ${mb(procMemory(serverPid)?.hwm)}`);
   if (!PRODUCTION) {
     await reportHistories(stack, cascade.breachId);

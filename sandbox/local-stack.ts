@@ -17,6 +17,7 @@ import { createMailTransport } from '../activities/smtp';
 import { configSchema, type EngineConfig } from '../config/schema';
 import type { Channel } from '../domain/individuals';
 import { createBreachWorkers } from '../worker/breach-worker';
+import type { WorkerRole } from '../worker/roles';
 import { startDevServer, stopProcess } from './dev-server';
 import { startLobSandbox, type LobSandbox } from './lob-sandbox';
 import { freePort } from './ports';
@@ -56,6 +57,8 @@ export interface LocalStackOptions {
    * `npm run worker` in a child process (its memory and CPU are its own); `none` starts no worker.
    */
   worker?: 'in-process' | 'process' | 'none';
+  /** With `worker: 'process'`, the worker processes and what each polls (`--queues`); one polling everything configured by default. */
+  workerProcesses?: WorkerRole[][];
   /** A pre-built workflow bundle for the in-process worker (tests build one per run). */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where the configuration is written for the CLI and a worker process; a temporary file when a worker process needs one. */
@@ -71,8 +74,8 @@ export interface LocalStackOptions {
 }
 
 export interface StackWorker {
-  /** The child process's pid when the worker runs in a process of its own. */
-  pid?: number;
+  /** The pids of the worker processes, in the order of `workerProcesses`; none for the in-process worker. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -227,13 +230,14 @@ function temporaryConfigFile(stoppers: Stopper[]): string {
 async function startWorker(options: LocalStackOptions, config: EngineConfig, configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<StackWorker | undefined> {
   const mode = options.worker ?? 'in-process';
   if (mode === 'none') return undefined;
-  if (mode === 'process') return startWorkerProcess(configFile!, { ...env, LOG_LEVEL: options.workerLogLevel ?? 'WARN' });
+  if (mode === 'process') return startWorkerProcesses(options.workerProcesses ?? [undefined], configFile!, { ...env, LOG_LEVEL: options.workerLogLevel ?? 'WARN' });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const transport = createMailTransport(config.smtp, env);
   try {
     const workers = await createBreachWorkers({ config, connection, transport, workflowBundle: options.workflowBundle, env });
     const running = workers.run();
     return {
+      pids: [],
       stop: once(async () => {
         workers.shutdown();
         try {
@@ -256,9 +260,22 @@ async function startWorker(options: LocalStackOptions, config: EngineConfig, con
  * stopped with SIGTERM, which the worker turns into its graceful shutdown (30 s for running
  * activities), so it is given a little longer than that before it is killed.
  */
-async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv): Promise<StackWorker> {
+async function startWorkerProcesses(processes: (WorkerRole[] | undefined)[], configFile: string, env: NodeJS.ProcessEnv): Promise<StackWorker> {
+  const settled = await Promise.allSettled(processes.map((roles) => startWorkerProcess(roles, configFile, env)));
+  const started = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stop = once(async () => void (await Promise.all(started.map((worker) => worker.stop()))));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { pids: started.map((worker) => worker.pid), stop };
+}
+
+async function startWorkerProcess(roles: WorkerRole[] | undefined, configFile: string, env: NodeJS.ProcessEnv): Promise<{ pid: number; stop: () => Promise<void> }> {
   // Node itself runs the worker (tsx as a require hook, like bin/breach), so the pid is the worker's.
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'worker', 'main.ts'), '--config', configFile], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = [...(env.WORKER_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.WORKER_CPU_PROFILE_DIR}`] : []), '--require', 'tsx/cjs', path.join(root, 'worker', 'main.ts'), '--config', configFile, ...(roles ? ['--queues', roles.join(',')] : [])];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = once(() => stopProcess(child, 40_000));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -279,7 +296,7 @@ async function startWorkerProcess(configFile: string, env: NodeJS.ProcessEnv): P
     await stop();
     throw err;
   }
-  return { pid: child.pid, stop };
+  return { pid: child.pid!, stop };
 }
 
 function spawnMaildev(smtpPort: number, webPort: number): ChildProcess {

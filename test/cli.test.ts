@@ -356,4 +356,18 @@ describe('breach CLI', () => {
     expectOneLineError(await breach('status', lonelyId), 1, 'no worker answered within 3 s');
     expectOneLineError(await breach('assess', lonelyId, '--risk', 'high', '--rationale', 'x', '--by', 'me'), 1, 'no worker answered within 3 s');
   });
+
+  it('runs a worker that polls only the queues --queues names, and refuses unknown or unconfigured ones', async () => {
+    const emailOnly = path.join(dir, 'email-only.yaml');
+    writeFileSync(emailOnly, stringify({ ...engine.config, individuals: { ...engine.config.individuals, channels: ['email'] } }));
+    const worker = (...args: string[]) =>
+      new Promise<CliResult>((resolve) => {
+        execFile(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts', '--config', emailOnly, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+        });
+      });
+    expectOneLineError(await worker('--queues', 'workflows,sms'), 1, 'unknown worker queue "sms" in --queues; expected a comma-separated list of workflows, email, fax, postal');
+    expectOneLineError(await worker('--queues', 'email,email'), 1, 'worker queue "email" is named twice in --queues');
+    expectOneLineError(await worker('--queues', 'email,postal'), 1, 'the worker was asked to poll postal, which individuals.channels does not list (email)');
+  });
 });

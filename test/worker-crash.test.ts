@@ -1,7 +1,8 @@
 /**
- * The real worker process is killed with SIGKILL several times during a 1,000-person cascade
- * with all three tiers. Every person ends final, nobody gets a second fax or letter, and emails
- * are only ever resent with the same Message-ID.
+ * The real worker processes, deployed as two (the workflows, faxes and letters in one, the email
+ * channel in another, `--queues`), are killed with SIGKILL several times during a 1,000-person
+ * cascade with all three tiers: both at once, then each alone. Every person ends final, nobody
+ * gets a second fax or letter, and emails are only ever resent with the same Message-ID.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { noticeMessageId } from '../domain/ids';
+import type { WorkerRole } from '../worker/roles';
 import { startLobSandbox } from '../sandbox/lob-sandbox';
 import { startSmtpSink } from '../sandbox/smtp-sink';
 import { startTelnyxSandbox } from '../sandbox/telnyx-sandbox';
@@ -26,8 +28,8 @@ afterAll(async () => {
 });
 
 /** The worker in a process group of its own, so SIGKILL reaches the node process tsx starts, not only tsx. */
-function spawnWorker(configFile: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts', '--config', configFile], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'ERROR' }, detached: true, stdio: 'ignore' });
+function spawnWorker(configFile: string, env: NodeJS.ProcessEnv, queues: readonly WorkerRole[]): ChildProcess {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts', '--config', configFile, '--queues', queues.join(',')], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: 'ERROR' }, detached: true, stdio: 'ignore' });
   cleanups.push(() => killGroup(child));
   return child;
 }
@@ -40,7 +42,11 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
-it('survives kill -9 of the worker mid-cascade: everyone final, no second fax or letter, resent emails keep their Message-ID', async () => {
+const PROCESSES: readonly (readonly WorkerRole[])[] = [['workflows', 'fax', 'postal'], ['email']];
+/** Which processes each kill takes down: both, then the email process, then the other. */
+const KILLS = [[0, 1], [1], [0]];
+
+it('survives kill -9 of the worker processes mid-cascade: everyone final, no second fax or letter, resent emails keep their Message-ID', async () => {
   const address = inject('temporalAddress');
   const sink = await startSmtpSink();
   const telnyx = await startTelnyxSandbox({ stepMs: 100 });
@@ -69,19 +75,21 @@ it('survives kill -9 of the worker mid-cascade: everyone final, no second fax or
   writeFileSync(configFile, stringify(config));
   const env = sandboxEnv(telnyx, lob);
 
-  let worker = spawnWorker(configFile, env);
+  const workers = PROCESSES.map((queues) => spawnWorker(configFile, env, queues));
   const { client, close } = await connectClient('crash');
   cleanups.push(close);
   const handle = await startBreach(client, config, breachFacts(breachId), undefined, roster);
   await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Exposure', by: 'Ines Responder' }] });
 
-  // Kill the worker three times while the tiers run, each time once more work has been done.
+  // Kill worker processes three times while the tiers run, each time once more work has been done.
   const progress = () => sink.messages.length + telnyx.faxes.length + lob.letters.length;
-  for (let kill = 0; kill < 3; kill++) {
+  for (const kill of KILLS) {
     const before = progress();
     await eventually(async () => progress(), (n) => n >= before + 60, 120_000);
-    killGroup(worker);
-    worker = spawnWorker(configFile, env);
+    for (const p of kill) {
+      killGroup(workers[p]!);
+      workers[p] = spawnWorker(configFile, env, PROCESSES[p]!);
+    }
   }
 
   const status = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 240_000);

@@ -14,6 +14,7 @@ import { cascadePolicy } from '../config/load';
 import { channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import { loadSubjectsAt } from '../roster/roster-file';
+import type { WorkerRole } from './roles';
 
 export interface BreachWorkerDeps {
   config: EngineConfig;
@@ -23,6 +24,8 @@ export interface BreachWorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where the channel API keys and archive credentials are read from; the process environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** The task queues this process polls: the workflows' and every configured channel's by default. */
+  roles?: readonly WorkerRole[];
 }
 
 export function breachWorkflowsPath(): string {
@@ -69,17 +72,26 @@ function channelActivities(config: EngineConfig, transport: MailTransport, env: 
 export class BreachWorkers {
   private constructor(readonly workers: Worker[]) {}
 
-  static async create({ config, connection, transport, workflowBundle, env = process.env }: BreachWorkerDeps): Promise<BreachWorkers> {
+  static async create({ config, connection, transport, workflowBundle, env = process.env, roles = ['workflows', ...config.individuals.channels] }: BreachWorkerDeps): Promise<BreachWorkers> {
     const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', maxHeartbeatThrottleInterval: '200 milliseconds' } as const;
-    const main = await Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueue,
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-      activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config, env) },
-    });
+    const channels = config.individuals.channels.filter((channel) => roles.includes(channel));
+    const unconfigured = roles.filter((role) => role !== 'workflows' && !config.individuals.channels.includes(role));
+    if (unconfigured.length > 0) {
+      throw new Error(`the worker was asked to poll ${unconfigured.join(', ')}, which individuals.channels does not list (${config.individuals.channels.join(', ')})`);
+    }
+    const main = roles.includes('workflows')
+      ? [
+          await Worker.create({
+            ...common,
+            taskQueue: config.temporal.taskQueue,
+            ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
+            activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config, env) },
+          }),
+        ]
+      : [];
     const perChannel = channelActivities(config, transport, env);
-    const channels = await Promise.all(
-      config.individuals.channels.map((channel) =>
+    const channelWorkers = await Promise.all(
+      channels.map((channel) =>
         Worker.create({
           ...common,
           taskQueue: channelTaskQueue(config.temporal.taskQueue, channel),
@@ -91,10 +103,10 @@ export class BreachWorkers {
     );
     const fax = perChannel.fax as FaxActivities | undefined;
     const faxStatuses =
-      fax && config.individuals.channels.includes('fax')
+      fax && channels.includes('fax')
         ? [await Worker.create({ ...common, taskQueue: faxStatusTaskQueue(config.temporal.taskQueue), activities: { faxStatuses: fax.faxStatuses } })]
         : [];
-    return new BreachWorkers([main, ...channels, ...faxStatuses]);
+    return new BreachWorkers([...main, ...channelWorkers, ...faxStatuses]);
   }
 
   async run(): Promise<void> {
