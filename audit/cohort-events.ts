@@ -3,6 +3,7 @@ import type { CohortInput, DeliveryReport } from '../domain/cascade';
 import type { Channel, RosterEntry } from '../domain/individuals';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { abnormalEndOf, ActivityPairing, firstPayload, timeOf, UpdatePairing, type ClosedActivity, type HistoryEvent, type HistoryObserver, type ScheduledActivity } from './history-events';
+import { ignoredSignal, type IgnoredSignal } from './ignored-signals';
 
 /** Where in a cohort's history a fact was read: the audit entry built from it points there. */
 export interface Where {
@@ -25,7 +26,8 @@ export type CohortFact =
   | { type: 'fax-statuses'; statuses: FaxStatus[] }
   /** An accepted delivery report; `afterDelivery` when it reached the cohort after everyone's cascade had ended. */
   | { type: 'report'; report: DeliveryReport; actor?: string; identity?: string; afterDelivery: boolean }
-  | { type: 'ended-abnormally'; how: string };
+  | { type: 'ended-abnormally'; how: string }
+  | { type: 'signal-ignored'; signal: IgnoredSignal };
 
 export interface CohortObserver {
   fact(fact: CohortFact, where: Where): void;
@@ -85,6 +87,9 @@ export class CohortHistory implements HistoryObserver {
       const report = update.request as unknown as DeliveryReport;
       return tell({ type: 'report', report, actor: update.actor, identity: update.identity, afterDelivery: this.delivered });
     }
+
+    const signal = ignoredSignal(event, 'cohort');
+    if (signal) return tell({ type: 'signal-ignored', signal });
 
     const how = abnormalEndOf(event);
     if (how) tell({ type: 'ended-abnormally', how });

@@ -16,6 +16,7 @@ import {
   releaseHoldUpdate,
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
+import { ignoredSignal } from './ignored-signals';
 import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
 import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
 import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
@@ -145,6 +146,12 @@ export class TimelineBuilder implements HistoryObserver {
       return;
     }
 
+    const ignored = ignoredSignal(event, 'breach');
+    if (ignored) {
+      add({ kind: ignored.kind, identity: ignored.identity, summary: ignored.summary });
+      return;
+    }
+
     const ended = this.run.activities.observe(event);
     if (ended) {
       const { type, input } = ended.activity;
@@ -195,6 +202,8 @@ export class CohortTimeline implements CohortObserver {
         return;
       case 'roster-failed':
         return add({ kind: 'fan-out-stopped', summary: `cohort ${this.cohort} could not read its roster rows: ${fact.reason}` });
+      case 'signal-ignored':
+        return add({ kind: fact.signal.kind, identity: fact.signal.identity, summary: `cohort ${this.cohort}: ${fact.signal.summary}` });
       case 'run-started': {
         const outcomes = fact.input.delivered;
         // One delivered run ends the cascade; its outcomes are each person's final state.

@@ -1,5 +1,5 @@
 /** How each required field is named in an error a person reads. */
-const FIELD_NAMES: Record<string, string> = {
+export const FIELD_NAMES: Record<string, string> = {
   agency: 'agency',
   caseRef: 'case reference',
   reason: 'reason',
@@ -8,6 +8,8 @@ const FIELD_NAMES: Record<string, string> = {
   rationale: 'rationale',
   information: 'information',
   reference: 'portal reference',
+  reviewAt: 'review date',
+  subjectId: 'subject id',
 };
 
 /** Names the first required text field that is absent or blank. */

@@ -65,13 +65,18 @@ describe('law-enforcement holds', () => {
     await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' }] });
     const before = await handle.query(statusQuery);
 
-    const badPlacements: [Partial<PlaceHoldRequest>, string][] = [
+    // Some are not requests the CLI could send: a client of its own may send anything.
+    const badPlacements: [Record<string, unknown>, string][] = [
       [{ agency: '  ' }, 'agency must not be empty'],
       [{ caseRef: '' }, 'case reference must not be empty'],
       [{ reason: '' }, 'reason must not be empty'],
       [{ by: '' }, 'actor (--by) must not be empty'],
       [{ reviewAt: subMinutes(new Date(), 5).toISOString() }, 'is not in the future'],
-      [{ reviewAt: 'next tuesday' }, "review date 'next tuesday' is not an ISO 8601 date"],
+      [{ reviewAt: 'next tuesday' }, 'review date must be an ISO 8601 date-time with a time zone offset'],
+      [{ reviewAt: '2099-01-01T09:00:00' }, 'review date must be an ISO 8601 date-time with a time zone offset'],
+      [{ release: { at: '2026-01-01T00:00:00Z', by: 'x', reason: 'forged' } }, "unknown field 'release'"],
+      [{ agency: 42 }, 'agency must be text, not a number'],
+      [{ reason: 'x'.repeat(5001) }, 'reason is longer than 5000 characters'],
     ];
     for (const [change, expected] of badPlacements) {
       expect(await refusal(handle.executeUpdate(placeHoldUpdate, { args: [{ ...validHold, ...change }] }))).toContain(expected);

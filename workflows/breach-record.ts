@@ -1,6 +1,5 @@
 import { parseISO } from 'date-fns';
 import type { AssessRequest, Assessment, BreachWorkflowInput } from '../domain/breach';
-import { RISK_LEVELS } from '../domain/breach';
 import type {
   AuthorityNotice,
   LateReasonRequest,
@@ -125,7 +124,6 @@ export class BreachRecord {
 
   assessProblem(request: AssessRequest): string | undefined {
     if (this.closed) return 'the breach is closed';
-    if (!RISK_LEVELS.includes(request.risk)) return `risk must be one of ${RISK_LEVELS.join(', ')}, not '${request.risk}'`;
     const missing = missingFields(request, ['rationale', 'by']);
     if (missing) return missing;
     if (request.risk === 'unlikely' && (this.notice || this.noticeInFlight)) {

@@ -1,11 +1,23 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { z } from 'zod';
 import type { ArchiveActivities } from '../activities/archive-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
-import type { CohortReport } from '../domain/cascade';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
-import { isCohortReport, recordCohortReport } from '../domain/fan-out';
+import { recordCohortReport } from '../domain/fan-out';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
 import type { Hold } from '../domain/holds';
+import {
+  assessRequestSchema,
+  closeRequestSchema,
+  cohortHeldSchema,
+  cohortReportSchema,
+  lateReasonRequestSchema,
+  parseRequest,
+  placeHoldRequestSchema,
+  portalSubmissionRequestSchema,
+  releaseHoldRequestSchema,
+  supplementRequestSchema,
+} from '../domain/requests';
 import type { BreachSummary } from '../domain/status';
 import { notifyAuthority, remindAtHoldReview, remindResponders, sendSupplement } from './authority-clock';
 import { BreachRecord } from './breach-record';
@@ -42,19 +54,25 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   let summary: BreachSummary | undefined;
 
   setHandler(statusQuery, () => record.status(now()));
-  setHandler(assessUpdate, unlessRefused((r) => record.assessProblem(r), (r) => record.assess(r, now())));
-  setHandler(provideLateReasonUpdate, unlessRefused((r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
-  setHandler(recordPortalSubmissionUpdate, unlessRefused((r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));
-  setHandler(supplementAuthorityReportUpdate, unlessRefused((r) => record.supplementProblem(r), (r) => sendSupplement(record, r)));
-  setHandler(placeHoldUpdate, unlessRefused((r) => record.holdProblem(r, now()), (r) => placeHold(record, r)));
-  setHandler(releaseHoldUpdate, unlessRefused((r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
-  setHandler(closeUpdate, unlessRefused((r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
-  setHandler(cohortReportSignal, (report: CohortReport) => {
-    if (record.fanOut && isCohortReport(report)) recordCohortReport(record.fanOut, report);
+  setHandler(assessUpdate, unlessRefused(assessRequestSchema, (r) => record.assessProblem(r), (r) => record.assess(r, now())));
+  setHandler(provideLateReasonUpdate, unlessRefused(lateReasonRequestSchema, (r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
+  setHandler(recordPortalSubmissionUpdate, unlessRefused(portalSubmissionRequestSchema, (r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));
+  setHandler(supplementAuthorityReportUpdate, unlessRefused(supplementRequestSchema, (r) => record.supplementProblem(r), (r) => sendSupplement(record, r)));
+  setHandler(placeHoldUpdate, unlessRefused(placeHoldRequestSchema, (r) => record.holdProblem(r, now()), (r) => placeHold(record, r)));
+  setHandler(releaseHoldUpdate, unlessRefused(releaseHoldRequestSchema, (r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
+  setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
+  // A signal cannot be refused to its sender: one of the wrong shape is ignored, and the audit,
+  // which checks every signal in the history against the same schemas, lists it as refused.
+  setHandler(cohortReportSignal, (report: unknown) => {
+    const parsed = parseRequest(cohortReportSchema, report);
+    if (record.fanOut && 'value' in parsed) recordCohortReport(record.fanOut, parsed.value);
   });
-  setHandler(cohortHeldSignal, (held) => {
-    if (Number.isInteger(held?.cohort) && Number.isInteger(held?.round)) record.cohortsHeld.set(held.cohort, held.round);
+  setHandler(cohortHeldSignal, (held: unknown) => {
+    const parsed = parseRequest(cohortHeldSchema, held);
+    if ('value' in parsed) record.cohortsHeld.set(parsed.value.cohort, parsed.value.round);
   });
+  // Signals no handler knows would otherwise wait in the workflow for ever; the audit lists them.
+  setDefaultSignalHandler(() => undefined);
 
   void keepSearchAttributesCurrent(record);
   void remindResponders(record);
@@ -98,11 +116,16 @@ function releaseHold(record: BreachRecord, request: Parameters<BreachRecord['rel
  * which requests were refused, who made them and why: a refused request is accepted and then
  * completes with a RequestRejected failure, both recorded in the history.
  */
-function unlessRefused<Request, Result>(problem: (request: Request) => string | undefined, handle: (request: Request) => Result): (request: Request) => Result {
+function unlessRefused<Request, Result>(
+  schema: z.ZodType<Request>,
+  problem: (request: Request) => string | undefined,
+  handle: (request: Request) => Result,
+): (request: unknown) => Result {
   return (request) => {
-    const reason = problem(request);
+    const parsed = parseRequest(schema, request);
+    const reason = 'problem' in parsed ? parsed.problem : problem(parsed.value);
     if (reason !== undefined) throw ApplicationFailure.nonRetryable(reason, REQUEST_REJECTED);
-    return handle(request);
+    return handle((parsed as { value: Request }).value);
   };
 }
 

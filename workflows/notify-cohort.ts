@@ -18,7 +18,9 @@ import { SEND_ACTIVITY, type BatchItem, type SendBatchRequest, type SendBatchRes
 import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome } from '../domain/cascade';
 import { CohortState, DeliveredCohort } from '../domain/cohort-state';
 import { failureMessage, PERMANENT_CHANNEL_FAILURES, REQUEST_REJECTED, ROSTER_CHANGED } from '../domain/failures';
-import { CHANNELS, type Channel } from '../domain/individuals';
+import type { Channel } from '../domain/individuals';
+import { deliveryReportSchema, holdNewsSchema, parseRequest, subjectIdSchema } from '../domain/requests';
+import { missingFields } from '../domain/required-fields';
 import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
 import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
 
@@ -59,7 +61,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     // The breach's hold request completes once every cohort has stopped: tell it when the batches in flight have returned.
     void condition(() => sending.size === 0).then(() => tellBreachHeld(input, news.round));
   });
-  setHandler(subjectQuery, (subjectId) => state.view(subjectId, input.cohort) ?? null);
+  setHandler(subjectQuery, (subjectId) => state.view(querySubjectId(subjectId), input.cohort) ?? null);
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
@@ -154,7 +156,7 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     if (isHoldNews(news) && news.active) void tellBreachHeld(input, news.round);
   });
   setHandler(subjectQuery, (subjectId) => {
-    const outcome = cohort.outcome(subjectId);
+    const outcome = cohort.outcome(querySubjectId(subjectId));
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
   });
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, delivered: true }));
@@ -183,8 +185,15 @@ function tellBreachHeld(input: CohortInput, round: number): Promise<void> {
   return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortHeldSignal, { cohort: input.cohort, round });
 }
 
-function isHoldNews(news: HoldNews): boolean {
-  return typeof news === 'object' && news !== null && typeof news.active === 'boolean' && Number.isInteger(news.round);
+function isHoldNews(news: unknown): news is HoldNews {
+  return 'value' in parseRequest(holdNewsSchema, news);
+}
+
+/** A query's failure is the caller's alone, so a malformed subject id is answered with an error. */
+function querySubjectId(subjectId: unknown): string {
+  const parsed = parseRequest(subjectIdSchema, subjectId);
+  if ('problem' in parsed) throw ApplicationFailure.nonRetryable(parsed.problem, REQUEST_REJECTED);
+  return parsed.value;
 }
 
 function refuseUnless(problem: string | undefined): void {
@@ -192,13 +201,9 @@ function refuseUnless(problem: string | undefined): void {
 }
 
 /** A report's shape, checked before anything reads it: a malformed message must not fail a workflow task. */
-function deliveryReportProblem(report: DeliveryReport): string | undefined {
-  if (typeof report !== 'object' || report === null) return 'a delivery report must be an object';
-  if (typeof report.subjectId !== 'string' || report.subjectId === '') return 'subjectId must be a non-empty string';
-  if (!CHANNELS.includes(report.channel)) return `channel must be one of ${CHANNELS.join(', ')}`;
-  if (typeof report.reason !== 'string' || report.reason.trim() === '') return 'reason must not be empty';
-  if (report.source !== undefined && typeof report.source !== 'string') return 'source must be a string';
-  return undefined;
+function deliveryReportProblem(report: unknown): string | undefined {
+  const parsed = parseRequest(deliveryReportSchema, report);
+  return 'problem' in parsed ? parsed.problem : missingFields(parsed.value, ['subjectId', 'reason']);
 }
 
 function isPermanent(err: unknown): boolean {

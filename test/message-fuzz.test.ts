@@ -1,0 +1,149 @@
+/**
+ * Property test: arbitrary JSON sent as every update and signal of a running breach and of its
+ * running cohort, as a client of its own could send it. No workflow task may fail, a refused
+ * request changes nothing, and the breach still works afterwards.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildAudit } from '../audit/build-audit';
+import { cohortWorkflowId } from '../domain/ids';
+import type { BreachStatus } from '../domain/status';
+import { writeRoster } from './support/cascade';
+import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+
+const RUNS = 25;
+let engine: DevEngine;
+
+beforeAll(async () => {
+  engine = await startDevEngine('fuzz', {
+    configure(config) {
+      // The cohort waits out a long bounce window, so that it is running while it is sent messages.
+      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '1 hour', cohortSize: 5, batchSize: 5 };
+    },
+  });
+});
+
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const valid = {
+  assess: { risk: 'high', rationale: 'Bank details exposed', by: 'Ines Responder' },
+  provideLateReason: { reason: 'The relay was down', by: 'Ines Responder' },
+  recordPortalSubmission: { reference: 'P-1', by: 'Ines Responder' },
+  supplementAuthorityReport: { information: 'More people affected', by: 'Ines Responder' },
+  placeHold: { agency: 'City Police', caseRef: 'CP-1', reason: 'Investigation', by: 'Lena Legal' },
+  releaseHold: { holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' },
+  close: { by: 'Ines Responder' },
+} as const;
+
+/** Anything at all, or a valid request with one field replaced, removed or added: the inputs most likely to slip through. */
+function requestsLike(example: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const keys = Object.keys(example);
+  return fc.oneof(
+    fc.jsonValue(),
+    fc.constantFrom(null, undefined, [], {}, '', 0, true),
+    fc.record({ key: fc.constantFrom(...keys), value: fc.jsonValue() }).map(({ key, value }) => ({ ...example, [key]: value })),
+    fc.constantFrom(...keys).map((key) => Object.fromEntries(Object.entries(example).filter(([k]) => k !== key))),
+    fc.record({ key: fc.string(), value: fc.jsonValue() }).map(({ key, value }) => ({ ...example, [key]: value })),
+  );
+}
+
+/** The status without its clock, for comparing before and after a request. */
+async function state(handle: WorkflowHandle): Promise<Omit<BreachStatus, 'asOf'>> {
+  const { asOf: _, ...rest } = (await handle.query<BreachStatus>('status')) as BreachStatus;
+  return rest;
+}
+
+async function failedWorkflowTasks(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+}
+
+it('refuses every malformed update and ignores every malformed signal, with no workflow task failed', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-fuzz-'));
+  const breachId = `fuzz-${Date.now()}`;
+  const roster = await writeRoster(dir, 'fuzz', ['f-1,Fay Fuzz,fay@example.org,,,,,,,,en', 'f-2,Flo Fuzz,flo@example.org,,,,,,,,en']);
+  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
+  await breach.executeUpdate('assess', { args: [valid.assess] });
+  const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2 && engine.sink.messages.length >= 2, 30_000);
+
+  let refused = 0;
+  for (const [name, example] of Object.entries(valid)) {
+    await fc.assert(
+      fc.asyncProperty(requestsLike(example), async (request) => {
+        const before = await state(breach);
+        try {
+          await breach.executeUpdate(name, { args: (request === undefined ? [] : [request]) as [unknown] });
+        } catch (err) {
+          expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+          expect((err as WorkflowUpdateFailedError).cause?.message).toMatch(/\S/);
+          refused++;
+          // A refused request changes nothing (a close or a late reason refused for its timing included).
+          expect(await state(breach)).toEqual(before);
+          return;
+        }
+        // An accepted hold is released again, so that the next requests meet the same breach.
+        if (name === 'placeHold') {
+          const { holds } = await state(breach);
+          for (const hold of holds.active) await breach.executeUpdate('releaseHold', { args: [{ holdId: hold.holdId, reason: 'fuzz', by: 'Lena Legal' }] });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }
+  expect(refused).toBeGreaterThan(RUNS * 4);
+
+  // Signals, known and unknown, to the breach and to the cohort: none changes what the breach shows.
+  const quiet = await state(breach);
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('cohortReport', 'cohortHeld', 'subjectFinished', 'anything'), requestsLike({ cohort: 0, round: 99, stage: 'final' }), async (signal, payload) => {
+      await breach.signal(signal, payload);
+    }),
+    { numRuns: RUNS * 2 },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('holdChanged', 'breachClosed', 'nonsense'), requestsLike({ active: false, round: 0 }), async (signal, payload) => {
+      await cohort.signal(signal, payload);
+    }),
+    { numRuns: RUNS * 2 },
+  );
+  await fc.assert(
+    fc.asyncProperty(requestsLike({ subjectId: 'f-1', channel: 'fax', reason: 'x' }), async (report) => {
+      await cohort.executeUpdate('reportDelivery', { args: [report] }).catch((err: unknown) => expect(err).toBeInstanceOf(WorkflowUpdateFailedError));
+    }),
+    { numRuns: RUNS },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.jsonValue(), async (subjectId) => {
+      await cohort.query('subject', subjectId).catch((err: unknown) => expect(String(err)).toMatch(/subject id|must/));
+    }),
+    { numRuns: RUNS },
+  );
+
+  // Both workflows took every message without a failed task and still answer.
+  expect(await failedWorkflowTasks(breach)).toBe(0);
+  expect(await failedWorkflowTasks(cohort)).toBe(0);
+  const after = await state(breach);
+  expect(after.individuals).toEqual(quiet.individuals);
+  expect(after.phase).toBe('notifying-individuals');
+
+  // The audit shows the signals the workflows ignored, with the check they failed.
+  await breach.signal('subjectFinished', { subjectId: 'f-1', state: 'banana' });
+  await cohort.signal('holdChanged', { active: 'no', round: 1 });
+  await breach.signal('cohortReport', { cohort: 0, stage: 'final', counts: {}, unreachable: [] });
+  const audit = (await buildAudit(engine.client, breachId))!;
+  const ignored = audit.entries.filter((e) => e.kind.startsWith('signal-'));
+  expect(ignored).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ kind: 'signal-unknown', summary: 'unknown signal "subjectFinished" ignored' }),
+      expect.objectContaining({ kind: 'signal-refused', summary: 'cohort 0: signal holdChanged ignored: active must be boolean, not a string' }),
+      expect.objectContaining({ kind: 'signal-refused', summary: 'signal cohortReport ignored: counts.rows is missing' }),
+    ]),
+  );
+}, 240_000);
