@@ -1,8 +1,11 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { parseISO } from 'date-fns';
 import type { EngineConfig } from '../config/schema';
 import { renderAuthorityReport, renderSupplementReport } from '../domain/authority-report';
 import { authorityReportMessageId, supplementMessageId } from '../domain/authority-notice';
 import type { Assessment, BreachFacts } from '../domain/breach';
-import type { ReminderKind } from '../domain/deadline';
+import { isPastDeadline, type ReminderKind } from '../domain/deadline';
+import { LATE_REASON_NEEDED } from '../domain/failures';
 import type { Hold } from '../domain/holds';
 import type { BreachPhase } from '../domain/status';
 import { messageIdDomain, sendMail, type MailTransport } from './smtp';
@@ -11,8 +14,29 @@ export interface AuthorityReportRequest {
   facts: BreachFacts;
   assessment: Assessment;
   deadline: string;
-  reportedAt: string;
+  /** The reason for a delay, carried if the report turns out to be late when it is sent. */
   lateReason?: string;
+  /** Histories recorded before the send time was taken at sending: the time the report was stamped with. */
+  reportedAt?: string;
+}
+
+/** What the authority was sent: the time the report states, when the relay accepted it, and the reason for a delay it carried. */
+export interface AuthorityReportSent {
+  messageId: string;
+  reportedAt?: string;
+  acceptedAt?: string;
+  lateReason?: string;
+}
+
+/**
+ * The report as it reached the authority. Histories recorded before the relay's acceptance was
+ * recorded hold the report's time and reason in the request; their report counted as sent then.
+ */
+export function authorityReportAsSent(request: AuthorityReportRequest, sent: AuthorityReportSent): { reportedAt: string; acceptedAt: string; late: boolean; lateReason?: string } {
+  const reportedAt = sent.reportedAt ?? request.reportedAt!;
+  const acceptedAt = sent.acceptedAt ?? reportedAt;
+  const lateReason = sent.acceptedAt ? sent.lateReason : request.lateReason;
+  return { reportedAt, acceptedAt, late: isPastDeadline(parseISO(request.deadline), parseISO(acceptedAt)), ...(lateReason ? { lateReason } : {}) };
 }
 
 export interface SupplementReportRequest {
@@ -38,18 +62,33 @@ export interface HoldReviewReminderRequest {
   hold: Hold;
 }
 
+/** What time it is where the deadline is judged: the system clock, or the test server's in time-skipping tests. */
+export type Clock = () => Promise<Date>;
+const systemClock: Clock = async () => new Date();
+
 /** Activities that speak to the authority, the responders and legal by mail. */
-export function createMailActivities(config: EngineConfig, transport: MailTransport) {
+export function createMailActivities(config: EngineConfig, transport: MailTransport, clock: Clock = systemClock) {
   const from = config.notifications.from;
   const domain = messageIdDomain(from);
   const authorityAddress = (): string[] => (config.authority.email ? [config.authority.email] : []);
 
   return {
-    async sendAuthorityReport(request: AuthorityReportRequest): Promise<{ messageId: string }> {
+    /**
+     * Stamps the report with the time of this attempt, so that a report sent after an outage says
+     * when it was really sent; a report that would be late carries the reason for the delay, and
+     * without one it is not sent at all (the breach asks for the reason and sends it again).
+     */
+    async sendAuthorityReport(request: AuthorityReportRequest): Promise<AuthorityReportSent> {
       const messageId = authorityReportMessageId(request.facts.breachId, domain);
-      const report = renderAuthorityReport({ ...request, authorityName: config.authority.name });
+      const reportedAt = await clock();
+      const late = isPastDeadline(parseISO(request.deadline), reportedAt);
+      if (late && !request.lateReason) {
+        throw ApplicationFailure.nonRetryable(`the report would reach the authority after the deadline (${request.deadline}) without the reason for the delay`, LATE_REASON_NEEDED);
+      }
+      const lateReason = late ? request.lateReason : undefined;
+      const report = renderAuthorityReport({ ...request, reportedAt: reportedAt.toISOString(), lateReason, authorityName: config.authority.name });
       await sendMail(transport, { from, to: authorityAddress(), messageId, ...report });
-      return { messageId };
+      return { messageId, reportedAt: reportedAt.toISOString(), acceptedAt: (await clock()).toISOString(), ...(lateReason ? { lateReason } : {}) };
     },
 
     async sendSupplementReport(request: SupplementReportRequest): Promise<{ messageId: string }> {

@@ -5,8 +5,7 @@ import type { Hold } from '../domain/holds';
 import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
 import type { AuthorityNotice } from '../domain/authority-notice';
-import type { AuthorityReportRequest } from '../activities/mail-activities';
-import { reportIsLate } from '../domain/deadline';
+import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../activities/mail-activities';
 import { placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
 import { CohortHistory, type CohortFact, type CohortObserver } from './cohort-events';
 import type { Finding } from './export-schema';
@@ -118,9 +117,12 @@ export class FindingsCollector implements HistoryObserver {
     const completed = event.workflowExecutionCompletedEventAttributes;
     if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
 
-    // A mailed report counts once the mail server took it; the reasons it carried are in its request.
+    // A mailed report counts from when the relay accepted it, with the reason it carried.
     const report = this.reportsInFlight.observe(event);
-    if (report && report.failure === undefined && !report.canceled && reportIsLate(report.activity) && !report.activity.lateReason) this.lateWithoutReason.push(report.activity.reportedAt);
+    if (report && report.failure === undefined && !report.canceled) {
+      const sent = authorityReportAsSent(report.activity, report.result as AuthorityReportSent);
+      if (sent.late && !sent.lateReason) this.lateWithoutReason.push(sent.acceptedAt);
+    }
 
     const update = this.updates.observe(event);
     if (update?.result && (update.name === placeHoldUpdate.name || update.name === releaseHoldUpdate.name)) {

@@ -4,9 +4,8 @@ import type { DeliveryReport } from '../domain/cascade';
 import { individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { BreachSummary } from '../domain/status';
-import type { AuthorityReportRequest, MailActivities } from '../activities/mail-activities';
+import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent, type MailActivities } from '../activities/mail-activities';
 import type { RosterActivities } from '../activities/roster-activities';
-import { reportIsLate } from '../domain/deadline';
 import {
   assessUpdate,
   closeUpdate,
@@ -291,9 +290,10 @@ function describeUpdate(
 function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
   switch (type) {
     case AUTHORITY_REPORT_ACTIVITY: {
-      const report = input as unknown as AuthorityReportRequest;
-      const timing = noticeTiming({ onTime: !reportIsLate(report), lateReason: report.lateReason });
-      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as { messageId: string }).messageId}; deadline ${report.deadline}; ${timing}` };
+      const request = input as unknown as AuthorityReportRequest;
+      const sent = authorityReportAsSent(request, result as AuthorityReportSent);
+      const timing = noticeTiming({ onTime: !sent.late, lateReason: sent.lateReason });
+      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as AuthorityReportSent).messageId}, accepted by the relay at ${sent.acceptedAt}; deadline ${request.deadline}; ${timing}` };
     }
     case RESPONDER_REMINDER_ACTIVITY:
       return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };

@@ -39,7 +39,10 @@ function describeAssessment(status: BreachStatus): string {
 
 function describeNotice(status: BreachStatus): string {
   const notice = status.authorityNotice;
-  if (!notice) return status.authorityNoticeFailure ? `not notified; mail refused: ${status.authorityNoticeFailure}` : 'not notified yet';
+  if (!notice && status.authorityNoticeFailure) return `not notified; mail refused: ${status.authorityNoticeFailure}`;
+  const sending = status.authorityNoticeSending;
+  if (!notice && sending) return `not notified; sending the report has failed since ${sending.failingSince} (${sending.attempts} attempts, retrying): ${sending.lastError}`;
+  if (!notice) return 'not notified yet';
   const how = notice.channel === 'email' ? `by email, Message-ID ${notice.messageId}` : `on the portal, reference ${notice.portalReference}`;
   return `notified ${notice.sentAt} ${how}, ${notice.onTime ? 'on time' : `LATE (reason: ${notice.lateReason ?? 'none given'})`}`;
 }

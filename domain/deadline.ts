@@ -1,4 +1,4 @@
-import { addHours, differenceInMilliseconds, isAfter, parseISO, subHours } from 'date-fns';
+import { addHours, differenceInMilliseconds, isAfter, subHours } from 'date-fns';
 
 /** Art. 33(1): the authority must be notified within `hours` of the company becoming aware. */
 export function authorityDeadline(awareAt: Date, hours: number): Date {
@@ -32,11 +32,6 @@ export function millisecondsUntil(at: Date, now: Date): number {
 
 export function isPastDeadline(deadline: Date, now: Date): boolean {
   return isAfter(now, deadline);
-}
-
-/** Whether a report came after its deadline, from the ISO times it was recorded with. */
-export function reportIsLate(report: { deadline: string; reportedAt: string }): boolean {
-  return isPastDeadline(parseISO(report.deadline), parseISO(report.reportedAt));
 }
 
 /** "61h 12m left" or "overdue by 3h 5m", for people reading a status. */

@@ -11,6 +11,8 @@ export const LETTER_REJECTED = 'LetterRejected';
 export const UNDELIVERABLE_ADDRESS = 'UndeliverableAddress';
 export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
 export const ROSTER_CHANGED = 'RosterChanged';
+/** The authority report would reach the authority after its deadline, and no reason for the delay was given to carry. */
+export const LATE_REASON_NEEDED = 'LateReasonNeeded';
 /** A request to a workflow that its rules refuse (an unknown hold, a breach already closed). */
 export const REQUEST_REJECTED = 'RequestRejected';
 

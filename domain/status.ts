@@ -50,6 +50,8 @@ export interface BreachStatus {
   assessments: Assessment[];
   authorityNotice?: AuthorityNotice;
   authorityNoticeFailure?: string;
+  /** The mailed report is failing on our side (the relay cannot be reached): since when, attempts so far, the last error. */
+  authorityNoticeSending?: { failingSince: string; attempts: number; lastError: string };
   lateReason?: { reason: string; by: string; at: string };
   supplements: Supplement[];
   holds: { active: Hold[]; released: Hold[] };

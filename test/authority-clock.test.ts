@@ -42,7 +42,9 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue('clock') });
   transport = createMailTransport(config.smtp);
-  worker = await createBreachWorkers({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle() });
+  // The report is stamped with the time it is sent: here, the test server's skipped time.
+  const clock = async () => new Date(await env.currentTimeMs());
+  worker = await createBreachWorkers({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle(), clock });
   running = worker.run();
 });
 

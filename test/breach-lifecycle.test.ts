@@ -12,11 +12,13 @@ import {
   assessUpdate,
   closeUpdate,
   placeHoldUpdate,
+  provideLateReasonUpdate,
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
   statusQuery,
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
+import { buildAudit } from '../audit/build-audit';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 let engine: DevEngine;
@@ -209,6 +211,49 @@ describe('authority notice follow-ups and closing', () => {
     expect(notice).toMatchObject({ channel: 'portal', portalReference: 'DPA-PORTAL-991', onTime: true, recordedBy: 'Dana DPO' });
     expect((await handle.query(statusQuery)).phase).toBe('authority-notified');
   });
+});
+
+describe('an authority report across an outage of the relay', () => {
+  it('is recorded as the relay accepted it: after the deadline it is late, carries the reason and says when it was sent', async () => {
+    // Both deadlines pass while the relay defers every report to the authority: the first round of
+    // attempts fails before the deadline, the second after it.
+    const deadlineAt = Date.now() + 9_000;
+    const outageEnds = Date.now() + 14_000;
+    engine.sink.script.refusals.push({ code: 451, when: (to) => to.includes('notices@authority.test') && Date.now() < outageEnds });
+    const awareAt = new Date(deadlineAt - 72 * 3_600_000).toISOString();
+    const risk = { risk: 'risk' as const, rationale: 'Bank details exposed', by: 'Ines Responder' };
+    const [given, missing] = await Promise.all(
+      ['given', 'missing'].map((name) => startBreach(engine.client, engine.config, breachFacts(`outage-${name}-${run}`, { awareAt }))),
+    );
+    await Promise.all([given!, missing!].map((handle) => handle.executeUpdate(assessUpdate, { args: [risk] })));
+
+    // The status shows the failing send; a reason given during the outage goes with the report.
+    const failing = await eventually(() => given!.query(statusQuery), (s) => s.authorityNoticeSending !== undefined, 20_000);
+    expect(failing.authorityNoticeSending).toMatchObject({ attempts: 4, lastError: 'SMTP server deferred the message (reply 451)' });
+    expect(failing.authorityNotice).toBeUndefined();
+    await given!.executeUpdate(provideLateReasonUpdate, { args: [{ reason: 'Our mail relay was down', by: 'Ines Responder' }] });
+
+    const sent = await eventually(() => given!.query(statusQuery), (s) => s.authorityNotice !== undefined, 30_000);
+    const notice = sent.authorityNotice!;
+    expect(Date.parse(notice.sentAt)).toBeGreaterThanOrEqual(outageEnds);
+    expect(notice).toMatchObject({ onTime: false, lateReason: 'Our mail relay was down' });
+    expect(sent.authorityNoticeSending).toBeUndefined();
+    const mail = await engine.sink.waitFor((m) => m.messageId === notice.messageId);
+    expect(Date.parse(/^Reported at: (\S+)$/m.exec(mail.text)![1]!)).toBeGreaterThan(deadlineAt);
+    expect(mail.text).toContain('Art. 33(1) Reasons for the delay\nOur mail relay was down');
+    const audit = (await buildAudit(engine.client, `outage-given-${run}`))!;
+    expect(audit.entries.find((e) => e.kind === 'authority-notified')!.summary).toMatch(/accepted by the relay at \S+; deadline \S+; LATE; reason: Our mail relay was down/);
+    expect(audit.findings.map((f) => f.code)).not.toContain('late-without-reason');
+
+    // Without a reason, the report that would now be late is not sent: the breach asks for one, then sends it with it.
+    const waiting = await eventually(() => missing!.query(statusQuery), (s) => s.phase === 'awaiting-late-reason' && Date.now() > outageEnds + 2_000, 30_000);
+    expect(waiting.authorityNotice).toBeUndefined();
+    expect(waiting.authorityNoticeSending?.attempts).toBeGreaterThanOrEqual(4);
+    expect(engine.sink.messages.some((m) => m.subject.includes(`outage-missing-${run}`) && m.to.includes('notices@authority.test'))).toBe(false);
+    await missing!.executeUpdate(provideLateReasonUpdate, { args: [{ reason: 'Nobody noticed the relay was down', by: 'Ines Responder' }] });
+    const late = await eventually(() => missing!.query(statusQuery), (s) => s.authorityNotice !== undefined);
+    expect(late.authorityNotice).toMatchObject({ onTime: false, lateReason: 'Nobody noticed the relay was down' });
+  }, 90_000);
 });
 
 describe('portal policy', () => {

@@ -4,7 +4,7 @@ import { createArchiveActivities } from '../activities/archive-activities';
 import { createEmailActivities } from '../activities/channels/email';
 import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
-import { createMailActivities } from '../activities/mail-activities';
+import { createMailActivities, type Clock } from '../activities/mail-activities';
 import { createNoticeRenderer } from '../activities/notice-renderer';
 import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
@@ -24,6 +24,8 @@ export interface BreachWorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where the channel API keys and archive credentials are read from; the process environment by default. */
   env?: NodeJS.ProcessEnv;
+  /** The time the authority report is judged by; the system clock by default (time-skipping tests pass the test server's). */
+  clock?: Clock;
   /** The task queues this process polls: the workflows' and every configured channel's by default. */
   roles?: readonly WorkerRole[];
 }
@@ -72,7 +74,7 @@ function channelActivities(config: EngineConfig, transport: MailTransport, env: 
 export class BreachWorkers {
   private constructor(readonly workers: Worker[]) {}
 
-  static async create({ config, connection, transport, workflowBundle, env = process.env, roles = ['workflows', ...config.individuals.channels] }: BreachWorkerDeps): Promise<BreachWorkers> {
+  static async create({ config, connection, transport, workflowBundle, env = process.env, clock, roles = ['workflows', ...config.individuals.channels] }: BreachWorkerDeps): Promise<BreachWorkers> {
     const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', maxHeartbeatThrottleInterval: '200 milliseconds' } as const;
     const channels = config.individuals.channels.filter((channel) => roles.includes(channel));
     const unconfigured = roles.filter((role) => role !== 'workflows' && !config.individuals.channels.includes(role));
@@ -85,7 +87,7 @@ export class BreachWorkers {
             ...common,
             taskQueue: config.temporal.taskQueue,
             ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-            activities: { ...createMailActivities(config, transport), ...createRosterActivities(), ...createArchiveActivities(config, env) },
+            activities: { ...createMailActivities(config, transport, clock), ...createRosterActivities(), ...createArchiveActivities(config, env) },
           }),
         ]
       : [];

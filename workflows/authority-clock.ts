@@ -4,20 +4,25 @@
  * reminders, and supplements (Art. 33(4)). Each function takes the breach's record, the one owner
  * of its state.
  */
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition, proxyActivities, sleep } from '@temporalio/workflow';
 import { parseISO } from 'date-fns';
 import type { MailActivities } from '../activities/mail-activities';
 import type { Supplement, SupplementRequest } from '../domain/authority-notice';
-import { isPastDeadline, millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
-import { failureMessage, SMTP_REJECTED } from '../domain/failures';
+import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
+import { failureMessage, LATE_REASON_NEEDED, SMTP_REJECTED } from '../domain/failures';
 import { isActive, type Hold } from '../domain/holds';
 import type { ReminderRecord } from '../domain/status';
 import type { BreachRecord } from './breach-record';
 
-/** The authority notice must eventually go out: transient SMTP trouble is retried without limit. */
+/** Attempts of the authority report in one round; the breach then records the failing send in its status and tries again. */
+const REPORT_ATTEMPTS_PER_ROUND = 4;
+/** The breach's wait between rounds doubles from this up to ten minutes: the notice must eventually go out. */
+const FIRST_ROUND_PAUSE_MS = 5_000;
+const LONGEST_ROUND_PAUSE_MS = 600_000;
+
 const authorityMail = proxyActivities<MailActivities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [SMTP_REJECTED] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: REPORT_ATTEMPTS_PER_ROUND, nonRetryableErrorTypes: [SMTP_REJECTED, LATE_REASON_NEEDED] },
 });
 
 /** A reminder that cannot be delivered is recorded and the next checkpoint tried; it never blocks the breach. */
@@ -58,25 +63,42 @@ export async function notifyAuthority(rec: BreachRecord): Promise<void> {
   }
 }
 
+/**
+ * Mails the report in rounds of a few attempts. Each attempt stamps the report with its own time
+ * and carries the reason for the delay given so far, so a report sent after an outage says when
+ * it was sent and why it is late; the notice is recorded as the relay accepted it. Between rounds
+ * the status shows the failing send, and a reason given meanwhile goes with the next round.
+ */
 async function mailNotice(rec: BreachRecord): Promise<void> {
   rec.noticeInFlight = true;
   try {
-    const reportedAt = now();
-    const { messageId } = await authorityMail.sendAuthorityReport({
-      facts: rec.input.facts,
-      assessment: rec.assessment!,
-      deadline: rec.deadline.toISOString(),
-      reportedAt: reportedAt.toISOString(),
-      lateReason: isPastDeadline(rec.deadline, reportedAt) ? rec.lateReason?.reason : undefined,
-    });
-    rec.recordMailedNotice(messageId, reportedAt);
-  } catch (err) {
-    // Only a permanent refusal gets here (transient failures retry without limit). Responders
-    // are reminded until someone records that the authority was notified another way.
-    rec.noticeFailure = failureMessage(err);
+    for (let round = 0; ; round++) {
+      try {
+        const sent = await authorityMail.sendAuthorityReport({
+          facts: rec.input.facts,
+          assessment: rec.assessment!,
+          deadline: rec.deadline.toISOString(),
+          lateReason: rec.lateReason?.reason,
+        });
+        rec.recordMailedNotice(sent, now());
+        return;
+      } catch (err) {
+        const type = failureType(err);
+        // The deadline passed while the report waited: the loop above asks for the reason first.
+        if (type === LATE_REASON_NEEDED) return;
+        // A permanent refusal: responders are reminded until someone records that the authority was notified another way.
+        if (type === SMTP_REJECTED) return void (rec.noticeFailure = failureMessage(err));
+        rec.noticeSendFailing(REPORT_ATTEMPTS_PER_ROUND, failureMessage(err), now());
+      }
+      await sleep(Math.min(LONGEST_ROUND_PAUSE_MS, FIRST_ROUND_PAUSE_MS * 2 ** round));
+    }
   } finally {
     rec.noticeInFlight = false;
   }
+}
+
+function failureType(err: unknown): string | undefined {
+  return (err as { cause?: { type?: string } }).cause?.type;
 }
 
 export async function sendSupplement(rec: BreachRecord, request: SupplementRequest): Promise<Supplement> {

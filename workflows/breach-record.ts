@@ -1,4 +1,5 @@
 import { parseISO } from 'date-fns';
+import type { AuthorityReportSent } from '../activities/mail-activities';
 import type { AssessRequest, Assessment, BreachWorkflowInput } from '../domain/breach';
 import type {
   AuthorityNotice,
@@ -29,6 +30,8 @@ export class BreachRecord {
   notice?: AuthorityNotice;
   noticeFailure?: string;
   noticeInFlight = false;
+  /** The mailed report's failing rounds: since when, how many attempts, the last error (cleared once it is sent). */
+  noticeSending?: { failingSince: string; attempts: number; lastError: string };
   supplementsInFlight = 0;
   lateReason?: { reason: string; by: string; at: string };
   closed?: { by: string; at: string };
@@ -164,23 +167,34 @@ export class BreachRecord {
 
   recordPortalSubmission(request: PortalSubmissionRequest, now: Date): AuthorityNotice {
     if (request.lateReason?.trim() && !this.lateReason) this.giveLateReason({ reason: request.lateReason, by: request.by }, now);
-    this.notice = this.noticeAt(now, { channel: 'portal', portalReference: request.reference, recordedBy: request.by });
+    this.notice = this.noticeAt(now, { channel: 'portal', portalReference: request.reference, recordedBy: request.by }, this.lateReason?.reason);
     return this.notice;
   }
 
-  recordMailedNotice(messageId: string, now: Date): AuthorityNotice {
-    this.notice = this.noticeAt(now, { channel: 'email', messageId });
+  /**
+   * The notice counts from when the relay accepted the report, late or on time by that, with the
+   * reason the report itself carried. Reports sent before the acceptance was recorded count from
+   * when their sending was recorded.
+   */
+  recordMailedNotice(sent: AuthorityReportSent, now: Date): AuthorityNotice {
+    const how = { channel: 'email' as const, messageId: sent.messageId };
+    this.notice = sent.acceptedAt ? this.noticeAt(parseISO(sent.acceptedAt), how, sent.lateReason) : this.noticeAt(now, how, this.lateReason?.reason);
+    this.noticeSending = undefined;
     return this.notice;
   }
 
-  private noticeAt(now: Date, how: Pick<AuthorityNotice, 'channel' | 'messageId' | 'portalReference' | 'recordedBy'>): AuthorityNotice {
-    const onTime = !isPastDeadline(this.deadline, now);
+  noticeSendFailing(attempts: number, lastError: string, now: Date): void {
+    this.noticeSending = { failingSince: this.noticeSending?.failingSince ?? now.toISOString(), attempts: (this.noticeSending?.attempts ?? 0) + attempts, lastError };
+  }
+
+  private noticeAt(at: Date, how: Pick<AuthorityNotice, 'channel' | 'messageId' | 'portalReference' | 'recordedBy'>, lateReason: string | undefined): AuthorityNotice {
+    const onTime = !isPastDeadline(this.deadline, at);
     return {
       ...how,
-      sentAt: now.toISOString(),
+      sentAt: at.toISOString(),
       deadline: this.deadline.toISOString(),
       onTime,
-      ...(onTime ? {} : { lateReason: this.lateReason?.reason }),
+      ...(onTime ? {} : { lateReason }),
     };
   }
 
@@ -258,6 +272,7 @@ export class BreachRecord {
       assessments: this.assessments,
       authorityNotice: this.notice,
       authorityNoticeFailure: this.noticeFailure,
+      authorityNoticeSending: this.notice ? undefined : this.noticeSending,
       lateReason: this.lateReason,
       supplements: this.supplements,
       holds: { active: this.holds.filter(isActive), released: this.holds.filter((h) => !isActive(h)) },
