@@ -36,9 +36,15 @@ function findingsText(report: AuditExport): string {
 
 const CSV_COLUMNS: (keyof AuditEntry)[] = ['at', 'kind', 'actor', 'identity', 'summary', 'runId', 'eventId'];
 
+/**
+ * A CSV cell. A cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab
+ * or a carriage return) is prefixed with an apostrophe, as OWASP's CSV injection advice says;
+ * the JSON export keeps every text exactly.
+ */
 function csvCell(value: string | undefined): string {
-  const text = value ?? '';
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const raw = value ?? '';
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 function toCsv(report: AuditExport): string {

@@ -208,6 +208,9 @@ export class CohortTimeline implements CohortObserver {
         // One delivered run ends the cascade; its outcomes are each person's final state.
         if (!outcomes || this.delivered) return;
         this.delivered = true;
+        // Rows that repeat a subject id have no outcome of their own: the subject's first row has it.
+        const duplicates = fact.input.slice.rows - outcomes.length;
+        if (duplicates > 0) add({ kind: 'duplicate-rows', summary: `cohort ${this.cohort}: ${duplicates} row(s) repeating an earlier row's subject id skipped; each subject was notified once, from its first row` });
         for (const outcome of outcomes) {
           if (outcome.state === 'duplicate') continue;
           this.counts[outcome.state]++;

@@ -3,31 +3,44 @@ import { isAfter, addMinutes } from 'date-fns';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RISK_LEVELS, type AssessRequest, type BreachFacts } from '../domain/breach';
+import { TEXT_LIMITS } from '../domain/requests';
 import { UsageError } from './errors';
 
-const text = z.string().trim().min(1, 'must not be empty');
-const count = z.coerce.number().int('must be a whole number').min(0, 'must not be negative');
+/**
+ * Limits on the breach's own texts, which every notice and the authority report repeat: a few
+ * thousand characters each keep a letter within the postal provider's size and every workflow
+ * input far below Temporal's payload limit.
+ */
+export const FACT_LIMITS = { description: 3_000, categories: 30 } as const;
+
+/** A text a person supplies, at most `max` characters (the README lists the limits). */
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+/** A whole decimal number, from YAML (a number) or a flag (its digits): not "", "0x10", "1e3" or true. */
+const count = z
+  .union([z.number(), z.string().regex(/^\s*-?\d+\s*$/, 'must be a whole decimal number')], { error: 'must be a whole decimal number' })
+  .transform(Number)
+  .pipe(z.number().int('must be a whole number').min(0, 'must not be negative').max(1e10, 'must be at most 10,000,000,000'));
 
 export const assessmentSchema = z.strictObject({
   risk: z.enum(RISK_LEVELS, { error: `must be one of ${RISK_LEVELS.join(', ')}` }),
-  rationale: text,
-  by: text,
+  rationale: text(TEXT_LIMITS.reason),
+  by: text(TEXT_LIMITS.name),
 });
 
 /** A breach as `breach start` accepts it, from flags or a YAML/JSON file. */
 const breachSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores'),
-  title: text,
-  description: text,
+  title: text(TEXT_LIMITS.name),
+  description: text(FACT_LIMITS.description),
   awareAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-29T08:00:00Z' }),
-  reporter: text,
-  dataCategories: z.array(text).min(1, 'must name at least one category of personal data'),
+  reporter: text(TEXT_LIMITS.name),
+  dataCategories: z.array(text(TEXT_LIMITS.name)).min(1, 'must name at least one category of personal data').max(FACT_LIMITS.categories, `must name at most ${FACT_LIMITS.categories} categories`),
   approxSubjects: count,
   approxRecords: count,
-  likelyConsequences: text,
-  measures: text,
-  contactPoint: text,
-  advice: text.optional(),
+  likelyConsequences: text(FACT_LIMITS.description),
+  measures: text(FACT_LIMITS.description),
+  contactPoint: text(TEXT_LIMITS.reason),
+  advice: text(FACT_LIMITS.description).optional(),
   assessment: assessmentSchema.optional(),
 });
 

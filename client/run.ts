@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { CommandFailed, describeError } from './errors';
 import { Session, type GlobalOptions } from './session';
+import { warn } from './terminal';
 
 /** Runs one command's body with a session, turning any failure into one line and an exit code. */
 export type Run = (body: (session: Session) => Promise<void>, breachId?: string) => Promise<void>;
@@ -14,7 +15,7 @@ export function runner(program: Command): Run {
       await body(session);
     } catch (err) {
       const { message, exitCode } = describeError(await explainNotFound(err, session, breachId), breachId);
-      console.error(`breach: ${message}`);
+      warn(`breach: ${message}`);
       process.exitCode = exitCode;
     } finally {
       await session?.close();

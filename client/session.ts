@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ServiceError, type WorkflowHandle } from '@temporalio/client';
 import { connectionSettings } from '../config/connection';
 import { loadConfig } from '../config/load';
 import type { EngineConfig } from '../config/schema';
@@ -64,7 +64,7 @@ export class Session {
     try {
       return await client.withDeadline(deadline, () => request(client));
     } catch (err) {
-      if (Date.now() < deadline) throw err;
+      if (Date.now() < deadline && !noPollerAnswered(err)) throw err;
       throw new CommandFailed(
         `no worker answered within ${WORKER_ANSWER_SECONDS} s; is a worker running for this task queue (npm run worker)? ` +
           'A change may still be applied once one runs; check with breach status',
@@ -81,6 +81,14 @@ export class Session {
   async close(): Promise<void> {
     await this.connection?.close();
   }
+}
+
+/** gRPC's FAILED_PRECONDITION: Temporal's answer to a query no worker has polled for recently. */
+const FAILED_PRECONDITION = 9;
+
+function noPollerAnswered(err: unknown): boolean {
+  const cause = (err instanceof ServiceError ? err.cause : err) as { code?: number; message?: string } | undefined;
+  return cause?.code === FAILED_PRECONDITION && /poller|worker/i.test(cause.message ?? '');
 }
 
 function identityOf(actor: string | undefined): string {

@@ -27,7 +27,7 @@ export async function startBreachWorkflow(
     workflowId: breachWorkflowId(facts.breachId),
     taskQueue: config.temporal.taskQueue,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ facts, policy, initialAssessment, roster, cascade: roster ? cascadePolicy(config) : undefined }],
+    args: [{ facts, policy, initialAssessment, roster: roster && { ref: roster.ref, total: roster.total }, cascade: roster ? cascadePolicy(config) : undefined }],
     // Set at once so the breach is findable before its first workflow task runs.
     typedSearchAttributes: [
       { key: BreachIdKey, value: facts.breachId },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
@@ -27,6 +28,8 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH, env: NodeJS.Proce
   const parsed = configSchema.safeParse(raw ?? {});
   if (!parsed.success) throw new ConfigError(`${file}: ${describeIssues(parsed.error.issues)}`);
   const config = parsed.data;
+  // The templates sit beside the configuration that names them, wherever the worker or the CLI runs from.
+  config.individuals.templateDir = path.resolve(path.dirname(file), config.individuals.templateDir);
   if (env.TEMPORAL_ADDRESS) config.temporal.address = env.TEMPORAL_ADDRESS;
   if (env.TEMPORAL_NAMESPACE) config.temporal.namespace = env.TEMPORAL_NAMESPACE;
   return config;

@@ -4,8 +4,15 @@ import { CHANNELS } from '../domain/individuals';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
 const email = z.email('expected an email address');
-/** Secrets never sit in temporal.yaml: the file names the environment variable that holds them. */
-const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the name of an environment variable');
+/**
+ * Secrets never sit in temporal.yaml: the file names the environment variable that holds them.
+ * A name is upper case, at most 64 characters, in words of at most 24: an API key pasted here by
+ * mistake is refused (without being echoed) instead of being copied into logs and histories.
+ */
+const envVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'expected the name of an environment variable (upper case letters, digits and _), not its value')
+  .refine((name) => name.split('_').every((word) => word.length <= 24), 'this looks like a secret, not the name of an environment variable; put the secret in the environment and name the variable here');
 
 /** A duration such as '48 hours', '30s' or '2m'. */
 const duration = z.string().refine(

@@ -29,12 +29,18 @@ export interface RosterValidation {
   ref: RosterRef;
   valid: number;
   invalid: InvalidRow[];
+  /** The languages the valid rows ask for (a row without one gets the default language). */
+  languages: string[];
 }
+
+/** The problem of a row that repeats an earlier row's subject id: that subject is notified once, from the first row. */
+export const DUPLICATE_ROW = 'duplicate subject id';
 
 interface Line {
   offset: number;
   number: number;
   text: string;
+  notUtf8?: true;
 }
 
 const CSV_COLUMNS = ['subject_id', 'full_name', 'email', 'fax', 'address_line1', 'address_line2', 'city', 'region', 'postal_code', 'country', 'language'];
@@ -53,6 +59,7 @@ export async function validateRosterFile(file: string): Promise<RosterValidation
   const hash = createHash('sha256');
   const seen = new Set<string>();
   const invalid: InvalidRow[] = [];
+  const languages = new Set<string>();
   let valid = 0;
   const parser = new RowParser(format);
   for await (const line of readLines(absolute, 0, hash)) {
@@ -61,14 +68,15 @@ export async function validateRosterFile(file: string): Promise<RosterValidation
     if ('problem' in result) {
       invalid.push({ line: line.number, problem: result.problem });
     } else if (seen.has(result.subject.subjectId)) {
-      invalid.push({ line: line.number, problem: 'duplicate subject id' });
+      invalid.push({ line: line.number, problem: DUPLICATE_ROW });
     } else {
       seen.add(result.subject.subjectId);
+      if (result.subject.language) languages.add(result.subject.language);
       valid++;
     }
   }
   if (parser.lines === 0) throw new RosterError(`${file}: the roster is empty`);
-  return { ref: { path: absolute, sha256: hash.digest('hex'), format }, valid, invalid };
+  return { ref: { path: absolute, sha256: hash.digest('hex'), format }, valid, invalid, languages: [...languages] };
 }
 
 /** Up to `pageSize` rows from byte offset `cursor`; `nextCursor` is null at the end of the file. */
@@ -230,13 +238,23 @@ async function* readLines(file: string, start: number, hash?: ReturnType<typeof 
     pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
     let newline: number;
     while ((newline = pending.indexOf(0x0a)) !== -1) {
-      const text = pending.subarray(0, newline).toString('utf8').replace(/\r$/, '');
-      yield { offset, number: ++number, text };
+      yield { offset, number: ++number, ...decodeLine(pending.subarray(0, newline)) };
       offset += newline + 1;
       pending = pending.subarray(newline + 1);
     }
   }
-  if (pending.length) yield { offset, number: ++number, text: pending.toString('utf8').replace(/\r$/, '') };
+  if (pending.length) yield { offset, number: ++number, ...decodeLine(pending) };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A line's text; bytes that are not UTF-8 make the row invalid rather than reaching a notice as "Jos\uFFFD". */
+function decodeLine(bytes: Buffer): { text: string; notUtf8?: true } {
+  try {
+    return { text: utf8.decode(bytes).replace(/\r$/, '') };
+  } catch {
+    return { text: bytes.toString('utf8').replace(/\r$/, ''), notUtf8: true };
+  }
 }
 
 /** Turns lines into validated rows; for CSV the first non-empty line is the header. */
@@ -249,6 +267,10 @@ class RowParser {
   parse(line: Line): RowResult | 'header' {
     if (line.text.trim() === '') return 'header';
     this.lines++;
+    if (line.notUtf8) {
+      if (this.format === 'csv' && !this.columns) throw new RosterError('the CSV header is not valid UTF-8; save the roster as UTF-8');
+      return { problem: 'not valid UTF-8; save the roster as UTF-8' };
+    }
     if (this.format === 'jsonl') {
       const row = jsonRow(line.text);
       return row ? validateRow(row) : { problem: 'malformed JSON: each line must be one JSON object' };

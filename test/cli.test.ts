@@ -12,6 +12,7 @@ import { findSubjectCohort } from '../client/subject-cohort';
 import { formatStatus } from '../client/status-view';
 import { breachWorkflowId, noticeMessageId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
+import { ROSTER_HEADER } from './support/cascade';
 import { eventually, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -161,7 +162,54 @@ describe('breach CLI', () => {
     expectOneLineError(await breach('assess', id, '--risk', 'severe', '--rationale', 'x', '--by', 'me'), 2, '--risk must be one of unlikely, risk, high');
     expectOneLineError(await breach('assess', id, '--risk', 'high'), 2, "required option '--rationale <text>' not specified");
     expectOneLineError(await breach('hold', 'place', id, '--agency', 'A', '--case-ref', 'C', '--reason', 'R', '--by', 'L', '--review-at', 'soon'), 2, "--review-at 'soon' is not an ISO 8601 date");
+    // A local time would be read in the CLI machine's zone.
+    expectOneLineError(await breach('hold', 'place', id, '--agency', 'A', '--case-ref', 'C', '--reason', 'R', '--by', 'L', '--review-at', '2099-01-01T09:00'), 2, 'with a time zone offset');
+    expectOneLineError(await breach('list', '--deadline-before', '2026'), 2, "--deadline-before '2026' is not an ISO 8601 date-time with a time zone offset");
+    // Numbers are whole decimal numbers, nothing a lenient parser would also take.
+    for (const notANumber of ['', ' ', 'true', '0x10', '1e3', '12.5', 'null']) {
+      const started = startFlags(`${id}-nan`).map((a, i, all) => (all[i - 1] === '--records' ? notANumber : a));
+      expectOneLineError(await breach(...started), 2, 'approxRecords: must be a whole decimal number');
+    }
+    // Texts have limits: a description of 50 kB would be repeated in every notice.
+    const long = startFlags(`${id}-long`).map((a, i, all) => (all[i - 1] === '--description' ? 'x'.repeat(50_000) : a));
+    expectOneLineError(await breach(...long), 2, 'description: must be at most 3000 characters');
     expectOneLineError(await breach('frobnicate'), 2, "unknown command 'frobnicate'");
+  });
+
+  it('checks at start that every letter fits the postal provider and the templates exist; refuses a roster that is not UTF-8', async () => {
+    const rosterFile = path.join(dir, 'preflight.csv');
+    writeFileSync(rosterFile, `${ROSTER_HEADER}\np-1,Pia Preflight,pia@example.org,,,,,,,,en\n`);
+    // Four texts just within their limits make a letter longer than Lob takes inline.
+    const wordy = [...startFlags(`${id}-wordy`), '--advice', 'y'].map((a, i, all) => (['--description', '--consequences', '--measures', '--advice'].includes(all[i - 1]!) ? 'y'.repeat(2_990) : a));
+    const postal = path.join(dir, 'postal.yaml');
+    const lob = { apiKeyEnv: 'LOB_API_KEY', from: { name: 'Company', address_line1: '1 Main St', address_city: 'San Francisco', address_state: 'CA', address_zip: '94107' } };
+    writeFileSync(postal, stringify({ ...engine.config, individuals: { ...engine.config.individuals, channels: ['email', 'postal'] }, channels: { postal: lob } }));
+    expectOneLineError(await breachWith(postal, ...wordy, '--roster', rosterFile), 2, "the letter in 'en' would be ");
+    const noTemplates = path.join(dir, 'no-templates.yaml');
+    writeFileSync(noTemplates, stringify({ ...engine.config, individuals: { ...engine.config.individuals, templateDir: path.join(dir, 'nowhere') } }));
+    expectOneLineError(await breachWith(noTemplates, ...startFlags(`${id}-notemplates`), '--roster', rosterFile), 2, "individuals.templateDir: cannot render the notice in 'en'");
+
+    // Latin-1 bytes for "José": refused with the line, never decoded into "Jos\uFFFD".
+    const latin1 = path.join(dir, 'latin1.csv');
+    writeFileSync(latin1, Buffer.concat([Buffer.from(`${ROSTER_HEADER}\np-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart,jose@example.org,,,,,,,,en\np-1,Again,again@example.org,,,,,,,,en\n')]));
+    const refused = await breach(...startFlags(`${id}-latin1`), '--roster', latin1);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${latin1}:2: not valid UTF-8; save the roster as UTF-8`);
+    const skipped = await breach(...startFlags(`${id}-latin1`), '--roster', latin1, '--skip-invalid');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toContain('1 invalid row(s) will be recorded as unreachable');
+  });
+
+  it('prints what people typed without its control characters, and neutralises formulas in CSV exports', async () => {
+    const sneaky = `${id}-sneaky`;
+    const flags = startFlags(sneaky).map((a, i, all) => (all[i - 1] === '--title' ? 'Laptop\u001b[2J\u001b[1;1Hstolen\u202e' : a));
+    expect((await breach(...flags, '--risk', 'unlikely', '--rationale', '=HYPERLINK("http://evil.test","x")', '--by', '@Ines')).code).toBe(0);
+    const status = await breach('status', sneaky);
+    expect(status.stdout).toContain('Laptop\uFFFD[2J\uFFFD[1;1Hstolen\uFFFD');
+    expect(status.stdout).not.toMatch(/[\u001b\u202e]/);
+    const csv = (await breach('audit', sneaky, '--format', 'csv')).stdout;
+    expect(csv).toContain(`,'@Ines,`);
+    expect(csv).not.toMatch(/(^|,)[=+@-]/m);
   });
 
   it('reports refused requests and unknown breaches with exit code 1', async () => {
@@ -369,5 +417,13 @@ describe('breach CLI', () => {
     expectOneLineError(await worker('--queues', 'workflows,sms'), 1, 'unknown worker queue "sms" in --queues; expected a comma-separated list of workflows, email, fax, postal');
     expectOneLineError(await worker('--queues', 'email,email'), 1, 'worker queue "email" is named twice in --queues');
     expectOneLineError(await worker('--queues', 'email,postal'), 1, 'the worker was asked to poll postal, which individuals.channels does not list (email)');
+    // A provider key that is not in the environment is found at start-up, not when the first fax goes out.
+    const keyless = path.join(dir, 'keyless.yaml');
+    const fax = { apiKeyEnv: 'NO_SUCH_TELNYX_KEY', connectionId: '1', from: '+13125550100' };
+    writeFileSync(keyless, stringify({ ...engine.config, individuals: { ...engine.config.individuals, channels: ['email', 'fax'] }, channels: { fax } }));
+    const started = await new Promise<CliResult>((resolve) => {
+      execFile(path.join(root, 'node_modules', '.bin', 'tsx'), ['worker/main.ts', '--config', keyless, '--queues', 'fax'], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
+    });
+    expectOneLineError(started, 1, 'the worker cannot start: channels.fax.apiKeyEnv: the environment variable NO_SUCH_TELNYX_KEY is not set');
   });
 });

@@ -220,6 +220,21 @@ describe('Telnyx fax events', () => {
     expect(await outcomes('s.stale')).toEqual(before);
   });
 
+  it('answers a correctly signed body that is not JSON, or not an event, with 400', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    for (const body of ['{"data": {', 'null', '[1, 2]', JSON.stringify({ data: { id: 42 } })]) {
+      const signature = sign(null, Buffer.from(`${timestamp}|${body}`, 'utf8'), telnyxKeys.privateKey).toString('base64');
+      const answer = await post('telnyx', { body, headers: { 'content-type': 'application/json', 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': signature } });
+      expect(answer.status).toBe(400);
+    }
+    for (const body of ['{"id": ', 'true', JSON.stringify({ id: 'evt_1', event_type: 7 })]) {
+      const at = String(Date.now());
+      const signature = createHmac('sha256', lobSecret).update(`${at}.${body}`).digest('hex');
+      const answer = await post('lob', { body, headers: { 'content-type': 'application/json', 'lob-signature': signature, 'lob-signature-timestamp': at } });
+      expect(answer.status).toBe(400);
+    }
+  });
+
   it('answers a replayed event with 409', async () => {
     // s.replay is the fourth subject: the only one in the second cohort.
     const fax = await pendingFax('replay');

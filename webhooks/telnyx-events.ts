@@ -62,11 +62,13 @@ export function telnyxSource(options: { publicKey: string; now: () => Date }): W
       const body = rawBody.toString('utf8');
       try {
         await telnyx.webhooks.unwrap(body, { headers: { 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': signature } });
-      } catch {
+      } catch (err) {
+        // The SDK parses the body once the signature holds: a signed body that is not JSON is malformed, not forged.
+        if (err instanceof SyntaxError) throw new WebhookRejected(400, 'the body is not JSON');
         // The SDK's messages quote header values; the answer needs no more than this.
         throw new WebhookRejected(401, 'the Telnyx signature does not match');
       }
-      const parsed = telnyxEnvelope.safeParse(safeJson(body));
+      const parsed = telnyxEnvelope.safeParse(JSON.parse(body));
       if (!parsed.success) throw new WebhookRejected(400, 'the body is not a Telnyx webhook event');
       const { data } = parsed.data;
       return {
@@ -98,10 +100,3 @@ export function telnyxSource(options: { publicKey: string; now: () => Date }): W
   };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -14,6 +14,7 @@ import { cascadePolicy } from '../config/load';
 import { channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import { loadSubjectsAt } from '../roster/roster-file';
+import { preflightProblems } from './preflight';
 import type { WorkerRole } from './roles';
 
 export interface BreachWorkerDeps {
@@ -81,6 +82,8 @@ export class BreachWorkers {
     if (unconfigured.length > 0) {
       throw new Error(`the worker was asked to poll ${unconfigured.join(', ')}, which individuals.channels does not list (${config.individuals.channels.join(', ')})`);
     }
+    const problems = preflightProblems(config, roles, env);
+    if (problems.length > 0) throw new Error(`the worker cannot start: ${problems.join('; ')}`);
     const main = roles.includes('workflows')
       ? [
           await Worker.create({

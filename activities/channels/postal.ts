@@ -49,7 +49,7 @@ export interface PostalActivityDeps {
 const LOB_API = 'https://api.lob.com/v1';
 
 /** Lob refuses inline HTML longer than this (html_string in its spec); a template or URL would be needed. */
-const MAX_INLINE_HTML = 10_000;
+export const MAX_INLINE_HTML = 10_000;
 
 /** Lob's limit for `name`. A longer name is shortened: a letter with a cut name still reaches the person, a refused one does not. */
 const MAX_NAME = 40;

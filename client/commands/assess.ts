@@ -3,6 +3,7 @@ import { assessmentSchema } from '../breach-file';
 import { UsageError } from '../errors';
 import type { Run } from '../run';
 import { assessUpdate } from '../../workflows/messages/breach';
+import { say } from '../terminal';
 
 export function registerAssess(program: Command, run: Run): void {
   program
@@ -16,7 +17,7 @@ export function registerAssess(program: Command, run: Run): void {
         const parsed = assessmentSchema.safeParse(flags);
         if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join('.')} ${i.message}`).join('; '));
         const assessment = await session.ask(id, flags.by, (handle) => handle.executeUpdate(assessUpdate, { args: [parsed.data] }));
-        console.log(`Breach ${id} assessed as '${assessment.risk}' by ${assessment.by} at ${assessment.at}.`);
+        say(`Breach ${id} assessed as '${assessment.risk}' by ${assessment.by} at ${assessment.at}.`);
       }, id),
     );
 }

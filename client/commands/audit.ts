@@ -6,6 +6,7 @@ import { buildAudit } from '../../audit/build-audit';
 import { InvalidExport, readExport, type AuditExport } from '../../audit/export-schema';
 import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
+import { printable, say, warn } from '../terminal';
 
 export function registerAudit(program: Command, run: Run): void {
   program
@@ -21,15 +22,16 @@ export function registerAudit(program: Command, run: Run): void {
         // Once Temporal's retention has deleted the history, the archived export is the record.
         const report = fromHistory ?? (flags.subject ? undefined : await openAuditArchive(session.config.audit).read(id));
         if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
-        if (!fromHistory) console.error(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
+        if (!fromHistory) warn(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
         const text = formatAudit(report, flags.format as AuditFormat);
         if (flags.out) {
           writeFileSync(flags.out, text);
-          console.log(`Audit of breach ${id} written to ${flags.out}.`);
+          say(`Audit of breach ${id} written to ${flags.out}.`);
         } else {
-          process.stdout.write(text);
+          // JSON escapes control characters itself; every other format is shown as a terminal can print it.
+          process.stdout.write(flags.format === 'json' ? text : printable(text));
         }
-        if (flags.format === 'table') console.log(`Web UI: ${session.webUiLink(id)}`);
+        if (flags.format === 'table') say(`Web UI: ${session.webUiLink(id)}`);
       }, id),
     );
 }
@@ -40,7 +42,7 @@ async function verifyCommand(file: string | undefined): Promise<void> {
     await verify(file);
   } catch (err) {
     const { message, exitCode } = describeError(err);
-    console.error(`breach: ${message}`);
+    warn(`breach: ${message}`);
     process.exitCode = exitCode;
   }
 }
@@ -61,6 +63,6 @@ function verify(file: string | undefined): Promise<void> {
     if (err instanceof InvalidExport) throw new CommandFailed(`${file} ${err.message}`);
     throw err;
   }
-  console.log(`${file}: intact (breach ${report.breachId}, ${report.entries.length} entries, SHA-256 ${report.sha256}).`);
+  say(`${file}: intact (breach ${report.breachId}, ${report.entries.length} entries, SHA-256 ${report.sha256}).`);
   return Promise.resolve();
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { provideLateReasonUpdate, recordPortalSubmissionUpdate, supplementAuthorityReportUpdate } from '../../workflows/messages/breach';
 import type { Run } from '../run';
+import { say } from '../terminal';
 
 /** Commands that complete the authority notice: late reasons, portal submissions, supplements. */
 export function registerAuthority(program: Command, run: Run): void {
@@ -12,7 +13,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .action((id: string, flags: { reason: string; by: string }) =>
       run(async (session) => {
         await session.ask(id, flags.by, (handle) => handle.executeUpdate(provideLateReasonUpdate, { args: [flags] }));
-        console.log(`Reason for the delay recorded on breach ${id}.`);
+        say(`Reason for the delay recorded on breach ${id}.`);
       }, id),
     );
 
@@ -25,7 +26,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .action((id: string, flags: { reference: string; by: string; lateReason?: string }) =>
       run(async (session) => {
         const notice = await session.ask(id, flags.by, (handle) => handle.executeUpdate(recordPortalSubmissionUpdate, { args: [flags] }));
-        console.log(`Portal submission ${notice.portalReference} recorded at ${notice.sentAt} (${notice.onTime ? 'on time' : 'late'}).`);
+        say(`Portal submission ${notice.portalReference} recorded at ${notice.sentAt} (${notice.onTime ? 'on time' : 'late'}).`);
       }, id),
     );
 
@@ -38,7 +39,7 @@ export function registerAuthority(program: Command, run: Run): void {
     .action((id: string, flags: { information: string; by: string; portalReference?: string }) =>
       run(async (session) => {
         const supplement = await session.ask(id, flags.by, (handle) => handle.executeUpdate(supplementAuthorityReportUpdate, { args: [flags] }));
-        console.log(`Supplement ${supplement.sequence} sent at ${supplement.sentAt} (${supplement.messageId ?? supplement.portalReference}).`);
+        say(`Supplement ${supplement.sequence} sent at ${supplement.sentAt} (${supplement.messageId ?? supplement.portalReference}).`);
       }, id),
     );
 }

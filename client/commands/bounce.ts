@@ -7,6 +7,7 @@ import { reportDeliveryUpdate } from '../../workflows/messages/cohort';
 import { CommandFailed, UsageError } from '../errors';
 import type { Run } from '../run';
 import { findSubjectCohort } from '../subject-cohort';
+import { say } from '../terminal';
 
 export function registerBounce(program: Command, run: Run): void {
   program
@@ -21,7 +22,7 @@ export function registerBounce(program: Command, run: Run): void {
         const report: DeliveryReport = { subjectId, channel: flags.channel as Channel, reason: flags.reason, source: 'cli', by: flags.by };
         // Finding the cohort asks the cohorts themselves, so it needs a worker as much as the report does.
         await session.withWorker(flags.by, (client) => reportToCohort(client, id, report));
-        console.log(
+        say(
           report.channel === 'postal'
             ? `Recorded: the letter to subject ${subjectId} of breach ${id} was returned; the subject is unreachable.`
             : `Reported: the ${report.channel} notice to subject ${subjectId} of breach ${id} did not arrive; the cascade moves on.`,

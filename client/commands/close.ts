@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { closeUpdate } from '../../workflows/messages/breach';
 import type { Run } from '../run';
+import { say } from '../terminal';
 
 export function registerClose(program: Command, run: Run): void {
   program
@@ -11,8 +12,8 @@ export function registerClose(program: Command, run: Run): void {
       run(async (session) => {
         const summary = await session.ask(id, flags.by, (handle) => handle.executeUpdate(closeUpdate, { args: [flags] }));
         const notice = summary.authorityNotice;
-        console.log(`Breach ${id} closed at ${summary.closedAt} by ${summary.closedBy}.`);
-        console.log(
+        say(`Breach ${id} closed at ${summary.closedAt} by ${summary.closedBy}.`);
+        say(
           `  risk ${summary.risk}; authority ${notice ? `notified ${notice.sentAt} (${notice.onTime ? 'on time' : 'late'})` : 'not notified (risk unlikely)'}; ` +
             `${summary.supplements} supplement(s), ${summary.holdsPlaced} hold(s), ${summary.remindersSent} reminder(s)`,
         );

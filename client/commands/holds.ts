@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/messages/breach';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
+import { say } from '../terminal';
 
 export function registerHolds(program: Command, run: Run): void {
   const hold = program.command('hold').description('law-enforcement holds: while any is active, no individual is contacted');
@@ -17,7 +18,7 @@ export function registerHolds(program: Command, run: Run): void {
     .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string }) =>
       run(async (session) => {
         const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: flags.reviewAt === undefined ? undefined : isoDateFlag('--review-at', flags.reviewAt) }] }));
-        console.log(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
+        say(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
       }, id),
     );
 
@@ -29,7 +30,7 @@ export function registerHolds(program: Command, run: Run): void {
     .action((id: string, holdId: string, flags: { reason: string; by: string }) =>
       run(async (session) => {
         const released = await session.ask(id, flags.by, (handle) => handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId, ...flags }] }));
-        console.log(`Hold ${released.holdId} on breach ${id} released at ${released.release?.at}.`);
+        say(`Hold ${released.holdId} on breach ${id} released at ${released.release?.at}.`);
       }, id),
     );
 }

@@ -4,6 +4,7 @@ import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from
 import { UsageError } from '../errors';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
+import { say } from '../terminal';
 
 interface ListFlags {
   phase?: string;
@@ -51,8 +52,8 @@ export function registerList(program: Command, run: Run): void {
             workflowId: execution.workflowId,
           });
         }
-        if (flags.json) console.log(JSON.stringify(breaches, null, 2));
-        else console.log(formatTable(breaches));
+        if (flags.json) say(JSON.stringify(breaches, null, 2));
+        else say(formatTable(breaches));
       }),
     );
 }

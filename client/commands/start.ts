@@ -6,8 +6,10 @@ import { parseBreach, readBreachFile } from '../breach-file';
 import { CommandFailed, UsageError } from '../errors';
 import { startBreachWorkflow } from '../start-breach';
 import type { RosterRef } from '../../domain/individuals';
-import { RosterError, validateRosterFile } from '../../roster/roster-file';
+import { DUPLICATE_ROW, RosterError, validateRosterFile } from '../../roster/roster-file';
+import { checkNotices } from '../notice-check';
 import type { Run } from '../run';
+import { say, warn } from '../terminal';
 
 interface StartFlags {
   file?: string;
@@ -56,6 +58,7 @@ export function registerStart(program: Command, run: Run): void {
       run(async (session) => {
         const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
         const roster = flags.roster ? await checkRoster(flags.roster, Boolean(flags.skipInvalid)) : undefined;
+        if (roster) await checkNotices(session.config, facts, roster.languages);
         const client = await session.client(flags.by ?? facts.reporter);
         const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster).catch((err: unknown) => {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -63,9 +66,9 @@ export function registerStart(program: Command, run: Run): void {
           }
           throw err;
         });
-        console.log(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
-        console.log(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
-        if (roster) console.log(`Roster: ${roster.total} row(s), SHA-256 ${roster.ref.sha256}.`);
+        say(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
+        say(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
+        if (roster) say(`Roster: ${roster.total} row(s), SHA-256 ${roster.ref.sha256}.`);
       }),
     );
 }
@@ -105,20 +108,22 @@ function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
  * Every row is checked before anything starts. Bad rows are listed by line number and reason
  * (never by content: it is personal data); they stop the start unless --skip-invalid is given.
  */
-async function checkRoster(file: string, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number }> {
+async function checkRoster(file: string, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number; languages: string[] }> {
   let validation;
   try {
     validation = await validateRosterFile(file);
   } catch (err) {
     throw new UsageError(err instanceof RosterError ? err.message : `cannot read roster ${file}`);
   }
-  const { ref, valid, invalid } = validation;
+  const { ref, valid, invalid, languages } = validation;
   if (invalid.length > 0) {
-    for (const row of invalid) console.error(`${file}:${row.line}: ${row.problem}`);
+    for (const row of invalid) warn(`${file}:${row.line}: ${row.problem}`);
     if (!skipInvalid) {
       throw new UsageError(`${file}: ${invalid.length} invalid row(s); fix them, or start with --skip-invalid to record them as unreachable`);
     }
-    console.error(`${file}: ${invalid.length} invalid row(s) will be recorded as unreachable`);
+    const duplicates = invalid.filter((row) => row.problem === DUPLICATE_ROW).length;
+    if (invalid.length > duplicates) warn(`${file}: ${invalid.length - duplicates} invalid row(s) will be recorded as unreachable`);
+    if (duplicates > 0) warn(`${file}: ${duplicates} duplicate row(s) will be skipped: each subject is notified once, from its first row (the audit counts them)`);
   }
-  return { ref, total: valid + invalid.length };
+  return { ref, total: valid + invalid.length, languages };
 }

@@ -3,6 +3,7 @@ import { differenceInMilliseconds } from 'date-fns';
 import { statusQuery } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 import { formatStatus } from '../status-view';
+import { say } from '../terminal';
 
 export function registerStatus(program: Command, run: Run): void {
   program
@@ -15,10 +16,10 @@ export function registerStatus(program: Command, run: Run): void {
         const now = new Date();
         if (flags.json) {
           const timeLeftMs = differenceInMilliseconds(new Date(status.deadline), now);
-          console.log(JSON.stringify({ ...status, timeLeftMs, webUi: session.webUiLink(id) }, null, 2));
+          say(JSON.stringify({ ...status, timeLeftMs, webUi: session.webUiLink(id) }, null, 2));
         } else {
-          console.log(formatStatus(status, now));
-          console.log(`  web UI:     ${session.webUiLink(id)}`);
+          say(formatStatus(status, now));
+          say(`  web UI:     ${session.webUiLink(id)}`);
         }
       }, id),
     );

@@ -45,6 +45,7 @@ export function testConfig(options: {
     authority: { name: 'Test Authority', email: 'notices@authority.test', ...options.authority },
     notifications: { from: 'engine@company.test', responders: ['ir@company.test'], legal: ['legal@company.test'], ...options.notifications },
     smtp: { host: '127.0.0.1', port: options.smtpPort },
+    individuals: { channels: ['email'], templateDir: path.resolve(__dirname, '..', '..', 'templates') },
     audit: { archiveDir: mkdtempSync(path.join(os.tmpdir(), 'breach-archive-')) },
   });
 }
