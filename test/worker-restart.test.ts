@@ -44,6 +44,8 @@ function writeWorkerConfig(address: string, taskQueue: string, sink: SmtpSink): 
       authority: { name: 'Test Authority', email: 'notices@authority.test' },
       notifications: { from: 'engine@company.test', responders: ['ir@company.test'] },
       smtp: { host: '127.0.0.1', port: sink.port },
+      // The worker checks at start-up that the notice templates are there.
+      individuals: { channels: ['email'], templateDir: path.resolve(__dirname, '..', 'templates') },
     }),
   );
   return file;
