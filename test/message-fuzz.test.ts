@@ -13,7 +13,7 @@ import { buildAudit } from '../audit/build-audit';
 import { cohortWorkflowId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { writeRoster } from './support/cascade';
-import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const RUNS = 25;
 let engine: DevEngine;
@@ -147,3 +147,37 @@ it('refuses every malformed update and ignores every malformed signal, with no w
     ]),
   );
 }, 240_000);
+
+it('takes a hold and a cohort being final from the workflows themselves: a forged release changes nothing, nor a forged final report', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-forged-'));
+  const breachId = `forged-${Date.now()}`;
+  const roster = await writeRoster(dir, 'forged', ['g-1,Gil Guard,gil@example.org,,,,,,,,en', 'g-2,Gus Guard,gus@example.org,,,,,,,,en']);
+  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
+  await breach.executeUpdate('assess', { args: [valid.assess] });
+  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2, 30_000);
+  const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+  const holdActive = async () => (await cohort.query<{ holdActive: boolean }>('cohortStatus')).holdActive;
+
+  // The cohort waits out its bounce window; a hold reaches it, and a release the breach never made does not.
+  await breach.executeUpdate('placeHold', { args: [{ agency: 'City Police', caseRef: 'CP-9', reason: 'Investigation', by: 'Lena Legal' }] });
+  expect(await holdActive()).toBe(true);
+  await cohort.signal('holdChanged', { active: false, round: 99 });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect(await holdActive()).toBe(true);
+
+  // A well-formed report that the cohort is final: the breach asks the cohort, which is not.
+  const counts = { rows: 2, 'notified-email': 2, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0, duplicate: 0 };
+  await breach.signal('cohortReport', { cohort: 0, stage: 'final', counts, unreachable: [] });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const status = await state(breach);
+  expect(status.individuals).toMatchObject({ inProgress: 2, notifiedByEmail: 0 });
+  expect(status.phase).toBe('notifying-individuals');
+
+  // The real release reaches the cohort.
+  await breach.executeUpdate('releaseHold', { args: [{ holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' }] });
+  await eventually(holdActive, (active) => !active, 30_000);
+  expect(await failedWorkflowTasks(breach)).toBe(0);
+  expect(await failedWorkflowTasks(cohort)).toBe(0);
+  await expectHistoryReplays(cohort, 'cohort-hold-read-from-breach');
+  await expectHistoryReplays(breach, 'breach-final-report-confirmed');
+}, 120_000);

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { createArchiveActivities } from '../activities/archive-activities';
+import { createBreachStateActivities } from '../activities/breach-state-activities';
 import { createEmailActivities } from '../activities/channels/email';
 import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
@@ -90,7 +92,12 @@ export class BreachWorkers {
             ...common,
             taskQueue: config.temporal.taskQueue,
             ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
-            activities: { ...createMailActivities(config, transport, clock), ...createRosterActivities(), ...createArchiveActivities(config, env) },
+            activities: {
+              ...createMailActivities(config, transport, clock),
+              ...createRosterActivities(),
+              ...createArchiveActivities(config, env),
+              ...createBreachStateActivities(new Client({ connection, namespace: config.temporal.namespace })),
+            },
           }),
         ]
       : [];

@@ -1,7 +1,10 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { ArchiveActivities } from '../activities/archive-activities';
+import type { BreachStateActivities } from '../activities/breach-state-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
+import type { CohortReport } from '../domain/cascade';
+import { cohortWorkflowId } from '../domain/ids';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
 import { recordCohortReport } from '../domain/fan-out';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
@@ -27,6 +30,7 @@ import {
   closeUpdate,
   cohortHeldSignal,
   cohortReportSignal,
+  holdStateQuery,
   placeHoldUpdate,
   provideLateReasonUpdate,
   recordPortalSubmissionUpdate,
@@ -39,6 +43,12 @@ const archiver = proxyActivities<ArchiveActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
+
+/** Asking a cohort is retried until it answers: until then it does not count as final. A cohort that is gone fails at once. */
+const cohorts = proxyActivities<BreachStateActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
+
+/** The patch after which a cohort counts as final only when it says so itself, not when a signal claims it. */
+const FINAL_REPORTS_CONFIRMED = 'final-reports-confirmed';
 
 const now = () => new Date();
 
@@ -54,6 +64,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   let summary: BreachSummary | undefined;
 
   setHandler(statusQuery, () => record.status(now()));
+  setHandler(holdStateQuery, () => ({ active: record.holdActive(), round: record.holdRound }));
   setHandler(assessUpdate, unlessRefused(assessRequestSchema, (r) => record.assessProblem(r), (r) => record.assess(r, now())));
   setHandler(provideLateReasonUpdate, unlessRefused(lateReasonRequestSchema, (r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
   setHandler(recordPortalSubmissionUpdate, unlessRefused(portalSubmissionRequestSchema, (r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));
@@ -63,9 +74,13 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
   // A signal cannot be refused to its sender: one of the wrong shape is ignored, and the audit,
   // which checks every signal in the history against the same schemas, lists it as refused.
-  setHandler(cohortReportSignal, (report: unknown) => {
+  setHandler(cohortReportSignal, async (report: unknown) => {
     const parsed = parseRequest(cohortReportSchema, report);
-    if (record.fanOut && 'value' in parsed) recordCohortReport(record.fanOut, parsed.value);
+    if (!record.fanOut || 'problem' in parsed) return;
+    // Reports of progress only move the counts shown; the one that lets the breach close is checked with the cohort.
+    if (parsed.value.stage !== 'final' || !patched(FINAL_REPORTS_CONFIRMED)) return recordCohortReport(record.fanOut, parsed.value);
+    const confirmed = await confirmedFinalReport(input.facts.breachId, parsed.value);
+    if (confirmed) recordCohortReport(record.fanOut, confirmed);
   });
   setHandler(cohortHeldSignal, (held: unknown) => {
     const parsed = parseRequest(cohortHeldSchema, held);
@@ -127,6 +142,16 @@ function unlessRefused<Request, Result>(
     if (reason !== undefined) throw ApplicationFailure.nonRetryable(reason, REQUEST_REJECTED);
     return handle((parsed as { value: Request }).value);
   };
+}
+
+/** The cohort's own word that it is final, or undefined when it says otherwise or cannot be asked. */
+async function confirmedFinalReport(breachId: string, report: CohortReport): Promise<CohortReport | undefined> {
+  try {
+    const answer = await cohorts.readFinalReport({ cohortWorkflowId: cohortWorkflowId(breachId, report.cohort) });
+    return answer?.cohort === report.cohort ? answer : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The breach's documentation must outlive Temporal's retention of its history. */

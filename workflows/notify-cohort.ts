@@ -7,9 +7,11 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
+import type { BreachStateActivities } from '../activities/breach-state-activities';
 import type { EmailActivities } from '../activities/channels/email';
 import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
@@ -25,6 +27,9 @@ import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
 import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
 
 const now = () => Date.now();
+
+/** The patch after which a cohort applies the holds the breach answers, not those a signal claims. */
+const HOLDS_READ_FROM_BREACH = 'holds-read-from-breach';
 
 /**
  * How often, at most, a cohort tells its breach that its counts moved between stages: often enough
@@ -53,16 +58,39 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   let stage: CohortReport['stage'] = 'sending';
   const activities = channelActivities(input);
 
-  setHandler(holdChangedSignal, (news) => {
-    if (!isHoldNews(news)) return;
+  let rosterError: string | undefined;
+  /** The breach's latest hold change this cohort applied: answers can arrive out of order. */
+  let appliedRound = -1;
+  const applyHold = (news: HoldNews) => {
+    if (news.round < appliedRound) return;
+    appliedRound = news.round;
     holdActive = news.active;
     if (!news.active) return;
     for (const scope of sending) scope.cancel();
     // The breach's hold request completes once every cohort has stopped: tell it when the batches in flight have returned.
     void condition(() => sending.size === 0).then(() => tellBreachHeld(input, news.round));
+  };
+  setHandler(holdChangedSignal, async (news: unknown) => {
+    if (!isHoldNews(news)) return;
+    // Cohorts started before holds were read from the breach took the signal's word; their histories must replay.
+    if (!patched(HOLDS_READ_FROM_BREACH)) return applyHold(news);
+    // News of a hold stops sending at once, whoever sent it; the breach's own answer then decides.
+    if (news.active) {
+      holdActive = true;
+      for (const scope of sending) scope.cancel();
+    }
+    applyHold(await activities.breach.readHoldState({ breachWorkflowId: input.parentWorkflowId }));
   });
   setHandler(subjectQuery, (subjectId) => state.view(querySubjectId(subjectId), input.cohort) ?? null);
-  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: state.counts(), holdActive, failing: state.currentFailure(), delivered: false }));
+  setHandler(cohortStatusQuery, () => ({
+    cohort: input.cohort,
+    counts: state.counts(),
+    holdActive,
+    failing: state.currentFailure(),
+    delivered: false,
+    unreachable: state.allFinal() ? state.unreachable() : [],
+    ...(rosterError ? { error: rosterError } : {}),
+  }));
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
   let reported = { counts: '', at: 0 };
@@ -80,7 +108,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   } catch (err) {
     // The roster changed or cannot be read: nobody in this cohort can be notified from it, and the breach says why.
     stage = 'final';
-    await tellBreach(failureMessage(err));
+    rosterError = failureMessage(err);
+    await tellBreach(rosterError);
     return [];
   }
 
@@ -159,7 +188,7 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     const outcome = cohort.outcome(querySubjectId(subjectId));
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
   });
-  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, delivered: true }));
+  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, delivered: true, unreachable: cohort.unreachable() }));
   setHandler(
     reportDeliveryUpdate,
     async (report: DeliveryReport) => {
@@ -235,6 +264,7 @@ function channelActivities(input: CohortInput) {
       postal: postal[SEND_ACTIVITY.postal],
     } satisfies Record<Channel, (request: SendBatchRequest) => Promise<SendBatchResult>>,
     faxStatus: proxyActivities<FaxActivities>({ taskQueue: policy.faxStatusTaskQueue, startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } }),
+    breach: proxyActivities<BreachStateActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } }),
     roster: proxyActivities<RosterActivities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] } }),
   };
 }

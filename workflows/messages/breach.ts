@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Supplement, SupplementRequest } from '../../domain/authority-notice';
 import type { AssessRequest, Assessment } from '../../domain/breach';
-import type { CohortHeld, CohortReport } from '../../domain/cascade';
+import type { CohortHeld, CohortReport, HoldNews } from '../../domain/cascade';
 import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../../domain/holds';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
 
@@ -17,7 +17,12 @@ export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
 export const statusQuery = defineQuery<BreachStatus>('status');
-/** Sent by a cohort to its breach whenever its counts or stage change. */
+/** Whether any hold is active, and the number of the breach's latest hold change: what its cohorts go by. */
+export const holdStateQuery = defineQuery<HoldNews>('holdState');
+/**
+ * Sent by a cohort to its breach whenever its counts or stage change. A report that a cohort is
+ * final is checked with the cohort itself (`cohortStatus`, through an activity) before it counts.
+ */
 export const cohortReportSignal = defineSignal<[CohortReport]>('cohortReport');
 /** Sent by a cohort once a hold has stopped its sending. */
 export const cohortHeldSignal = defineSignal<[CohortHeld]>('cohortHeld');

@@ -1,8 +1,26 @@
 /** The messages a cohort workflow takes, importable without the workflow. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CohortCounts, ChannelFailure, DeliveryReport, HoldNews, SubjectView } from '../../domain/cascade';
+import type { CohortCounts, ChannelFailure, DeliveryReport, HoldNews, Outcome, SubjectView } from '../../domain/cascade';
 
-/** Sent by the breach to its cohorts when its holds change; a cohort answers a hold with `cohortHeld` once it has stopped sending. */
+/** What a cohort says of itself; the breach reads it (through an activity) before it counts a cohort as final. */
+export interface CohortStatus {
+  cohort: number;
+  counts: CohortCounts;
+  holdActive: boolean;
+  failing?: ChannelFailure;
+  delivered: boolean;
+  /** Some unreachable subjects with their reasons, once everyone is final. */
+  unreachable?: Outcome[];
+  /** Why the cohort could not notify anyone (its roster rows could not be read). */
+  error?: string;
+}
+
+/**
+ * Sent by the breach to its cohorts when its holds change: news of a hold stops a cohort's sending
+ * at once, and the cohort then asks the breach itself (`holdState`) whether any hold is active, so
+ * that a message from anyone else cannot release one. The cohort answers a hold with `cohortHeld`
+ * once it has stopped sending.
+ */
 export const holdChangedSignal = defineSignal<[HoldNews]>('holdChanged');
 /** Sent by the breach when it closes: delivered cohorts stop waiting for returned letters. */
 export const breachClosedSignal = defineSignal<[]>('breachClosed');
@@ -10,4 +28,4 @@ export const breachClosedSignal = defineSignal<[]>('breachClosed');
 export const reportDeliveryUpdate = defineUpdate<void, [DeliveryReport]>('reportDelivery');
 /** One person's state and every attempt to reach them; null when the subject is not in this cohort. */
 export const subjectQuery = defineQuery<SubjectView | null, [string]>('subject');
-export const cohortStatusQuery = defineQuery<{ cohort: number; counts: CohortCounts; holdActive: boolean; failing?: ChannelFailure; delivered: boolean }>('cohortStatus');
+export const cohortStatusQuery = defineQuery<CohortStatus>('cohortStatus');
