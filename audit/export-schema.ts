@@ -17,6 +17,7 @@ export const FINDING_CODES = [
   'hold-past-review',
   'subjects-without-final-state',
   'contacted-during-hold',
+  'notification-stopped',
 ] as const;
 
 const auditEntrySchema = z

@@ -6,11 +6,11 @@ import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
 import type { AuthorityNotice } from '../domain/authority-notice';
 import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../activities/mail-activities';
-import { placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
+import { closeUpdate, placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
 import { CohortHistory, type CohortFact, type CohortObserver } from './cohort-events';
 import type { Finding } from './export-schema';
 import { ActivityPairing, firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
-import { AUTHORITY_REPORT_ACTIVITY } from './timeline';
+import { AUTHORITY_REPORT_ACTIVITY, PLAN_COHORTS_ACTIVITY } from './timeline';
 
 /**
  * The completeness checks of an audit, for histories already in memory: the breach's runs, and
@@ -48,6 +48,8 @@ export class CohortRecord implements CohortObserver {
   people?: number;
   delivered = false;
   endedAbnormally?: string;
+  /** Why the cohort could not notify its people at all (its roster rows could not be read). */
+  stopped?: string;
   readonly duringHold: Finding[] = [];
 
   constructor(
@@ -63,6 +65,9 @@ export class CohortRecord implements CohortObserver {
         return;
       case 'roster-read':
         this.people = fact.subjectIds.length;
+        return;
+      case 'roster-failed':
+        this.stopped = fact.reason;
         return;
       case 'sent': {
         const hold = this.holdInForceAt(Date.parse(fact.evidence.at));
@@ -92,12 +97,17 @@ export class FindingsCollector implements HistoryObserver {
   private readonly startedCohorts = new Map<number, number>();
   private readonly cohorts = new Map<number, CohortRecord>();
   private breachClosed = false;
+  /** The reason given when the breach was closed although notifying individuals had stopped. */
+  private incompleteAccepted?: string;
   /** When each late authority notice without reasons went out. */
   private readonly lateWithoutReason: string[] = [];
   private runIndex = -1;
   private updates = new UpdatePairing();
   /** Authority reports being sent in this run. */
   private reportsInFlight = newReportPairing();
+  /** The breach's planning of its cohorts in this run, and why it stopped notifying individuals, if it did. */
+  private plans = newPlanPairing();
+  private planStopped?: string;
 
   constructor(private readonly now: Date) {}
 
@@ -106,6 +116,7 @@ export class FindingsCollector implements HistoryObserver {
       this.runIndex = runIndex;
       this.updates = new UpdatePairing();
       this.reportsInFlight = newReportPairing();
+      this.plans = newPlanPairing();
     }
     const started = event.workflowExecutionStartedEventAttributes;
     if (started && runIndex === 0) this.input = firstPayload<BreachWorkflowInput>(started.input);
@@ -118,6 +129,9 @@ export class FindingsCollector implements HistoryObserver {
     if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
 
     // A mailed report counts from when the relay accepted it, with the reason it carried.
+    const plan = this.plans.observe(event);
+    if (plan?.failure !== undefined) this.planStopped = plan.failure;
+
     const report = this.reportsInFlight.observe(event);
     if (report && report.failure === undefined && !report.canceled) {
       const sent = authorityReportAsSent(report.activity, report.result as AuthorityReportSent);
@@ -128,6 +142,7 @@ export class FindingsCollector implements HistoryObserver {
     if (update?.result && (update.name === placeHoldUpdate.name || update.name === releaseHoldUpdate.name)) {
       this.observeHold(update.name === placeHoldUpdate.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
     }
+    if (update?.result && update.name === closeUpdate.name && typeof update.request.incompleteReason === 'string') this.incompleteAccepted = update.request.incompleteReason;
     if (update?.result && update.name === recordPortalSubmissionUpdate.name) {
       const notice = update.result as AuthorityNotice;
       if (!notice.onTime && !notice.lateReason) this.lateWithoutReason.push(notice.sentAt);
@@ -150,7 +165,20 @@ export class FindingsCollector implements HistoryObserver {
       ...this.lateWithoutReason.map((at): Finding => ({ code: 'late-without-reason', detail: `late authority notice at ${at} without reasons for the delay` })),
       ...this.holdFindings(),
       ...this.subjectsWithoutFinalState(),
+      ...this.stoppedNotifications(),
       ...[...this.cohorts.values()].flatMap((record) => record.duringHold),
+    ];
+  }
+
+  /** Cohorts that could not notify anyone, with what the breach's closing said about it. */
+  private stoppedNotifications(): Finding[] {
+    const accepted = this.incompleteAccepted ? `; the breach was closed accepting it: ${this.incompleteAccepted}` : this.breachClosed ? '; the breach was closed anyway' : '';
+    const planning: Finding[] = this.planStopped ? [{ code: 'notification-stopped', detail: `notifying individuals stopped: ${this.planStopped}${accepted}` }] : [];
+    return [
+      ...planning,
+      ...[...this.cohorts.values()]
+        .filter((record) => record.stopped !== undefined)
+        .map((record): Finding => ({ code: 'notification-stopped', detail: `cohort ${record.cohort} (${subjects(record.rows ?? 0)}) was never notified: ${record.stopped}${accepted}` })),
     ];
   }
 
@@ -216,6 +244,10 @@ export class FindingsCollector implements HistoryObserver {
 }
 
 /** Pairs each authority report with the event that ends it, keeping its request. */
+function newPlanPairing(): ActivityPairing<true> {
+  return new ActivityPairing((type) => (type === PLAN_COHORTS_ACTIVITY ? true : undefined));
+}
+
 function newReportPairing(): ActivityPairing<AuthorityReportRequest> {
   return new ActivityPairing((type, scheduled) => (type === AUTHORITY_REPORT_ACTIVITY ? firstPayload<AuthorityReportRequest>(scheduled.input) : undefined));
 }

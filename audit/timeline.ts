@@ -24,7 +24,7 @@ import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type
 export const AUTHORITY_REPORT_ACTIVITY = 'sendAuthorityReport' satisfies keyof MailActivities;
 const RESPONDER_REMINDER_ACTIVITY = 'sendResponderReminder' satisfies keyof MailActivities;
 const HOLD_REVIEW_REMINDER_ACTIVITY = 'sendHoldReviewReminder' satisfies keyof MailActivities;
-const PLAN_COHORTS_ACTIVITY = 'planCohorts' satisfies keyof RosterActivities;
+export const PLAN_COHORTS_ACTIVITY = 'planCohorts' satisfies keyof RosterActivities;
 
 interface ScheduledActivity {
   type: string;
@@ -284,7 +284,7 @@ function describeUpdate(
       return { kind: 'supplement', summary: `supplement ${supplement.sequence} (${supplement.messageId ?? supplement.portalReference}): ${supplement.information}` };
     }
     case closeUpdate.name:
-      return { kind: 'closed', summary: 'breach closed' };
+      return { kind: 'closed', summary: typeof request.incompleteReason === 'string' ? `breach closed, accepting that individuals were not all notified: ${request.incompleteReason}` : 'breach closed' };
     default:
       return { kind: 'request', summary: name };
   }

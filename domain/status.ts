@@ -13,6 +13,8 @@ export const BREACH_PHASES = [
   'awaiting-portal-submission',
   'authority-notified',
   'notifying-individuals',
+  /** Notifying individuals stopped on an error (a changed roster): `close` needs the incompleteness accepted. */
+  'notification-stopped',
   'individuals-notified',
   'closed',
 ] as const;
@@ -62,11 +64,13 @@ export interface BreachStatus {
   fanOutError?: string;
   /** Channels our side cannot reach (relay or provider down): nobody is marked unreachable for it while it is retried. */
   channelFailures: (ChannelFailure & { cohorts: number })[];
-  closed?: { by: string; at: string };
+  closed?: { by: string; at: string; incompleteReason?: string };
 }
 
 export interface CloseRequest {
   by: string;
+  /** Why the breach may close although notifying individuals stopped before everyone was reached. */
+  incompleteReason?: string;
 }
 
 export interface BreachSummary {

@@ -11,7 +11,9 @@ import { cohortWorkflowId, faxClientState, noticeMessageId } from '../domain/ids
 import type { BreachStatus } from '../domain/status';
 import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
-import { assessUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { buildAudit } from '../audit/build-audit';
+import { assessUpdate, closeUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate, subjectQuery } from '../workflows/messages/cohort';
 import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
@@ -74,7 +76,7 @@ describe('the email → fax → postal cascade in cohorts', () => {
     await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 1 && s.individuals.notifiedByFax === 1, 30_000);
   });
 
-  it('stops the fan-out with a clear reason when the roster changed after the start', async () => {
+  it('stops the fan-out with a clear reason when the roster changed after the start, and closes only once that is accepted', async () => {
     const breachId = `cascade-changed-${run}`;
     const people = await roster('changed', ['ch-1,Ada,ada@example.org,,,,,,,,en']);
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
@@ -83,6 +85,20 @@ describe('the email → fax → postal cascade in cohorts', () => {
     const status = await eventually(() => handle.query(statusQuery), (s) => s.fanOutError !== undefined);
     expect(status.fanOutError).toContain('the roster changed after the breach started');
     expect(engine.sink.messages.some((m) => m.to.includes('eve@evil.example'))).toBe(false);
+    const stopped = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'notification-stopped');
+    expect(stopped.individuals.notifiedByEmail).toBe(0);
+
+    // Nobody was told: closing needs someone to accept that, with a reason.
+    const refused = await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder' }] }).catch((err: unknown) => err as WorkflowUpdateFailedError);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('notifying individuals stopped (');
+    const summary = await handle.executeUpdate(closeUpdate, { args: [{ by: 'Ines Responder', incompleteReason: 'Roster replaced by mistake; a new breach notifies them' }] });
+    expect(summary.phase).toBe('closed');
+    const audit = (await buildAudit(engine.client, breachId))!;
+    expect(audit.entries.find((e) => e.kind === 'closed')?.summary).toBe('breach closed, accepting that individuals were not all notified: Roster replaced by mistake; a new breach notifies them');
+    expect(audit.findings).toContainEqual({
+      code: 'notification-stopped',
+      detail: expect.stringMatching(/^notifying individuals stopped: the roster changed after the breach started.*; the breach was closed accepting it: Roster replaced by mistake/),
+    });
   });
 
   it('notifies by email, by fax after a bounce, and by letter after a failed fax, with evidence of each attempt', async () => {

@@ -34,13 +34,15 @@ export class BreachRecord {
   noticeSending?: { failingSince: string; attempts: number; lastError: string };
   supplementsInFlight = 0;
   lateReason?: { reason: string; by: string; at: string };
-  closed?: { by: string; at: string };
+  closed?: { by: string; at: string; incompleteReason?: string };
   fanOut?: FanOutProgress;
   /** Numbers the hold changes told to the cohorts, and the latest change each cohort confirmed it stopped for. */
   holdRound = 0;
   /** Cohort workflows whose start is under way. */
   cohortsStarting = 0;
   readonly cohortsHeld = new Map<number, number>();
+  /** Whether a stopped notification shows as its own phase and blocks `close` (breaches older than that showed it as notified). */
+  stoppedNotificationShown = false;
   /** How many runs came before this one (continue-as-new). */
   readonly runs: number;
 
@@ -116,6 +118,7 @@ export class BreachRecord {
   phase(now: Date): BreachPhase {
     if (this.closed) return 'closed';
     if (!this.assessment) return 'awaiting-assessment';
+    if (this.fanOut?.error !== undefined && this.stoppedNotificationShown) return 'notification-stopped';
     if (this.fanOut) return fanOutDone(this.fanOut) ? 'individuals-notified' : 'notifying-individuals';
     if (this.notice) return 'authority-notified';
     if (this.assessment.risk === 'unlikely') return 'documented';
@@ -241,11 +244,14 @@ export class BreachRecord {
     if (this.noticeOutstanding()) return 'the authority has not been notified yet';
     if (this.supplementsInFlight > 0) return 'a supplementary report is still being sent';
     if (this.fanOutPending()) return 'individuals are still being notified';
+    if (this.fanOut?.error !== undefined && this.stoppedNotificationShown && !request.incompleteReason?.trim()) {
+      return `notifying individuals stopped (${this.fanOut.error}); fix the cause, or close with --accept-incomplete and a --reason`;
+    }
     return undefined;
   }
 
   close(request: CloseRequest, now: Date): BreachSummary {
-    this.closed = { by: request.by, at: now.toISOString() };
+    this.closed = { by: request.by, at: now.toISOString(), ...(request.incompleteReason?.trim() ? { incompleteReason: request.incompleteReason } : {}) };
     return {
       breachId: this.input.facts.breachId,
       phase: 'closed',

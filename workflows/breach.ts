@@ -50,6 +50,9 @@ const cohorts = proxyActivities<BreachStateActivities>({ startToCloseTimeout: '3
 /** The patch after which a cohort counts as final only when it says so itself, not when a signal claims it. */
 const FINAL_REPORTS_CONFIRMED = 'final-reports-confirmed';
 
+/** The patch after which a notification stopped on an error has its own phase and blocks `close`. */
+const NOTIFICATION_STOPPED_PHASE = 'notification-stopped-phase';
+
 const now = () => new Date();
 
 /**
@@ -89,6 +92,8 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   // Signals no handler knows would otherwise wait in the workflow for ever; the audit lists them.
   setDefaultSignalHandler(() => undefined);
 
+  // Breaches older than the notification-stopped phase showed a stopped notification as notified; their histories must replay.
+  void condition(() => record.fanOut?.error !== undefined).then(() => void (record.stoppedNotificationShown = patched(NOTIFICATION_STOPPED_PHASE)));
   void keepSearchAttributesCurrent(record);
   void remindResponders(record);
   void notifyAuthority(record);

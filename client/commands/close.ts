@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { closeUpdate } from '../../workflows/messages/breach';
+import { UsageError } from '../errors';
 import type { Run } from '../run';
 import { say } from '../terminal';
 
@@ -8,9 +9,14 @@ export function registerClose(program: Command, run: Run): void {
     .command('close <id>')
     .description('close a breach once no hold is active and no work is pending')
     .requiredOption('--by <name>', 'who closes it')
-    .action((id: string, flags: { by: string }) =>
+    .option('--accept-incomplete', 'close although notifying individuals stopped before everyone was reached (needs --reason)')
+    .option('--reason <text>', 'why the breach may close incomplete')
+    .action((id: string, flags: { by: string; acceptIncomplete?: boolean; reason?: string }) =>
       run(async (session) => {
-        const summary = await session.ask(id, flags.by, (handle) => handle.executeUpdate(closeUpdate, { args: [flags] }));
+        if (flags.acceptIncomplete && !flags.reason?.trim()) throw new UsageError('--accept-incomplete needs a --reason');
+        if (flags.reason && !flags.acceptIncomplete) throw new UsageError('--reason goes with --accept-incomplete');
+        const request = { by: flags.by, ...(flags.acceptIncomplete ? { incompleteReason: flags.reason } : {}) };
+        const summary = await session.ask(id, flags.by, (handle) => handle.executeUpdate(closeUpdate, { args: [request] }));
         const notice = summary.authorityNotice;
         say(`Breach ${id} closed at ${summary.closedAt} by ${summary.closedBy}.`);
         say(
