@@ -80,7 +80,7 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
       if (stopped()) return release();
       const i = todo[next++]!;
       const item = request.items[i]!;
-      const ref = { breachId: request.notice.breachId, cohort: request.cohort, subjectId: item.subjectId };
+      const ref = { breachId: request.breachId ?? request.notice!.breachId, cohort: request.cohort, subjectId: item.subjectId };
       const mayExist = item.mayExist === true || attempt > 1;
       try {
         const evidence = await sendOne(subjects.get(item.subjectId)!, ref, { ...item, mayExist, attempt });

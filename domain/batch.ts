@@ -13,7 +13,10 @@ export interface BatchItem {
 }
 
 export interface SendBatchRequest {
-  notice: BreachNotice;
+  /** The breach whose notice the batch sends; the channel asks the breach for it. */
+  breachId?: string;
+  /** Batches recorded before the notice was read from the breach carry it here. */
+  notice?: BreachNotice;
   cohort: number;
   roster: RosterRef;
   items: BatchItem[];

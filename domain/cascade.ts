@@ -47,7 +47,8 @@ export interface Outcome {
 export interface CohortInput {
   breachId: string;
   cohort: number;
-  notice: BreachNotice;
+  /** Cohorts started before the notice was read from the breach carry it; the channels now ask the breach for it. */
+  notice?: BreachNotice;
   roster: RosterRef;
   slice: CohortSlice;
   policy: CascadePolicy;

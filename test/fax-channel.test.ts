@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchOptions } from '../activities/batch-sender';
+import { noticeInRequest } from '../activities/notice-source';
 import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { renderNoticePdf } from '../activities/channels/notice-pdf';
 import type { BatchItem, FaxStatus, SendBatchRequest, SendBatchResult } from '../domain/batch';
@@ -88,7 +89,7 @@ afterEach(async () => {
 });
 
 function faxActivities(env: NodeJS.ProcessEnv = { [KEY_ENV]: sandbox.apiKey }, baseUrl = sandbox.baseUrl): FaxActivities {
-  return createFaxActivities({ config: { apiKeyEnv: KEY_ENV, connectionId: CONNECTION_ID, from: FROM, baseUrl }, env, loadSubjects, renderNotice, batch });
+  return createFaxActivities({ config: { apiKeyEnv: KEY_ENV, connectionId: CONNECTION_ID, from: FROM, baseUrl }, env, loadSubjects, renderNotice, readNotice: noticeInRequest, batch });
 }
 
 const quietLogger = new DefaultLogger('ERROR');

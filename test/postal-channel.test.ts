@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchOptions } from '../activities/batch-sender';
+import { noticeInRequest } from '../activities/notice-source';
 import { createPostalActivities, type PostalActivities, type PostalChannelConfig } from '../activities/channels/postal';
 import type { SendBatchRequest, SendBatchResult } from '../domain/batch';
 import { noticeId } from '../domain/ids';
@@ -86,7 +87,7 @@ const renderNotice: RenderNotice = async (notice, subject, channel) => {
 
 function postalActivities(people: Subject[], env: NodeJS.ProcessEnv = { [API_KEY_ENV]: sandbox.apiKey }, from = FROM): PostalActivities {
   const loadSubjects: LoadSubjects = async (_roster, rows) => new Map(rows.map((row) => [row.subjectId, people.find((p) => p.subjectId === row.subjectId)!]));
-  return createPostalActivities({ config: { apiKeyEnv: API_KEY_ENV, baseUrl: sandbox.baseUrl, from }, env, loadSubjects, renderNotice, batch });
+  return createPostalActivities({ config: { apiKeyEnv: API_KEY_ENV, baseUrl: sandbox.baseUrl, from }, env, loadSubjects, renderNotice, readNotice: noticeInRequest, batch });
 }
 
 const quietLogger = new DefaultLogger('ERROR');

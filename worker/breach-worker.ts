@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { Client } from '@temporalio/client';
 import { createArchiveActivities } from '../activities/archive-activities';
 import { createBreachStateActivities } from '../activities/breach-state-activities';
+import { noticeFromBreach, type ReadNotice } from '../activities/notice-source';
 import { createEmailActivities } from '../activities/channels/email';
 import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
@@ -52,15 +53,15 @@ function batchOptions(config: EngineConfig, channel: Channel): BatchOptions & { 
 }
 
 /** The activities of each notification channel that temporal.yaml configures. */
-function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv): Partial<Record<Channel, object>> {
+function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv, readNotice: ReadNotice): Partial<Record<Channel, object>> {
   const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage);
   const from = config.notifications.from;
   const { fax, postal } = config.channels;
   const loadSubjects = loadSubjectsAt;
   return {
-    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubjects, renderNotice, batch: batchOptions(config, 'email') }),
-    fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, batch: batchOptions(config, 'fax') }) : undefined,
-    postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, batch: batchOptions(config, 'postal') }) : undefined,
+    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
+    fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
+    postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'postal') }) : undefined,
   };
 }
 
@@ -86,6 +87,7 @@ export class BreachWorkers {
     }
     const problems = preflightProblems(config, roles, env);
     if (problems.length > 0) throw new Error(`the worker cannot start: ${problems.join('; ')}`);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
     const main = roles.includes('workflows')
       ? [
           await Worker.create({
@@ -96,12 +98,12 @@ export class BreachWorkers {
               ...createMailActivities(config, transport, clock),
               ...createRosterActivities(),
               ...createArchiveActivities(config, env),
-              ...createBreachStateActivities(new Client({ connection, namespace: config.temporal.namespace })),
+              ...createBreachStateActivities(client),
             },
           }),
         ]
       : [];
-    const perChannel = channelActivities(config, transport, env);
+    const perChannel = channelActivities(config, transport, env, noticeFromBreach(client));
     const channelWorkers = await Promise.all(
       channels.map((channel) =>
         Worker.create({

@@ -5,6 +5,7 @@ import type { BreachStateActivities } from '../activities/breach-state-activitie
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { CohortReport } from '../domain/cascade';
 import { cohortWorkflowId } from '../domain/ids';
+import { breachNotice } from '../domain/notice';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
 import { recordCohortReport } from '../domain/fan-out';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
@@ -31,6 +32,7 @@ import {
   cohortHeldSignal,
   cohortReportSignal,
   holdStateQuery,
+  noticeQuery,
   placeHoldUpdate,
   provideLateReasonUpdate,
   recordPortalSubmissionUpdate,
@@ -68,6 +70,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
 
   setHandler(statusQuery, () => record.status(now()));
   setHandler(holdStateQuery, () => ({ active: record.holdActive(), round: record.holdRound }));
+  setHandler(noticeQuery, () => breachNotice(input.facts));
   setHandler(assessUpdate, unlessRefused(assessRequestSchema, (r) => record.assessProblem(r), (r) => record.assess(r, now())));
   setHandler(provideLateReasonUpdate, unlessRefused(lateReasonRequestSchema, (r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
   setHandler(recordPortalSubmissionUpdate, unlessRefused(portalSubmissionRequestSchema, (r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));

@@ -5,7 +5,6 @@
  */
 import { ParentClosePolicy, condition, getExternalWorkflowHandle, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RosterActivities } from '../activities/roster-activities';
-import { breachNotice } from '../domain/notice';
 import { failureMessage, ROSTER_CHANGED } from '../domain/failures';
 import { allStarted, fanOutDone, newFanOut, sendingCohorts, startCohort, type FanOutProgress } from '../domain/fan-out';
 import { cohortWorkflowId } from '../domain/ids';
@@ -35,7 +34,6 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
   await condition(() => rec.individualsDue() || rec.fanOut !== undefined);
   const fan: FanOutProgress = (rec.fanOut ??= newFanOut(roster.ref, roster.total));
   const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents;
-  const notice = breachNotice(rec.input.facts);
   while (!allStarted(fan) && fan.error === undefined) {
     if (historyFull()) return true;
     await condition(() => !rec.holdActive() && sendingCohorts(fan) < cascade.sendingCohorts);
@@ -53,7 +51,7 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
           workflowId: cohortWorkflowId(rec.input.facts.breachId, cohort),
           // Cohorts outlive the run that started them: the breach continues-as-new during the fan-out.
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ breachId: rec.input.facts.breachId, cohort, notice, roster: fan.roster, slice, policy: cascade, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId }],
+          args: [{ breachId: rec.input.facts.breachId, cohort, roster: fan.roster, slice, policy: cascade, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId }],
         });
       }),
     ).finally(() => (rec.cohortsStarting = 0));

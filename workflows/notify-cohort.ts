@@ -127,7 +127,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
 
   const sendBatch = async (channel: Channel, items: BatchItem[]): Promise<void> => {
     state.markSending(items);
-    const request: SendBatchRequest = { notice: input.notice, cohort: input.cohort, roster: input.roster, items };
+    // Cohorts started before the notice was read from the breach carry it in their input and pass it on.
+    const request: SendBatchRequest = { ...(input.notice ? { notice: input.notice } : { breachId: input.breachId }), cohort: input.cohort, roster: input.roster, items };
     let scope: CancellationScope | undefined;
     try {
       const result: SendBatchResult = await CancellationScope.cancellable(async () => {

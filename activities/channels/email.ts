@@ -4,6 +4,7 @@ import { NO_CONTACT_DATA, SMTP_REJECTED } from '../../domain/failures';
 import { noticeId, noticeMessageId } from '../../domain/ids';
 import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
 import { Deferred, sendBatch, Slots, type BatchOptions } from '../batch-sender';
+import type { ReadNotice } from '../notice-source';
 import { sendMail, type MailTransport } from '../smtp';
 
 export interface EmailChannelDeps {
@@ -12,6 +13,7 @@ export interface EmailChannelDeps {
   domain: string;
   loadSubjects: LoadSubjects;
   renderNotice: RenderNotice;
+  readNotice: ReadNotice;
   /** At most one message per pooled SMTP connection is in flight, so a hold stops all others before they begin. */
   batch: BatchOptions;
 }
@@ -27,9 +29,10 @@ export function createEmailActivities(deps: EmailChannelDeps) {
   const batch = { ...deps.batch, slots: new Slots(deps.batch.concurrency) };
   return {
     async sendEmailBatch(request: SendBatchRequest): Promise<SendBatchResult> {
+      const notice = await deps.readNotice(request);
       return sendBatch(request, deps.loadSubjects, batch, async (subject, ref) => {
         if (!subject.email) throw ApplicationFailure.nonRetryable('the subject has no email address', NO_CONTACT_DATA);
-        const content = await deps.renderNotice(request.notice, subject, 'email');
+        const content = await deps.renderNotice(notice, subject, 'email');
         const messageId = noticeMessageId(ref, deps.domain);
         try {
           const smtpReply = await sendMail(deps.transport, {

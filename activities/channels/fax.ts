@@ -7,6 +7,7 @@ import type { FaxStatus, SendBatchRequest, SendBatchResult } from '../../domain/
 import { faxClientState } from '../../domain/ids';
 import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
 import { sendBatch, type BatchOptions } from '../batch-sender';
+import type { ReadNotice } from '../notice-source';
 import { renderNoticePdf } from './notice-pdf';
 import { FAX_NOT_CONFIGURED, FAX_REJECTED, NO_CONTACT_DATA } from '../../domain/failures';
 
@@ -33,17 +34,18 @@ const MEDIA_TTL_SECS = 6 * 3600;
  * receiver, so a notice that may already have been faxed (a retried batch, a batch cancelled
  * or crashed mid-way) is first looked up by its correlation id and never sent twice.
  */
-export function createFaxActivities(deps: { config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; batch: BatchOptions }) {
+export function createFaxActivities(deps: { config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; readNotice: ReadNotice; batch: BatchOptions }) {
   const { config } = deps;
   const telnyx = () => telnyxClient(config, deps.env ?? process.env);
 
   return {
     async sendFaxBatch(request: SendBatchRequest): Promise<SendBatchResult> {
       const client = telnyx();
+      const notice = await deps.readNotice(request);
       return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref, item) => {
         const to = subject.fax;
         if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
-        const content = await deps.renderNotice(request.notice, subject, 'fax');
+        const content = await deps.renderNotice(notice, subject, 'fax');
         const pdf = await renderNoticePdf(content);
         const contentSha256 = createHash('sha256').update(pdf).digest('hex');
         const clientState = faxClientState(ref);

@@ -18,6 +18,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { noticeId } from '../../domain/ids';
 import type { LoadSubjects, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
+import type { ReadNotice } from '../notice-source';
 import { sendBatch, type BatchOptions } from '../batch-sender';
 import { LETTER_REJECTED, NO_CONTACT_DATA, POSTAL_NOT_CONFIGURED, UNDELIVERABLE_ADDRESS } from '../../domain/failures';
 
@@ -43,6 +44,7 @@ export interface PostalActivityDeps {
   env?: NodeJS.ProcessEnv;
   loadSubjects: LoadSubjects;
   renderNotice: RenderNotice;
+  readNotice: ReadNotice;
   batch: BatchOptions;
 }
 
@@ -74,12 +76,13 @@ export function createPostalActivities(deps: PostalActivityDeps) {
   return {
     async sendLetterBatch(request: SendBatchRequest): Promise<SendBatchResult> {
       const lob = lobClients(deps.config, deps.env ?? process.env);
+      const notice = await deps.readNotice(request);
       return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref) => {
         const address = postalAddressOf(subject);
         if (isUnitedStates(address)) await verifyUsAddress(lob.verifications, address);
         // Lob's international verification is a separate product with its own contract; addresses
         // outside the US are mailed as given and Lob's own checks on letter creation apply.
-        const content = await deps.renderNotice(request.notice, subject, 'postal');
+        const content = await deps.renderNotice(notice, subject, 'postal');
         const file = noticeFile(content.html);
         const letter = await createLetter(lob.letters, { to: recipientOf(subject.fullName, address), from: deps.config.from, file, correlationId: noticeId(ref), breachId: ref.breachId });
         return { providerId: letter.letterId, expectedDeliveryDate: letter.expectedDeliveryDate, contentSha256: sha256(file) };

@@ -7,6 +7,7 @@ import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Suppl
 import type { AssessRequest, Assessment } from '../../domain/breach';
 import type { CohortHeld, CohortReport, HoldNews } from '../../domain/cascade';
 import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../../domain/holds';
+import type { BreachNotice } from '../../domain/notice';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
 
 export const assessUpdate = defineUpdate<Assessment, [AssessRequest]>('assess');
@@ -17,6 +18,8 @@ export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
 export const statusQuery = defineQuery<BreachStatus>('status');
+/** The notice to individuals, which the channels' activities ask for instead of every workflow carrying it. */
+export const noticeQuery = defineQuery<BreachNotice>('notice');
 /** Whether any hold is active, and the number of the breach's latest hold change: what its cohorts go by. */
 export const holdStateQuery = defineQuery<HoldNews>('holdState');
 /**
