@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { CohortReport, HoldNews } from '../domain/cascade';
+import { COHORT_NOT_FOUND } from '../domain/failures';
 import { holdStateQuery } from '../workflows/messages/breach';
 import { cohortStatusQuery, type CohortStatus } from '../workflows/messages/cohort';
 
@@ -22,7 +23,7 @@ export function createBreachStateActivities(client: Client) {
         return finalReportOf(await client.workflow.getHandle(request.cohortWorkflowId).query(cohortStatusQuery));
       } catch (err) {
         // Asking again cannot bring back a workflow that is gone.
-        if (err instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`cohort workflow ${request.cohortWorkflowId} not found`, 'CohortNotFound');
+        if (err instanceof WorkflowNotFoundError) throw ApplicationFailure.nonRetryable(`cohort workflow ${request.cohortWorkflowId} not found`, COHORT_NOT_FOUND);
         throw err;
       }
     },

@@ -1,9 +1,10 @@
 import { describeTimeLeft } from '../domain/deadline';
 import type { Hold } from '../domain/holds';
 import type { BreachStatus } from '../domain/status';
+import type { StuckCohort } from './stuck-cohorts';
 
 /** The status as a responder reads it; time left is computed on the reader's clock. */
-export function formatStatus(status: BreachStatus, now: Date): string {
+export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort[] = []): string {
   const deadline = new Date(status.deadline);
   const lines = [
     `Breach ${status.breachId}: ${status.title}`,
@@ -27,6 +28,7 @@ export function formatStatus(status: BreachStatus, now: Date): string {
     lines.push(`  ${f.channel} channel failing since ${f.since} (${f.cohorts} cohort${f.cohorts === 1 ? '' : 's'}): ${f.reason}`);
   }
   if (status.fanOutError) lines.push(`  fan-out stopped: ${status.fanOutError}`);
+  for (const s of stuck) lines.push(`  cohort ${s.cohort} (${s.workflowId}) was ${s.ended} before its people had a final state; their notification will not finish`);
   for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons?.join('; ') ?? 'no reason recorded'}`);
   if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
   return lines.join('\n');

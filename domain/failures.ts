@@ -13,6 +13,8 @@ export const POSTAL_NOT_CONFIGURED = 'PostalNotConfigured';
 export const ROSTER_CHANGED = 'RosterChanged';
 /** The authority report would reach the authority after its deadline, and no reason for the delay was given to carry. */
 export const LATE_REASON_NEEDED = 'LateReasonNeeded';
+/** A cohort workflow the breach asked about does not exist (any more). */
+export const COHORT_NOT_FOUND = 'CohortNotFound';
 /** A request to a workflow that its rules refuse (an unknown hold, a breach already closed). */
 export const REQUEST_REJECTED = 'RequestRejected';
 

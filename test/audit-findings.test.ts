@@ -16,7 +16,10 @@ import { buildAudit } from '../audit/build-audit';
 import type { Finding } from '../audit/export-schema';
 import { findings } from '../audit/findings';
 import type { RunHistory } from '../audit/history-events';
-import { cohortWorkflowId } from '../domain/ids';
+import { formatStatus } from '../client/status-view';
+import { stuckCohorts } from '../client/stuck-cohorts';
+import { breachWorkflowId, cohortWorkflowId } from '../domain/ids';
+import { statusQuery } from '../workflows/messages/breach';
 import { subjectQuery } from '../workflows/messages/cohort';
 import { writeRoster } from './support/cascade';
 import { capturedHistory } from './support/histories';
@@ -92,5 +95,11 @@ describe('a cohort whose notification never reached a final state', () => {
     const report = await eventually(() => buildAudit(engine.client, breachId), (r) => r!.findings.length > 0);
     // Uli's notice is inside its bounce window: in progress on a running breach, not a defect.
     expect(report!.findings).toEqual([{ code: 'subjects-without-final-state', detail: 'cohort 0 (1 subject) has no final state: its notification workflow was terminated' }]);
+
+    // breach status names the cohort, by its workflow id; the cohort still notifying is not stuck.
+    const stuck = await eventually(() => stuckCohorts(engine.client, breachId), (s) => s.length > 0);
+    expect(stuck).toEqual([{ cohort: 0, workflowId: cohortWorkflowId(breachId, 0), ended: 'terminated' }]);
+    const status = await engine.client.workflow.getHandle(breachWorkflowId(breachId)).query(statusQuery);
+    expect(formatStatus(status, new Date(), stuck)).toContain(`cohort 0 (${cohortWorkflowId(breachId, 0)}) was terminated before its people had a final state`);
   });
 });

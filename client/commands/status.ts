@@ -3,6 +3,7 @@ import { differenceInMilliseconds } from 'date-fns';
 import { statusQuery } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 import { formatStatus } from '../status-view';
+import { stuckCohorts } from '../stuck-cohorts';
 import { say } from '../terminal';
 
 export function registerStatus(program: Command, run: Run): void {
@@ -13,12 +14,14 @@ export function registerStatus(program: Command, run: Run): void {
     .action((id: string, flags: { json?: boolean }) =>
       run(async (session) => {
         const status = await session.ask(id, undefined, (handle) => handle.query(statusQuery));
+        // Only a breach still notifying can have cohorts that ended without finishing it.
+        const stuck = status.phase === 'notifying-individuals' ? await stuckCohorts(await session.client(), id) : [];
         const now = new Date();
         if (flags.json) {
           const timeLeftMs = differenceInMilliseconds(new Date(status.deadline), now);
-          say(JSON.stringify({ ...status, timeLeftMs, webUi: session.webUiLink(id) }, null, 2));
+          say(JSON.stringify({ ...status, stuckCohorts: stuck, timeLeftMs, webUi: session.webUiLink(id) }, null, 2));
         } else {
-          say(formatStatus(status, now));
+          say(formatStatus(status, now, stuck));
           say(`  web UI:     ${session.webUiLink(id)}`);
         }
       }, id),
