@@ -67,6 +67,8 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   const record = new BreachRecord(input);
   if (input.initialAssessment) record.assess(input.initialAssessment, now());
   let summary: BreachSummary | undefined;
+  /** Each cohort's latest confirmation of a final report, while one runs. */
+  const confirmations = new Map<number, Promise<void>>();
 
   setHandler(statusQuery, () => record.status(now()));
   setHandler(holdStateQuery, () => ({ active: record.holdActive(), round: record.holdRound }));
@@ -85,8 +87,16 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
     if (!record.fanOut || 'problem' in parsed) return;
     // Reports of progress only move the counts shown; the one that lets the breach close is checked with the cohort.
     if (parsed.value.stage !== 'final' || !patched(FINAL_REPORTS_CONFIRMED)) return recordCohortReport(record.fanOut, parsed.value);
-    const confirmed = await confirmedFinalReport(input.facts.breachId, parsed.value);
-    if (confirmed) recordCohortReport(record.fanOut, confirmed);
+    // One cohort's confirmations run one after another, so that an earlier answer never overwrites a later one (a returned letter).
+    const { cohort } = parsed.value;
+    const fanOut = record.fanOut;
+    const confirming = (confirmations.get(cohort) ?? Promise.resolve()).then(async () => {
+      const confirmed = await confirmedFinalReport(input.facts.breachId, parsed.value);
+      if (confirmed) recordCohortReport(fanOut, confirmed);
+    });
+    confirmations.set(cohort, confirming);
+    await confirming;
+    if (confirmations.get(cohort) === confirming) confirmations.delete(cohort);
   });
   setHandler(cohortHeldSignal, (held: unknown) => {
     const parsed = parseRequest(cohortHeldSchema, held);
