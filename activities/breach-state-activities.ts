@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { CohortReport, HoldNews } from '../domain/cascade';
 import { COHORT_NOT_FOUND } from '../domain/failures';
+import { finalRows } from '../domain/fan-out';
 import { holdStateQuery } from '../workflows/messages/breach';
 import { cohortStatusQuery, type CohortStatus } from '../workflows/messages/cohort';
 
@@ -35,8 +36,7 @@ export type BreachStateActivities = ReturnType<typeof createBreachStateActivitie
 /** A cohort is final once it says it is delivered, could not read its rows, or has everyone in a final state. */
 function finalReportOf(status: CohortStatus): CohortReport | null {
   const { counts } = status;
-  const finalPeople = counts['notified-email'] + counts['notified-fax'] + counts['notified-postal'] + counts.unreachable + counts.duplicate;
-  const final = status.delivered || status.error !== undefined || (counts.rows > 0 && finalPeople === counts.rows);
+  const final = status.delivered || status.error !== undefined || (counts.rows > 0 && finalRows(counts) === counts.rows);
   if (!final) return null;
   return { cohort: status.cohort, stage: 'final', counts, unreachable: status.unreachable ?? [], ...(status.error ? { error: status.error } : {}) };
 }

@@ -67,15 +67,6 @@ export function startCohort(fan: FanOutProgress, slice: CohortSlice): number {
   return fan.cohorts.length - 1;
 }
 
-/** A report's shape, checked before anything reads it: a malformed signal must not fail the breach's workflow task. */
-export function isCohortReport(report: CohortReport): boolean {
-  if (typeof report !== 'object' || report === null || !Number.isInteger(report.cohort)) return false;
-  if (!['sending', 'waiting', 'final'].includes(report.stage) || !Array.isArray(report.unreachable)) return false;
-  if (!report.unreachable.every((u) => typeof u?.subjectId === 'string')) return false;
-  const counts = report.counts as unknown as Record<string, unknown> | undefined;
-  return typeof counts === 'object' && counts !== null && TALLY.every((key) => Number.isInteger(counts[key]) && (counts[key] as number) >= 0);
-}
-
 /** A cohort's report replaces what the breach knew of it; a stage never goes back (reports may arrive late). */
 export function recordCohortReport(fan: FanOutProgress, report: CohortReport): void {
   const summary = fan.cohorts[report.cohort];
@@ -97,6 +88,11 @@ export function recordCohortReport(fan: FanOutProgress, report: CohortReport): v
   }
 }
 
+/** How many of a cohort's rows have a final state (a duplicate row's is its first row's). */
+export function finalRows(c: CohortCounts): number {
+  return c['notified-email'] + c['notified-fax'] + c['notified-postal'] + c.unreachable + c.duplicate;
+}
+
 function emptyCounts(rows: number): CohortCounts {
   return { rows, 'notified-email': 0, 'notified-fax': 0, 'notified-postal': 0, unreachable: 0, duplicate: 0 };
 }
@@ -105,9 +101,8 @@ export function individualCounts(fan: FanOutProgress | undefined, rosterTotal = 
   const counts: IndividualCounts = { pending: fan?.total ?? rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
   for (const { tally } of fan?.cohorts ?? []) {
     const c = countsOf(tally);
-    const final = c['notified-email'] + c['notified-fax'] + c['notified-postal'] + c.unreachable + c.duplicate;
     counts.pending -= c.rows;
-    counts.inProgress += c.rows - final;
+    counts.inProgress += c.rows - finalRows(c);
     counts.notifiedByEmail += c['notified-email'];
     counts.notifiedByFax += c['notified-fax'];
     counts.notifiedByPostal += c['notified-postal'];

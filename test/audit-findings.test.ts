@@ -16,8 +16,10 @@ import { buildAudit } from '../audit/build-audit';
 import type { Finding } from '../audit/export-schema';
 import { findings } from '../audit/findings';
 import type { RunHistory } from '../audit/history-events';
+import { CohortTimeline } from '../audit/timeline';
 import { formatStatus } from '../client/status-view';
 import { stuckCohorts } from '../client/stuck-cohorts';
+import type { CohortInput } from '../domain/cascade';
 import { breachWorkflowId, cohortWorkflowId } from '../domain/ids';
 import { statusQuery } from '../workflows/messages/breach';
 import { subjectQuery } from '../workflows/messages/cohort';
@@ -101,5 +103,18 @@ describe('a cohort whose notification never reached a final state', () => {
     expect(stuck).toEqual([{ cohort: 0, workflowId: cohortWorkflowId(breachId, 0), ended: 'terminated' }]);
     const status = await engine.client.workflow.getHandle(breachWorkflowId(breachId)).query(statusQuery);
     expect(formatStatus(status, new Date(), stuck)).toContain(`cohort 0 (${cohortWorkflowId(breachId, 0)}) was terminated before its people had a final state`);
+  });
+});
+
+describe('rows that repeat a subject id', () => {
+  it('are counted per cohort in the audit, since they have no outcome of their own', () => {
+    const timeline = new CohortTimeline(3);
+    const input = { slice: { offset: 0, line: 2, rows: 4 }, delivered: [{ subjectId: 'a', state: 'notified-email' }, { subjectId: 'b', state: 'notified-fax' }] } as unknown as CohortInput;
+    timeline.fact({ type: 'run-started', input }, { at: '2026-12-01T00:00:00.000Z', runId: 'r', eventId: '1' });
+    expect(timeline.entries.map((e) => [e.kind, e.summary])).toEqual([
+      ['duplicate-rows', "cohort 3: 2 row(s) repeating an earlier row's subject id skipped; each subject was notified once, from its first row"],
+      ['subject-notified', 'subject a notified by email'],
+      ['subject-notified', 'subject b notified by fax'],
+    ]);
   });
 });

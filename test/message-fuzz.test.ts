@@ -64,14 +64,20 @@ async function failedWorkflowTasks(handle: WorkflowHandle): Promise<number> {
   return (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
 }
 
-it('refuses every malformed update and ignores every malformed signal, with no workflow task failed', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-fuzz-'));
-  const breachId = `fuzz-${Date.now()}`;
-  const roster = await writeRoster(dir, 'fuzz', ['f-1,Fay Fuzz,fay@example.org,,,,,,,,en', 'f-2,Flo Fuzz,flo@example.org,,,,,,,,en']);
+/** A breach assessed high whose one cohort of two people has emailed them and waits out its bounce window. */
+async function waitingBreach(name: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `breach-${name}-`));
+  const breachId = `${name}-${Date.now()}`;
+  const roster = await writeRoster(dir, name, [`${name}-1,Fay Fuzz,fay@example.org,,,,,,,,en`, `${name}-2,Flo Fuzz,flo@example.org,,,,,,,,en`]);
   const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
   await breach.executeUpdate('assess', { args: [valid.assess] });
-  const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
-  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2 && engine.sink.messages.length >= 2, 30_000);
+  const notices = () => engine.sink.messages.filter((m) => m.messageId.startsWith(`<notice.${breachId}~`)).length;
+  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2 && notices() === 2, 30_000);
+  return { breachId, breach, cohort: engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0)) };
+}
+
+it('refuses every malformed update and ignores every malformed signal, with no workflow task failed', async () => {
+  const { breachId, breach, cohort } = await waitingBreach('fuzz');
 
   let refused = 0;
   for (const [name, example] of Object.entries(valid)) {
@@ -114,7 +120,7 @@ it('refuses every malformed update and ignores every malformed signal, with no w
     { numRuns: RUNS * 2 },
   );
   await fc.assert(
-    fc.asyncProperty(requestsLike({ subjectId: 'f-1', channel: 'fax', reason: 'x' }), async (report) => {
+    fc.asyncProperty(requestsLike({ subjectId: 'fuzz-1', channel: 'fax', reason: 'x' }), async (report) => {
       await cohort.executeUpdate('reportDelivery', { args: [report] }).catch((err: unknown) => expect(err).toBeInstanceOf(WorkflowUpdateFailedError));
     }),
     { numRuns: RUNS },
@@ -134,7 +140,7 @@ it('refuses every malformed update and ignores every malformed signal, with no w
   expect(after.phase).toBe('notifying-individuals');
 
   // The audit shows the signals the workflows ignored, with the check they failed.
-  await breach.signal('subjectFinished', { subjectId: 'f-1', state: 'banana' });
+  await breach.signal('subjectFinished', { subjectId: 'fuzz-1', state: 'banana' });
   await cohort.signal('holdChanged', { active: 'no', round: 1 });
   await breach.signal('cohortReport', { cohort: 0, stage: 'final', counts: {}, unreachable: [] });
   const audit = (await buildAudit(engine.client, breachId))!;
@@ -149,13 +155,7 @@ it('refuses every malformed update and ignores every malformed signal, with no w
 }, 240_000);
 
 it('takes a hold and a cohort being final from the workflows themselves: a forged release changes nothing, nor a forged final report', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-forged-'));
-  const breachId = `forged-${Date.now()}`;
-  const roster = await writeRoster(dir, 'forged', ['g-1,Gil Guard,gil@example.org,,,,,,,,en', 'g-2,Gus Guard,gus@example.org,,,,,,,,en']);
-  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
-  await breach.executeUpdate('assess', { args: [valid.assess] });
-  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2, 30_000);
-  const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+  const { breach, cohort } = await waitingBreach('forged');
   const holdActive = async () => (await cohort.query<{ holdActive: boolean }>('cohortStatus')).holdActive;
 
   // The cohort waits out its bounce window; a hold reaches it, and a release the breach never made does not.

@@ -61,12 +61,16 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   let rosterError: string | undefined;
   /** The breach's latest hold change this cohort applied: answers can arrive out of order. */
   let appliedRound = -1;
+  const stopSending = () => {
+    holdActive = true;
+    for (const scope of sending) scope.cancel();
+  };
   const applyHold = (news: HoldNews) => {
     if (news.round < appliedRound) return;
     appliedRound = news.round;
     holdActive = news.active;
     if (!news.active) return;
-    for (const scope of sending) scope.cancel();
+    stopSending();
     // The breach's hold request completes once every cohort has stopped: tell it when the batches in flight have returned.
     void condition(() => sending.size === 0).then(() => tellBreachHeld(input, news.round));
   };
@@ -75,10 +79,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     // Cohorts started before holds were read from the breach took the signal's word; their histories must replay.
     if (!patched(HOLDS_READ_FROM_BREACH)) return applyHold(news);
     // News of a hold stops sending at once, whoever sent it; the breach's own answer then decides.
-    if (news.active) {
-      holdActive = true;
-      for (const scope of sending) scope.cancel();
-    }
+    if (news.active) stopSending();
     applyHold(await activities.breach.readHoldState({ breachWorkflowId: input.parentWorkflowId }));
   });
   setHandler(subjectQuery, (subjectId) => state.view(querySubjectId(subjectId), input.cohort) ?? null);
