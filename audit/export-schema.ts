@@ -29,9 +29,9 @@ const auditEntrySchema = z
       .describe(
         'What happened. Breach: opened, continued-as-new, assessed, reminder, escalation, overdue, hold-review-reminder, ' +
           'authority-notified, authority-notice-failed, late-reason, supplement, hold-placed, hold-released, request-refused, ' +
-          'request-failed, signal-refused, signal-unknown, fan-out-started, fan-out-stopped, subject-notified, subject-unreachable, duplicate-rows, returned-mail, closed, workflow-completed, ' +
+          'request-failed, signal-refused, signal-unknown, fan-out-started, fan-out-stopped, subject-notified, subject-unreachable, duplicate-rows, returned-mail, cohort-retried, subject-resolved, closed, workflow-completed, ' +
           'individual-totals. Subject (--subject): email-accepted, fax-accepted, fax-delivered, fax-failed, postal-accepted, ' +
-          '<channel>-failed, <channel>-report, final.',
+          '<channel>-failed, <channel>-report, cascade-resumed, final.',
       ),
     actor: z.string().optional().describe('The person the request names (--by).'),
     identity: z.string().optional().describe('The Temporal client identity that sent the request.'),

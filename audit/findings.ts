@@ -62,6 +62,8 @@ export class CohortRecord implements CohortObserver {
       case 'run-started':
         this.rows ??= fact.input.slice.rows;
         if (fact.input.delivered) this.delivered = true;
+        // A retry (breach subject retry) goes on where the ended run stopped.
+        if (fact.input.resume) this.endedAbnormally = undefined;
         return;
       case 'roster-read':
         this.people = fact.subjectIds.length;

@@ -46,6 +46,11 @@ export function abnormalEndOf(event: HistoryEvent): string | undefined {
   return undefined;
 }
 
+/** How a workflow's status (`TIMED_OUT`) reads in a sentence, in the words of abnormalEndOf ("timed out"). */
+export function endedAs(status: string): string {
+  return status.toLowerCase().replace('_', ' ');
+}
+
 /** An update as an auditor reads it: what was asked, by whom, and what came of it. */
 export interface CompletedUpdate {
   name: string;

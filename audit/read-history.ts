@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { cohortOfWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
-import type { HistoryEvent, HistoryObserver } from './history-events';
+import { firstPayload, type HistoryEvent, type HistoryObserver } from './history-events';
 
 /**
  * Events asked for per request. A page is the most of a history the audit holds at once, so it
@@ -59,6 +59,12 @@ export async function scanRun(client: Client, workflowId: string, runId: string,
     observer.observe(runId, 0, event);
     if (enough()) return;
   }
+}
+
+/** The input a run was started with: its first event, read alone. */
+export async function runStartInput<T>(client: Client, workflowId: string, runId: string): Promise<T | undefined> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId, runId }, maximumPageSize: 1 });
+  return firstPayload<T>(page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input);
 }
 
 /** The events of one run, page by page as the server sends them. */

@@ -1,4 +1,5 @@
 import type { Evidence } from '../domain/batch';
+import type { PersonProgress } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import type { CohortFact, CohortObserver, Where } from './cohort-events';
 import type { AuditEntry } from './export-schema';
@@ -57,7 +58,9 @@ export class SubjectTimeline implements CohortObserver {
         if (fact.report.subjectId === this.subjectId) add(`${fact.report.channel}-report`, `delivery report: ${reportText(fact.report)}`, { actor: fact.actor, identity: fact.identity });
         return;
       case 'run-started': {
-        const outcome = fact.input.delivered?.find((o) => o.subjectId === this.subjectId);
+        const { delivered, resume } = fact.input;
+        if (resume) return add('cascade-resumed', resumedSummary(resume.find((p) => p.subjectId === this.subjectId)));
+        const outcome = delivered?.find((o) => o.subjectId === this.subjectId);
         if (outcome) add('final', `${outcome.state}${outcome.reasons?.length ? `: ${outcome.reasons.join('; ')}` : ''}`);
         return;
       }
@@ -65,6 +68,16 @@ export class SubjectTimeline implements CohortObserver {
         return;
     }
   }
+}
+
+/** Where the person's cascade went on from when their cohort's workflow was started again after it ended. */
+function resumedSummary(progress: PersonProgress | undefined): string {
+  const started = "the cohort's workflow was started again after it ended";
+  if (!progress) return `${started}; this subject's cascade started from the beginning`;
+  if (progress.resolved) return `${started}; this subject was recorded by hand by ${progress.resolved.by} as ${progress.final}: ${progress.resolved.reason}`;
+  if (progress.stage === 'final') return `${started}; this subject kept the final state ${progress.final}`;
+  if (progress.stage === 'awaiting') return `${started}; this subject's notice ${progress.providerId} went on waiting for its delivery report`;
+  return `${started}; this subject's cascade went on${progress.mayExist ? ', a notice that may have gone out looked up or resent with the same notice id' : ''}`;
 }
 
 /** Whether a cohort's roster read lists the subject; `done` once the read has ended either way. */

@@ -13,8 +13,11 @@ import {
   provideLateReasonUpdate,
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
+  resolveSubjectUpdate,
+  retryCohortUpdate,
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
+import type { CohortRetried } from '../domain/cohort-recovery';
 import { ignoredSignal } from './ignored-signals';
 import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
 import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
@@ -283,6 +286,18 @@ function describeUpdate(
       const supplement = result as Supplement;
       return { kind: 'supplement', summary: `supplement ${supplement.sequence} (${supplement.messageId ?? supplement.portalReference}): ${supplement.information}` };
     }
+    case retryCohortUpdate.name: {
+      const r = result as CohortRetried;
+      const asked = typeof request.subjectId === 'string' ? ` (asked for subject ${request.subjectId})` : '';
+      return {
+        kind: 'cohort-retried',
+        summary:
+          `cohort ${r.cohort} started again after its workflow was ${r.ended}${asked}: ${request.reason}; of its ${r.rows} row(s), ${r.final} kept their final state, ` +
+          `${r.awaiting} went on waiting for a delivery report, ${r.mayHaveBeenSent} whose notice may have gone out were looked up or resent with the same notice id`,
+      };
+    }
+    case resolveSubjectUpdate.name:
+      return { kind: 'subject-resolved', summary: `subject ${request.subjectId} of cohort ${request.cohort} recorded by hand as ${request.state}: ${request.reason}` };
     case closeUpdate.name:
       return { kind: 'closed', summary: typeof request.incompleteReason === 'string' ? `breach closed, accepting that individuals were not all notified: ${request.incompleteReason}` : 'breach closed' };
     default:

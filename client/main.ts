@@ -7,6 +7,7 @@ import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
 import { registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
+import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { EXIT_OK, EXIT_USAGE } from './errors';
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerList(program, run);
   registerAudit(program, run);
   registerBounce(program, run);
+  registerRecovery(program, run);
   registerClose(program, run);
   return program;
 }

@@ -28,7 +28,10 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
     lines.push(`  ${f.channel} channel failing since ${f.since} (${f.cohorts} cohort${f.cohorts === 1 ? '' : 's'}): ${f.reason}`);
   }
   if (status.fanOutError) lines.push(`  fan-out stopped: ${status.fanOutError}`);
-  for (const s of stuck) lines.push(`  cohort ${s.cohort} (${s.workflowId}) was ${s.ended} before its people had a final state; their notification will not finish`);
+  for (const s of stuck) {
+    lines.push(`  cohort ${s.cohort} (${s.workflowId}) was ${s.ended} before its people had a final state; their notification will not finish`);
+    lines.push(`    until it is started again (breach cohort retry ${status.breachId} ${s.cohort}) or its people are resolved by hand (breach subject resolve)`);
+  }
   for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons?.join('; ') ?? 'no reason recorded'}`);
   if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
   return lines.join('\n');

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { firstPayload } from '../audit/history-events';
+import { endedAs } from '../audit/history-events';
+import { runStartInput } from '../audit/read-history';
 import type { CohortInput } from '../domain/cascade';
 import { cohortOfWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
 
@@ -15,21 +16,22 @@ const ENDED_ABNORMALLY = ['Terminated', 'Failed', 'TimedOut', 'Canceled'];
 
 /**
  * The breach's cohort workflows that ended abnormally, found by Temporal's visibility (one list
- * call): those in their delivered run had given everyone a final state already, the others left
- * their people without one.
+ * call): those in their delivered run had given everyone a final state already, those started
+ * again since (`breach subject retry`) are running, and the others left their people without one.
  */
 export async function stuckCohorts(client: Client, breachId: string): Promise<StuckCohort[]> {
   const statuses = ENDED_ABNORMALLY.map((status) => `ExecutionStatus = '${status}'`).join(' OR ');
-  const stuck: StuckCohort[] = [];
+  const stuck = new Map<number, StuckCohort>();
   for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}' AND (${statuses})` })) {
     const cohort = cohortOfWorkflowId(execution.workflowId);
-    if (cohort?.breachId !== breachId || (await wasDelivered(client, execution.workflowId, execution.runId))) continue;
-    stuck.push({ cohort: cohort.cohort, workflowId: execution.workflowId, ended: execution.status.name.toLowerCase().replace('_', ' ') });
+    if (cohort?.breachId !== breachId || stuck.has(cohort.cohort)) continue;
+    const latest = await client.workflow.getHandle(execution.workflowId).describe();
+    if (latest.runId !== execution.runId || (await wasDelivered(client, execution.workflowId, execution.runId))) continue;
+    stuck.set(cohort.cohort, { cohort: cohort.cohort, workflowId: execution.workflowId, ended: endedAs(execution.status.name) });
   }
-  return stuck.sort((a, b) => a.cohort - b.cohort);
+  return [...stuck.values()].sort((a, b) => a.cohort - b.cohort);
 }
 
 async function wasDelivered(client: Client, workflowId: string, runId: string): Promise<boolean> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  return firstPayload<CohortInput>(history.events?.[0]?.workflowExecutionStartedEventAttributes?.input)?.delivered !== undefined;
+  return (await runStartInput<CohortInput>(client, workflowId, runId))?.delivered !== undefined;
 }

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { SubjectView } from '../domain/cascade';
-import { cohortOfWorkflowId, cohortWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
+import { breachWorkflowId, cohortOfWorkflowId, cohortWorkflowId, cohortWorkflowIdPrefix } from '../domain/ids';
 import { subjectQuery } from '../workflows/messages/cohort';
+import { CommandFailed } from './errors';
 
 /** Cohorts asked at once: enough to hide the round trips, few enough to spare the worker. */
 const ASKED_AT_ONCE = 16;
@@ -36,4 +37,14 @@ export async function findSubjectCohort(client: Client, breachId: string, subjec
     }
   }
   return undefined;
+}
+
+/** The subject's cohort, or a failure that says the breach has no such subject (the runner names a breach that does not exist). */
+export async function requireSubjectCohort(client: Client, breachId: string, subjectId: string): Promise<SubjectView> {
+  const view = await findSubjectCohort(client, breachId, subjectId);
+  if (view) return view;
+  await client.workflow.getHandle(breachWorkflowId(breachId)).describe();
+  throw new CommandFailed(
+    `no subject '${subjectId}' in breach '${breachId}' (a cohort whose workflow ended before it read its rows knows none of its subjects: breach status names such cohorts, and breach cohort retry starts one again)`,
+  );
 }

@@ -57,6 +57,30 @@ export interface CohortInput {
   parentWorkflowId: string;
   /** Set once every person is final: the cohort continues as new and only takes returned letters until the breach closes. */
   delivered?: Outcome[];
+  /** Set when the cohort is started again after its workflow ended abnormally (`breach subject retry`): where each person's cascade stood. */
+  resume?: PersonProgress[];
+}
+
+/**
+ * Where one person's cascade stood when their cohort's workflow ended, so that a retry goes on
+ * from there: a final state is kept, a notice awaiting its report goes on waiting, and a send
+ * that was under way is looked up or resent with the same notice id (`mayExist`). People not
+ * contacted yet have none and start from the beginning.
+ */
+export interface PersonProgress {
+  subjectId: string;
+  /** Index into the policy's channels of the channel being tried. */
+  step: number;
+  stage: 'due' | 'awaiting' | 'final';
+  /** For `due`: not before then. For `awaiting`: the bounce window's end or the next fax poll. */
+  at: number;
+  final?: FinalState;
+  providerId?: string;
+  mayExist?: boolean;
+  /** Why each channel failed, for someone unreachable. */
+  reasons?: string[];
+  /** Set when the final state was recorded by hand (`breach subject resolve`). */
+  resolved?: { by: string; reason: string };
 }
 
 export interface CohortCounts {

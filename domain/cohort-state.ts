@@ -1,5 +1,5 @@
 import type { BatchItem, FaxStatus, ItemResult } from './batch';
-import { type CascadePolicy, type ChannelFailure, type CohortCounts, type DeliveryReport, type FinalState, type Outcome, type SubjectView } from './cascade';
+import { type CascadePolicy, type ChannelFailure, type CohortCounts, type DeliveryReport, type FinalState, type Outcome, type PersonProgress, type SubjectView } from './cascade';
 import type { Attempt, AttemptOutcome, Channel, RosterEntry } from './individuals';
 
 /** How many unreachable subjects a cohort names in its reports to the breach; the audit names all. */
@@ -23,6 +23,8 @@ interface Person {
   mayExist?: boolean;
   /** Why the roster row cannot be used (a breach started with --skip-invalid). */
   rowProblem?: string;
+  /** Why channels failed in the cohort's earlier run, for a person resumed by a retry. */
+  earlierReasons?: string[];
   contacted: boolean;
   attempts: Attempt[];
 }
@@ -42,7 +44,9 @@ export class CohortState {
 
   constructor(private readonly policy: CascadePolicy) {}
 
-  load(entries: RosterEntry[], now: number): void {
+  /** The cohort's people from its roster rows; a retried cohort's people go on from where `resume` says they stood. */
+  load(entries: RosterEntry[], now: number, resume: PersonProgress[] = []): void {
+    const progress = new Map(resume.map((p) => [p.subjectId, p]));
     for (const entry of entries) {
       const person: Person = { subjectId: entry.subjectId, rowOffset: entry.rowOffset, reachable: entry.channels, step: 0, stage: 'due', at: now, contacted: false, attempts: [] };
       this.people.push(person);
@@ -57,8 +61,29 @@ export class CohortState {
         this.finish(person, 'unreachable');
         continue;
       }
-      this.advance(person, now, 0);
+      const earlier = progress.get(entry.subjectId);
+      if (earlier) this.resume(person, earlier);
+      else this.advance(person, now, 0);
     }
+  }
+
+  /**
+   * Where each contacted person's cascade stands, for a retry after the cohort's workflow ended:
+   * a send under way may have gone out, so it is due again with `mayExist`.
+   */
+  progress(): PersonProgress[] {
+    return this.people
+      .filter((p) => p.contacted && !p.rowProblem && p.final !== 'duplicate')
+      .map((p) => ({
+        subjectId: p.subjectId,
+        step: p.step,
+        stage: p.stage === 'sending' ? 'due' : p.stage,
+        at: p.at,
+        ...(p.final ? { final: p.final } : {}),
+        ...(p.stage === 'awaiting' && p.providerId ? { providerId: p.providerId } : {}),
+        ...(p.stage === 'sending' || p.mayExist ? { mayExist: true } : {}),
+        ...(p.final === 'unreachable' ? { reasons: reasonsOf(p) } : {}),
+      }));
   }
 
   /** People whose next send on `channel` is due now, at most `limit`. */
@@ -246,6 +271,11 @@ export class CohortState {
     return { subjectId, cohort, state, channel: p.final ? undefined : this.channelOf(p), attempts: p.attempts };
   }
 
+  private resume(p: Person, earlier: PersonProgress): void {
+    Object.assign(p, { step: earlier.step, stage: earlier.stage, at: earlier.at, providerId: earlier.providerId, mayExist: earlier.mayExist, earlierReasons: earlier.reasons, contacted: true });
+    if (earlier.final) p.final = earlier.final;
+  }
+
   private channelOf(p: Person): Channel | undefined {
     return this.policy.channels[p.step];
   }
@@ -325,7 +355,8 @@ export class DeliveredCohort {
 
 function reasonsOf(p: Person): string[] {
   if (p.rowProblem) return [p.rowProblem];
-  return p.attempts.filter((a) => a.reason && a.outcome !== 'accepted' && a.outcome !== 'delivered').map((a) => `${a.channel}: ${a.reason}`);
+  const reasons = p.attempts.filter((a) => a.reason && a.outcome !== 'accepted' && a.outcome !== 'delivered').map((a) => `${a.channel}: ${a.reason}`);
+  return [...(p.earlierReasons ?? []), ...reasons];
 }
 
 function iso(ms: number): string {

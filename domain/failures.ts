@@ -15,6 +15,10 @@ export const ROSTER_CHANGED = 'RosterChanged';
 export const LATE_REASON_NEEDED = 'LateReasonNeeded';
 /** A cohort workflow the breach asked about does not exist (any more). */
 export const COHORT_NOT_FOUND = 'CohortNotFound';
+/** A cohort a retry or resolution named is still running: its own cascade gives its people a final state. */
+export const COHORT_RUNNING = 'CohortRunning';
+/** A cohort a retry or resolution named had given everyone a final state before its workflow ended. */
+export const COHORT_FINISHED = 'CohortFinished';
 /** A request to a workflow that its rules refuse (an unknown hold, a breach already closed). */
 export const REQUEST_REJECTED = 'RequestRejected';
 

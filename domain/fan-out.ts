@@ -1,4 +1,5 @@
 import type { ChannelFailure, CohortCounts, CohortReport, CohortSlice } from './cascade';
+import { resolvedReasons, type Resolution } from './cohort-recovery';
 import type { RosterRef } from './individuals';
 import type { IndividualCounts } from './status';
 
@@ -15,6 +16,8 @@ export interface CohortSummary {
   tally: number[];
   failing?: ChannelFailure;
   error?: string;
+  /** People given a final state by hand since the cohort's workflow last ended abnormally. */
+  resolved?: Resolution[];
 }
 
 export const TALLY = ['rows', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable', 'duplicate'] as const satisfies readonly (keyof CohortCounts)[];
@@ -86,6 +89,20 @@ export function recordCohortReport(fan: FanOutProgress, report: CohortReport): v
     if (listed) listed.reasons = reasons;
     else if (fan.unreachable.length < UNREACHABLE_LISTED) fan.unreachable.push({ subjectId, reasons });
   }
+}
+
+/**
+ * A person of a cohort whose workflow ended abnormally, given a final state by hand, counted on
+ * top of the counts the workflow ended with. Returns how many of its people still have none.
+ */
+export function recordResolution(fan: FanOutProgress, cohort: number, resolution: Resolution, countsAtEnd: CohortCounts): number {
+  const summary = fan.cohorts[cohort]!;
+  summary.resolved = [...(summary.resolved ?? []), resolution];
+  const counts = { ...countsAtEnd, rows: summary.tally[0]! };
+  for (const { state } of summary.resolved) counts[state]++;
+  summary.tally = tallyOf(counts);
+  if (resolution.state === 'unreachable' && fan.unreachable.length < UNREACHABLE_LISTED) fan.unreachable.push({ subjectId: resolution.subjectId, reasons: resolvedReasons(resolution) });
+  return counts.rows - finalRows(counts);
 }
 
 /** How many of a cohort's rows have a final state (a duplicate row's is its first row's). */

@@ -59,7 +59,17 @@ export interface RosterRef {
   path: string;
   sha256: string;
   format: 'csv' | 'jsonl';
+  /** How the file's bytes are read as text; UTF-8 when absent. */
+  encoding?: RosterEncoding;
 }
+
+/**
+ * The encodings a roster may be in: UTF-8, and the single-byte encodings that spreadsheets save
+ * CSV in. Each keeps a newline one byte, which the roster's reading by byte offset relies on.
+ * (`windows-1252` also reads ISO-8859-1, as web browsers do.)
+ */
+export const ROSTER_ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-15'] as const;
+export type RosterEncoding = (typeof ROSTER_ENCODINGS)[number];
 
 /** Reads the contact data of the rows at these byte offsets at send time, checked against their subject ids (the worker provides it). */
 export type LoadSubjects = (roster: RosterRef, rows: { subjectId: string; rowOffset: number }[]) => Promise<Map<string, Subject>>;

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { RISK_LEVELS } from './breach';
+import { RESOLVED_STATES } from './cohort-recovery';
 import { CHANNELS } from './individuals';
 import { FIELD_NAMES } from './required-fields';
 
@@ -35,6 +36,14 @@ export const supplementRequestSchema = z.strictObject({ information: text(TEXT_L
 export const placeHoldRequestSchema = z.strictObject({ agency: name, caseRef: name, reason, by: name, reviewAt: instant.optional() });
 export const releaseHoldRequestSchema = z.strictObject({ holdId: name, reason, by: name });
 export const closeRequestSchema = z.strictObject({ by: name, incompleteReason: reason.optional() });
+export const retryCohortRequestSchema = z.strictObject({ cohort: count, subjectId: name.optional(), reason, by: name });
+export const resolveSubjectRequestSchema = z.strictObject({
+  cohort: count,
+  subjectId: name,
+  state: z.enum(RESOLVED_STATES, { error: `must be one of ${RESOLVED_STATES.join(', ')}` }),
+  reason,
+  by: name,
+});
 
 export const deliveryReportSchema = z.strictObject({
   subjectId: name,

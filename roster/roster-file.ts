@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsvLine } from 'csv-parse/sync';
-import type { Channel, RosterEntry, RosterRef, Subject } from '../domain/individuals';
+import type { Channel, RosterEncoding, RosterEntry, RosterRef, Subject } from '../domain/individuals';
 import { reachableChannels, validateRow, type RawRow, type RowResult } from '../domain/roster-row';
 
 /**
@@ -53,7 +53,7 @@ function rosterFormat(file: string): RosterRef['format'] {
 }
 
 /** Checks every row; the caller decides whether invalid rows stop the start. */
-export async function validateRosterFile(file: string): Promise<RosterValidation> {
+export async function validateRosterFile(file: string, encoding: RosterEncoding = 'utf-8'): Promise<RosterValidation> {
   const absolute = path.resolve(file);
   const format = rosterFormat(absolute);
   const hash = createHash('sha256');
@@ -62,7 +62,7 @@ export async function validateRosterFile(file: string): Promise<RosterValidation
   const languages = new Set<string>();
   let valid = 0;
   const parser = new RowParser(format);
-  for await (const line of readLines(absolute, 0, hash)) {
+  for await (const line of readLines({ path: absolute, encoding }, 0, hash)) {
     const result = parser.parse(line);
     if (result === 'header') continue;
     if ('problem' in result) {
@@ -76,7 +76,8 @@ export async function validateRosterFile(file: string): Promise<RosterValidation
     }
   }
   if (parser.lines === 0) throw new RosterError(`${file}: the roster is empty`);
-  return { ref: { path: absolute, sha256: hash.digest('hex'), format }, valid, invalid, languages: [...languages] };
+  const ref: RosterRef = { path: absolute, sha256: hash.digest('hex'), format, ...(encoding === 'utf-8' ? {} : { encoding }) };
+  return { ref, valid, invalid, languages: [...languages] };
 }
 
 /** Up to `pageSize` rows from byte offset `cursor`; `nextCursor` is null at the end of the file. */
@@ -91,7 +92,7 @@ export async function readRosterPage(
   const parser = new RowParser(ref.format);
   if (ref.format === 'csv' && cursor > 0) parser.parse(await headerLine(ref));
   const entries: RosterEntry[] = [];
-  for await (const line of readLines(ref.path, cursor, undefined, firstLine)) {
+  for await (const line of readLines(ref, cursor, undefined, firstLine)) {
     if (entries.length === pageSize) return { entries, nextCursor: line.offset };
     const result = parser.parse(line);
     if (result === 'header') continue;
@@ -117,7 +118,7 @@ export async function loadSubjectsAt(ref: RosterRef, rows: { subjectId: string; 
   const last = Math.max(...wanted.keys());
   const parser = new RowParser(ref.format);
   if (ref.format === 'csv') parser.parse(await headerLine(ref));
-  for await (const line of readLines(ref.path, first)) {
+  for await (const line of readLines(ref, first)) {
     if (line.offset > last) break;
     const subjectId = wanted.get(line.offset);
     if (subjectId === undefined) continue;
@@ -144,7 +145,7 @@ export async function planCohorts(
   await verifyRoster(ref);
   const slices: { offset: number; line: number; rows: number }[] = [];
   let headerSkipped = ref.format !== 'csv' || from.cursor > 0;
-  for await (const line of readLines(ref.path, from.cursor, undefined, from.line)) {
+  for await (const line of readLines(ref, from.cursor, undefined, from.line)) {
     if (line.text.trim() === '') continue;
     if (!headerSkipped) {
       headerSkipped = true;
@@ -182,7 +183,7 @@ async function findDuplicates(ref: RosterRef): Promise<Map<string, number>> {
   const firstLine = new Map<string, number>();
   const duplicates = new Map<string, number>();
   const parser = new RowParser(ref.format);
-  for await (const line of readLines(ref.path, 0)) {
+  for await (const line of readLines(ref, 0)) {
     const result = parser.parse(line);
     if (result === 'header') continue;
     const subjectId = 'subject' in result ? result.subject.subjectId : result.subjectId;
@@ -222,18 +223,19 @@ const headers = new Map<string, Line>();
 async function headerLine(ref: RosterRef): Promise<Line> {
   const known = headers.get(ref.sha256);
   if (known) return known;
-  for await (const line of readLines(ref.path, 0)) {
+  for await (const line of readLines(ref, 0)) {
     headers.set(ref.sha256, line);
     return line;
   }
   throw new RosterError('the roster is empty');
 }
 
-async function* readLines(file: string, start: number, hash?: ReturnType<typeof createHash>, firstLine = 1): AsyncGenerator<Line> {
+async function* readLines(file: Pick<RosterRef, 'path' | 'encoding'>, start: number, hash?: ReturnType<typeof createHash>, firstLine = 1): AsyncGenerator<Line> {
+  const decodeLine = lineDecoder(file.encoding ?? 'utf-8');
   let pending: Buffer = Buffer.alloc(0);
   let offset = start;
   let number = firstLine - 1;
-  for await (const chunk of createReadStream(file, { start })) {
+  for await (const chunk of createReadStream(file.path, { start })) {
     hash?.update(chunk as Buffer);
     pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
     let newline: number;
@@ -246,16 +248,22 @@ async function* readLines(file: string, start: number, hash?: ReturnType<typeof 
   if (pending.length) yield { offset, number: ++number, ...decodeLine(pending) };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A line's text; bytes that are not UTF-8 make the row invalid rather than reaching a notice as "Jos\uFFFD". */
-function decodeLine(bytes: Buffer): { text: string; notUtf8?: true } {
-  try {
-    return { text: utf8.decode(bytes).replace(/\r$/, '') };
-  } catch {
-    return { text: bytes.toString('utf8').replace(/\r$/, ''), notUtf8: true };
-  }
+/**
+ * Reads a line's bytes as text in the roster's encoding. Bytes that are not UTF-8 make the row
+ * invalid rather than reaching a notice as "Jos\uFFFD"; the single-byte encodings decode every byte.
+ */
+function lineDecoder(encoding: RosterEncoding): (bytes: Buffer) => { text: string; notUtf8?: true } {
+  const decoder = new TextDecoder(encoding, { fatal: true });
+  return (bytes) => {
+    try {
+      return { text: decoder.decode(bytes).replace(/\r$/, '') };
+    } catch {
+      return { text: bytes.toString('utf8').replace(/\r$/, ''), notUtf8: true };
+    }
+  };
 }
+
+const NOT_UTF8_ADVICE = 'save the roster as UTF-8, or name its encoding (breach start --roster-encoding windows-1252)';
 
 /** Turns lines into validated rows; for CSV the first non-empty line is the header. */
 class RowParser {
@@ -268,8 +276,8 @@ class RowParser {
     if (line.text.trim() === '') return 'header';
     this.lines++;
     if (line.notUtf8) {
-      if (this.format === 'csv' && !this.columns) throw new RosterError('the CSV header is not valid UTF-8; save the roster as UTF-8');
-      return { problem: 'not valid UTF-8; save the roster as UTF-8' };
+      if (this.format === 'csv' && !this.columns) throw new RosterError(`the CSV header is not valid UTF-8; ${NOT_UTF8_ADVICE}`);
+      return { problem: `not valid UTF-8; ${NOT_UTF8_ADVICE}` };
     }
     if (this.format === 'jsonl') {
       const row = jsonRow(line.text);

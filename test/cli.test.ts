@@ -13,6 +13,7 @@ import { formatStatus } from '../client/status-view';
 import { breachWorkflowId, noticeMessageId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { ROSTER_HEADER } from './support/cascade';
+import { runBreachCli, type CliResult } from './support/cli';
 import { eventually, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -21,23 +22,12 @@ let engine: DevEngine;
 let configFile: string;
 const id = `cli-${Date.now()}`;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function breach(...args: string[]): Promise<CliResult> {
   return breachWith(configFile, ...args);
 }
 
 function breachWith(config: string, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, BREACH_CLI_TIMEOUT_SECONDS: '3' };
-    execFile(path.join(root, 'bin', 'breach'), ['--config', config, ...args], { cwd: dir, env }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
+  return runBreachCli(config, dir, args);
 }
 
 /** A user error is one line naming the problem: no stack trace, no noise. */
@@ -176,7 +166,7 @@ describe('breach CLI', () => {
     expectOneLineError(await breach('frobnicate'), 2, "unknown command 'frobnicate'");
   });
 
-  it('checks at start that every letter fits the postal provider and the templates exist; refuses a roster that is not UTF-8', async () => {
+  it('checks at start that every letter fits the postal provider and the templates exist; refuses a roster that is not UTF-8 unless its encoding is named', async () => {
     const rosterFile = path.join(dir, 'preflight.csv');
     writeFileSync(rosterFile, `${ROSTER_HEADER}\np-1,Pia Preflight,pia@example.org,,,,,,,,en\n`);
     // Four texts just within their limits make a letter longer than Lob takes inline.
@@ -194,10 +184,20 @@ describe('breach CLI', () => {
     writeFileSync(latin1, Buffer.concat([Buffer.from(`${ROSTER_HEADER}\np-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart,jose@example.org,,,,,,,,en\np-1,Again,again@example.org,,,,,,,,en\n')]));
     const refused = await breach(...startFlags(`${id}-latin1`), '--roster', latin1);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`${latin1}:2: not valid UTF-8; save the roster as UTF-8`);
+    expect(refused.stderr).toContain(`${latin1}:2: not valid UTF-8; save the roster as UTF-8, or name its encoding (breach start --roster-encoding windows-1252)`);
     const skipped = await breach(...startFlags(`${id}-latin1`), '--roster', latin1, '--skip-invalid');
     expect(skipped.code).toBe(0);
     expect(skipped.stderr).toContain('1 invalid row(s) will be recorded as unreachable');
+
+    // Named, the encoding is how every reader of the roster decodes it: the notice greets José by his name.
+    expectOneLineError(await breach(...startFlags(`${id}-ebcdic`), '--roster', latin1, '--roster-encoding', 'ebcdic'), 2, '--roster-encoding must be one of utf-8, windows-1252, iso-8859-15');
+    const spreadsheet = path.join(dir, 'spreadsheet.csv');
+    writeFileSync(spreadsheet, Buffer.concat([Buffer.from(`${ROSTER_HEADER}
+p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,,,en\r\n', 'latin1')]));
+    const decoded = await breach(...startFlags(`${id}-cp1252`), '--roster', spreadsheet, '--roster-encoding', 'Windows-1252', '--risk', 'high', '--rationale', 'Health data', '--by', 'Ines Responder');
+    expect(decoded.stderr).toBe('');
+    const mail = await engine.sink.waitFor((m) => m.to.includes('jose@example.org') && m.messageId.includes(`${id}-cp1252`));
+    expect(mail.text).toContain('Dear Jos\u00e9 Mart\u00ednez,');
   });
 
   it('prints what people typed without its control characters, and neutralises formulas in CSV exports', async () => {

@@ -261,6 +261,42 @@ describe('CohortState', () => {
     expect(state.view('a', 0)?.state).toBe('unreachable');
     expect(state.view('a', 0)?.attempts.at(-1)).toMatchObject({ channel: 'postal', outcome: 'returned', providerId: 'postal-a', reason: 'unknown addressee (lob)' });
   });
+
+  it('resumes, in a new run, each person from where the ended run left them, sending nothing twice that it knew was sent', () => {
+    const rows = [entry('final', ['email']), entry('waiting', ['email']), entry('mid-send', ['email', 'fax']), entry('unreached', ['email']), entry('unreach', ['email']), entry('fresh', ['postal'])];
+    // The ended run: 'final' was delivered, 'waiting' awaits its bounce window, 'unreach' was refused,
+    // 'unreached' was in a batch that ended before reaching it, 'mid-send' was in a batch when the
+    // workflow ended, 'fresh' (post only) was never contacted.
+    const state = cohort(rows, T0 - 2_000);
+    send(state, 'email', T0 - 2_000, (item) => (item.subjectId === 'final' ? accepted('<notice.final@x>', T0 - 2_000) : item.subjectId === 'unreach' ? { failed: 'mailbox unknown' } : null));
+    state.expireBounceWindows(T0 - 1_000);
+    send(state, 'email', T0 - 500, (item) => (item.subjectId === 'waiting' ? accepted('<notice.waiting@x>', T0 - 500) : null));
+    state.markSending(state.due('email', T0, 10).filter((i) => i.subjectId === 'mid-send'));
+
+    const progress = state.progress();
+    expect(progress.map((p) => [p.subjectId, p.stage, p.final, p.mayExist])).toEqual([
+      ['final', 'final', 'notified-email', undefined],
+      ['waiting', 'awaiting', undefined, undefined],
+      ['mid-send', 'due', undefined, true],
+      ['unreached', 'due', undefined, undefined],
+      ['unreach', 'final', 'unreachable', undefined],
+    ]);
+
+    const resumed = new CohortState(policy);
+    resumed.load(rows, T0 + 10, progress);
+    expect(resumed.counts()).toMatchObject({ rows: 6, 'notified-email': 1, unreachable: 1 });
+    expect(resumed.outcomes().find((o) => o.subjectId === 'unreach')?.reasons).toEqual(['email: mailbox unknown', 'fax: no contact data for this channel', 'postal: no contact data for this channel']);
+    // The one that may have gone out is sent again flagged, so the channel looks it up or reuses its notice id; the others as usual.
+    expect(resumed.due('email', T0 + 10, 10)).toEqual([
+      { subjectId: 'mid-send', rowOffset: rows[2]!.rowOffset, mayExist: true },
+      { subjectId: 'unreached', rowOffset: rows[3]!.rowOffset },
+    ]);
+    expect(ids(resumed.due('postal', T0 + 10, 10))).toEqual(['fresh']);
+    // The email awaiting its report is not resent: it is delivered when its bounce window ends, as in the ended run.
+    expect(resumed.view('waiting', 0)?.state).toBe('awaiting-report');
+    resumed.expireBounceWindows(T0 - 500 + policy.bounceWindowMs);
+    expect(resumed.view('waiting', 0)?.state).toBe('notified-email');
+  });
 });
 
 describe('DeliveredCohort', () => {

@@ -39,6 +39,9 @@ const valid = {
   placeHold: { agency: 'City Police', caseRef: 'CP-1', reason: 'Investigation', by: 'Lena Legal' },
   releaseHold: { holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' },
   close: { by: 'Ines Responder' },
+  // The breach's one cohort is running, so even these are refused: only a cohort whose workflow ended can be retried or resolved.
+  retryCohort: { cohort: 0, reason: 'Terminated by mistake', by: 'Ines Responder' },
+  resolveSubject: { cohort: 0, subjectId: 'fuzz-1', state: 'unreachable', reason: 'Mailbox closed', by: 'Ines Responder' },
 } as const;
 
 /** Anything at all, or a valid request with one field replaced, removed or added: the inputs most likely to slip through. */

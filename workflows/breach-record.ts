@@ -9,6 +9,7 @@ import type {
   SupplementRequest,
 } from '../domain/authority-notice';
 import { authorityDeadline, isPastDeadline } from '../domain/deadline';
+import type { ResolveSubjectRequest, RetryCohortRequest } from '../domain/cohort-recovery';
 import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../domain/holds';
 import { isActive, placeHoldProblem, releaseHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
@@ -41,6 +42,8 @@ export class BreachRecord {
   /** Cohort workflows whose start is under way. */
   cohortsStarting = 0;
   readonly cohortsHeld = new Map<number, number>();
+  /** Cohorts whose retry or resolution is under way. */
+  readonly cohortsRecovering = new Set<number>();
   /** Whether a stopped notification shows as its own phase and blocks `close` (breaches older than that showed it as notified). */
   stoppedNotificationShown = false;
   /** How many runs came before this one (continue-as-new). */
@@ -232,6 +235,20 @@ export class BreachRecord {
     const hold = this.holds.find((h) => h.holdId === request.holdId)!;
     hold.release = { at: now.toISOString(), by: request.by, reason: request.reason };
     return hold;
+  }
+
+  /** Why a cohort cannot be retried or one of its people resolved now; the cohort's workflow itself decides the rest. */
+  cohortRecoveryProblem(request: RetryCohortRequest | ResolveSubjectRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    const missing = missingFields(request, ['reason', 'by']);
+    if (missing) return missing;
+    if (!this.fanOut) return 'no individuals are being notified in this breach';
+    const summary = this.fanOut.cohorts[request.cohort];
+    if (!summary) return `the breach has no cohort ${request.cohort} (it has started ${this.fanOut.cohorts.length})`;
+    if (summary.stage === 'final') return `cohort ${request.cohort} is final: everyone in it has a final state`;
+    if (this.cohortsRecovering.has(request.cohort)) return `a retry or resolution of cohort ${request.cohort} is under way`;
+    if ('state' in request && summary.resolved?.some((r) => r.subjectId === request.subjectId)) return `subject '${request.subjectId}' has already been resolved`;
+    return undefined;
   }
 
   closeProblem(request: CloseRequest): string | undefined {

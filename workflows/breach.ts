@@ -1,7 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { ArchiveActivities } from '../activities/archive-activities';
-import type { BreachStateActivities } from '../activities/breach-state-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
 import type { CohortReport } from '../domain/cascade';
 import { cohortWorkflowId } from '../domain/ids';
@@ -20,11 +19,15 @@ import {
   placeHoldRequestSchema,
   portalSubmissionRequestSchema,
   releaseHoldRequestSchema,
+  resolveSubjectRequestSchema,
+  retryCohortRequestSchema,
   supplementRequestSchema,
 } from '../domain/requests';
 import type { BreachSummary } from '../domain/status';
 import { notifyAuthority, remindAtHoldReview, remindResponders, sendSupplement } from './authority-clock';
 import { BreachRecord } from './breach-record';
+import { cohortQuestions } from './cohort-questions';
+import { resolveSubject, retryCohort } from './cohort-recovery';
 import { notifyIndividuals, tellCohortsAboutHolds, tellCohortsBreachClosed } from './individuals';
 import {
   assessUpdate,
@@ -37,6 +40,8 @@ import {
   provideLateReasonUpdate,
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
+  resolveSubjectUpdate,
+  retryCohortUpdate,
   statusQuery,
   supplementAuthorityReportUpdate,
 } from './messages/breach';
@@ -45,9 +50,6 @@ const archiver = proxyActivities<ArchiveActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
-
-/** Asking a cohort is retried until it answers: until then it does not count as final. A cohort that is gone fails at once. */
-const cohorts = proxyActivities<BreachStateActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } });
 
 /** The patch after which a cohort counts as final only when it says so itself, not when a signal claims it. */
 const FINAL_REPORTS_CONFIRMED = 'final-reports-confirmed';
@@ -79,6 +81,8 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(supplementAuthorityReportUpdate, unlessRefused(supplementRequestSchema, (r) => record.supplementProblem(r), (r) => sendSupplement(record, r)));
   setHandler(placeHoldUpdate, unlessRefused(placeHoldRequestSchema, (r) => record.holdProblem(r, now()), (r) => placeHold(record, r)));
   setHandler(releaseHoldUpdate, unlessRefused(releaseHoldRequestSchema, (r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
+  setHandler(retryCohortUpdate, unlessRefused(retryCohortRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => retryCohort(record, r)));
+  setHandler(resolveSubjectUpdate, unlessRefused(resolveSubjectRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => resolveSubject(record, r)));
   setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
   // A signal cannot be refused to its sender: one of the wrong shape is ignored, and the audit,
   // which checks every signal in the history against the same schemas, lists it as refused.
@@ -162,10 +166,10 @@ function unlessRefused<Request, Result>(
   };
 }
 
-/** The cohort's own word that it is final, or undefined when it says otherwise or cannot be asked. */
+/** The cohort's own word that it is final, or undefined when it says otherwise or cannot be asked: until then it does not count as final. */
 async function confirmedFinalReport(breachId: string, report: CohortReport): Promise<CohortReport | undefined> {
   try {
-    const answer = await cohorts.readFinalReport({ cohortWorkflowId: cohortWorkflowId(breachId, report.cohort) });
+    const answer = await cohortQuestions.readFinalReport({ cohortWorkflowId: cohortWorkflowId(breachId, report.cohort) });
     return answer?.cohort === report.cohort ? answer : undefined;
   } catch {
     return undefined;

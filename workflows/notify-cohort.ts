@@ -24,7 +24,7 @@ import type { Channel } from '../domain/individuals';
 import { deliveryReportSchema, holdNewsSchema, parseRequest, subjectIdSchema } from '../domain/requests';
 import { missingFields } from '../domain/required-fields';
 import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
-import { breachClosedSignal, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
+import { breachClosedSignal, cohortProgressQuery, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
 
 const now = () => Date.now();
 
@@ -43,7 +43,8 @@ const REPORT_EVERY_MS = 10_000;
  * bounce windows and fax polls waited for together, delivery reports taken as they arrive. When
  * everyone is final the cohort continues as new with their outcomes and then only takes returned
  * letters, until the breach closes. While a hold is active nothing is sent; a hold placed
- * mid-batch cancels the batch, which stops before its next message.
+ * mid-batch cancels the batch, which stops before its next message. A cohort started again after
+ * its workflow ended abnormally goes on from where each person's cascade stood (`input.resume`).
  */
 export async function NotifyCohort(input: CohortInput): Promise<Outcome[]> {
   return input.delivered ? keepDelivered(input, input.delivered) : notify(input);
@@ -92,6 +93,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     unreachable: state.allFinal() ? state.unreachable() : [],
     ...(rosterError ? { error: rosterError } : {}),
   }));
+  setHandler(cohortProgressQuery, () => state.progress());
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
   let reported = { counts: '', at: 0 };
@@ -105,7 +107,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   const reportDueAt = () => (JSON.stringify(state.counts()) === reported.counts ? undefined : reported.at + REPORT_EVERY_MS);
 
   try {
-    state.load(await activities.roster.readCohort({ roster: input.roster, slice: input.slice, channels: policy.channels }), now());
+    state.load(await activities.roster.readCohort({ roster: input.roster, slice: input.slice, channels: policy.channels }), now(), input.resume);
   } catch (err) {
     // The roster changed or cannot be read: nobody in this cohort can be notified from it, and the breach says why.
     stage = 'final';
@@ -172,7 +174,9 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   }
   stage = 'final';
   await tellBreach();
-  return continueAsNew<typeof NotifyCohort>({ ...input, delivered: state.outcomes() });
+  // The delivered run needs the outcomes, not where a retry started from.
+  const { resume: _resumedFrom, ...delivered } = input;
+  return continueAsNew<typeof NotifyCohort>({ ...delivered, delivered: state.outcomes() });
 }
 
 /** After the cascade: a returned letter makes its person unreachable, until the breach closes. */

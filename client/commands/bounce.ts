@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { DeliveryReport } from '../../domain/cascade';
-import { breachWorkflowId, cohortWorkflowId } from '../../domain/ids';
+import { cohortWorkflowId } from '../../domain/ids';
 import { CHANNELS, type Channel } from '../../domain/individuals';
 import { reportDeliveryUpdate } from '../../workflows/messages/cohort';
-import { CommandFailed, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import type { Run } from '../run';
-import { findSubjectCohort } from '../subject-cohort';
+import { requireSubjectCohort } from '../subject-cohort';
 import { say } from '../terminal';
 
 export function registerBounce(program: Command, run: Run): void {
@@ -37,11 +37,6 @@ export function registerBounce(program: Command, run: Run): void {
  * a WorkflowNotFoundError, which the runner explains as a closed breach.
  */
 async function reportToCohort(client: Client, breachId: string, report: DeliveryReport): Promise<void> {
-  const view = await findSubjectCohort(client, breachId, report.subjectId);
-  if (!view) {
-    // A breach that does not exist has no subjects either; the runner names that case.
-    await client.workflow.getHandle(breachWorkflowId(breachId)).describe();
-    throw new CommandFailed(`no subject '${report.subjectId}' in breach '${breachId}'`);
-  }
+  const view = await requireSubjectCohort(client, breachId, report.subjectId);
   await client.workflow.getHandle(cohortWorkflowId(breachId, view.cohort)).executeUpdate(reportDeliveryUpdate, { args: [report] });
 }

@@ -5,7 +5,7 @@ import { describeTimeLeft } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
 import { CommandFailed, UsageError } from '../errors';
 import { startBreachWorkflow } from '../start-breach';
-import type { RosterRef } from '../../domain/individuals';
+import { ROSTER_ENCODINGS, type RosterEncoding, type RosterRef } from '../../domain/individuals';
 import { DUPLICATE_ROW, RosterError, validateRosterFile } from '../../roster/roster-file';
 import { checkNotices } from '../notice-check';
 import type { Run } from '../run';
@@ -29,6 +29,7 @@ interface StartFlags {
   by?: string;
   advice?: string;
   roster?: string;
+  rosterEncoding?: string;
   skipInvalid?: boolean;
 }
 
@@ -52,12 +53,14 @@ export function registerStart(program: Command, run: Run): void {
     .option('--rationale <text>', 'rationale of the initial assessment')
     .option('--advice <text>', 'what affected people can do (in the notice to individuals)')
     .option('--roster <file>', 'affected individuals, CSV or JSONL; every row is validated first')
+    .option('--roster-encoding <name>', `the roster's text encoding: ${ROSTER_ENCODINGS.join('|')} (default utf-8)`)
     .option('--skip-invalid', 'start even if some roster rows are invalid; they are recorded as unreachable')
     .option('--by <name>', 'who opens the breach (and assessed it)')
     .action((flags: StartFlags) =>
       run(async (session) => {
         const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
-        const roster = flags.roster ? await checkRoster(flags.roster, Boolean(flags.skipInvalid)) : undefined;
+        const encoding = rosterEncoding(flags);
+        const roster = flags.roster ? await checkRoster(flags.roster, encoding, Boolean(flags.skipInvalid)) : undefined;
         if (roster) await checkNotices(session.config, facts, roster.languages);
         const client = await session.client(flags.by ?? facts.reporter);
         const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster).catch((err: unknown) => {
@@ -71,6 +74,13 @@ export function registerStart(program: Command, run: Run): void {
         if (roster) say(`Roster: ${roster.total} row(s), SHA-256 ${roster.ref.sha256}.`);
       }),
     );
+}
+
+function rosterEncoding(flags: StartFlags): RosterEncoding {
+  const name = flags.rosterEncoding?.toLowerCase() ?? 'utf-8';
+  if (flags.rosterEncoding !== undefined && !flags.roster) throw new UsageError('--roster-encoding goes with --roster');
+  if (!ROSTER_ENCODINGS.includes(name as RosterEncoding)) throw new UsageError(`--roster-encoding must be one of ${ROSTER_ENCODINGS.join(', ')}`);
+  return name as RosterEncoding;
 }
 
 /** Merges the file (if any) with the flags; flags win so a template file can be reused. */
@@ -108,10 +118,10 @@ function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
  * Every row is checked before anything starts. Bad rows are listed by line number and reason
  * (never by content: it is personal data); they stop the start unless --skip-invalid is given.
  */
-async function checkRoster(file: string, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number; languages: string[] }> {
+async function checkRoster(file: string, encoding: RosterEncoding, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number; languages: string[] }> {
   let validation;
   try {
-    validation = await validateRosterFile(file);
+    validation = await validateRosterFile(file, encoding);
   } catch (err) {
     throw new UsageError(err instanceof RosterError ? err.message : `cannot read roster ${file}`);
   }

@@ -120,16 +120,17 @@ export async function connectClient(name: string): Promise<{ client: Client; clo
 }
 
 /**
- * Replays a workflow's real history against the current workflow code, and keeps a copy in
- * test/histories when CAPTURE_HISTORIES is set so the replay test guards running breaches
- * against future changes.
+ * Replays a workflow's real history (of the run the handle names, which `runId` repeats for the
+ * copy) against the current workflow code, and keeps a copy in test/histories when
+ * CAPTURE_HISTORIES is set so the replay test guards running breaches against future changes.
  */
-export async function expectHistoryReplays(handle: WorkflowHandle, name: string): Promise<void> {
+export async function expectHistoryReplays(handle: WorkflowHandle, name: string, runId?: string): Promise<void> {
   const history = await handle.fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: name }, history, handle.workflowId);
   if (process.env.CAPTURE_HISTORIES) {
     // Exported by the official CLI, in the JSON form `temporal workflow show --output json` prints.
-    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', (handle.client.connection as Connection).options.address, '--output', 'json']);
+    const run = runId ? ['--run-id', runId] : [];
+    const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', handle.workflowId, ...run, '--address', (handle.client.connection as Connection).options.address, '--output', 'json']);
     const dir = path.resolve('test', 'histories');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `${name}.json`), json);

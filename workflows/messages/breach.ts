@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Supplement, SupplementRequest } from '../../domain/authority-notice';
 import type { AssessRequest, Assessment } from '../../domain/breach';
 import type { CohortHeld, CohortReport, HoldNews } from '../../domain/cascade';
+import type { CohortRetried, ResolveSubjectRequest, RetryCohortRequest, SubjectResolved } from '../../domain/cohort-recovery';
 import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../../domain/holds';
 import type { BreachNotice } from '../../domain/notice';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
@@ -17,6 +18,10 @@ export const supplementAuthorityReportUpdate = defineUpdate<Supplement, [Supplem
 export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold');
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
+/** Starts again a cohort whose workflow ended before its people had a final state, from where each person's cascade stood. */
+export const retryCohortUpdate = defineUpdate<CohortRetried, [RetryCohortRequest]>('retryCohort');
+/** Records by hand the final state of one person whose cohort's workflow ended before giving them one. */
+export const resolveSubjectUpdate = defineUpdate<SubjectResolved, [ResolveSubjectRequest]>('resolveSubject');
 export const statusQuery = defineQuery<BreachStatus>('status');
 /** The notice to individuals, which the channels' activities ask for instead of every workflow carrying it. */
 export const noticeQuery = defineQuery<BreachNotice>('notice');

@@ -1,6 +1,6 @@
 /** The messages a cohort workflow takes, importable without the workflow. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CohortCounts, ChannelFailure, DeliveryReport, HoldNews, Outcome, SubjectView } from '../../domain/cascade';
+import type { CohortCounts, ChannelFailure, DeliveryReport, HoldNews, Outcome, PersonProgress, SubjectView } from '../../domain/cascade';
 
 /** What a cohort says of itself; the breach reads it (through an activity) before it counts a cohort as final. */
 export interface CohortStatus {
@@ -29,3 +29,5 @@ export const reportDeliveryUpdate = defineUpdate<void, [DeliveryReport]>('report
 /** One person's state and every attempt to reach them; null when the subject is not in this cohort. */
 export const subjectQuery = defineQuery<SubjectView | null, [string]>('subject');
 export const cohortStatusQuery = defineQuery<CohortStatus>('cohortStatus');
+/** Where each contacted person's cascade stands: what a retry resumes from once the cohort's workflow has ended abnormally. */
+export const cohortProgressQuery = defineQuery<PersonProgress[]>('cohortProgress');
