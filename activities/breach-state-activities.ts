@@ -42,6 +42,12 @@ export function createBreachStateActivities(client: Client) {
       return notFoundIsFinal(request.cohortWorkflowId, async () => finalReportOf(await client.workflow.getHandle(request.cohortWorkflowId).query(cohortStatusQuery)));
     },
 
+    /** Whether the cohort has really stopped sending for a hold (or sends nothing any more): its `cohortHeld` signal says so, anyone could send that. */
+    async readCohortStopped(request: { cohortWorkflowId: string }): Promise<boolean> {
+      const status = await notFoundIsFinal(request.cohortWorkflowId, () => client.workflow.getHandle(request.cohortWorkflowId).query(cohortStatusQuery));
+      return status.delivered || (status.holdActive && status.sending === false);
+    },
+
     /** What a retry of a cohort whose workflow ended abnormally starts again from. */
     async readEndedCohortProgress(request: { cohortWorkflowId: string }): Promise<EndedCohortProgress> {
       const { ended, run, input } = await endedRun(request.cohortWorkflowId);

@@ -34,6 +34,8 @@ export interface OutgoingMail {
   inReplyTo?: string;
   html?: string;
   headers?: Record<string, string>;
+  /** The envelope sender (MAIL FROM), where bounces go; `from` when absent. */
+  envelopeFrom?: string;
 }
 
 /**
@@ -43,8 +45,10 @@ export interface OutgoingMail {
  */
 export async function sendMail(transport: MailTransport, mail: OutgoingMail): Promise<string> {
   try {
+    const { envelopeFrom, ...message } = mail;
     const info = await transport.sendMail({
-      ...mail,
+      ...message,
+      ...(envelopeFrom ? { envelope: { from: envelopeFrom, to: mail.to } } : {}),
       references: mail.inReplyTo,
       headers: { 'Auto-Submitted': 'auto-generated', ...mail.headers },
     });

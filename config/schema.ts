@@ -1,5 +1,6 @@
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { RETURN_PATH_PLACEHOLDER } from '../domain/ids';
 import { CHANNELS } from '../domain/individuals';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
@@ -68,6 +69,25 @@ const smtp = z.strictObject({
   passwordEnv: envVarName.optional(),
   /** Pooled connections per worker; at most one notice is in flight on each. */
   maxConnections: z.number().int().min(1).max(100).default(5),
+  /**
+   * The envelope sender of notices to individuals, with `{notice}` where each notice's id goes
+   * (VERP), e.g. `bounces+{notice}@bounces.company.example`: bounces come back to the bounce
+   * intake (`npm run bounces`) and name their notice. Without it, the envelope sender is `from`.
+   */
+  returnPath: z
+    .string()
+    .refine(
+      (value) => value.split(RETURN_PATH_PLACEHOLDER).length === 2 && z.email().safeParse(value.replace(RETURN_PATH_PLACEHOLDER, 'notice')).success && value.indexOf(RETURN_PATH_PLACEHOLDER) < value.lastIndexOf('@'),
+      `expected an address with ${RETURN_PATH_PLACEHOLDER} once in its local part, e.g. bounces+${RETURN_PATH_PLACEHOLDER}@bounces.company.example`,
+    )
+    .optional(),
+});
+
+/** The bounce intake (`npm run bounces`): the SMTP server the return-path domain's MX points at. */
+const bounceIntake = z.strictObject({
+  host: text.default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(2525),
+  maxMessageBytes: z.number().int().min(10_000).max(100_000_000).default(10_000_000),
 });
 
 const individuals = z.strictObject({
@@ -155,6 +175,7 @@ export const configSchema = z
     authority,
     notifications,
     smtp,
+    bounceIntake: bounceIntake.default(bounceIntake.parse({})),
     individuals: individuals.default(individuals.parse({ channels: ['email'] })),
     channels: z.strictObject({ fax: fax.optional(), postal: postal.optional() }).default({}),
     audit: audit.default({ archiveDir: DEFAULT_ARCHIVE_DIR }),

@@ -132,9 +132,14 @@ export interface DeliveryReport {
   subjectId: string;
   channel: Channel;
   reason: string;
-  /** Where the report came from: `cli`, `telnyx`, `lob`, … */
+  /** Where the report came from: `cli`, `telnyx`, `lob`, `dsn`, … */
   source?: string;
   by?: string;
+  /**
+   * Evidence rather than an outcome: a delay (a DSN with `Action: delayed`, a transient bounce) or
+   * a complaint (a spam report). It is recorded, and the person keeps waiting for their window.
+   */
+  observation?: 'delayed' | 'complaint';
 }
 
 /** One person as the cohort's query shows them. */

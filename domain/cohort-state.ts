@@ -226,6 +226,11 @@ export class CohortState {
 
   report(report: DeliveryReport, now: number): void {
     const p = this.byId.get(report.subjectId)!;
+    // A delay or a complaint is evidence, not an outcome: the notice keeps waiting for its window.
+    if (report.observation) {
+      p.attempts.push({ channel: report.channel, at: iso(now), outcome: report.observation === 'delayed' ? 'delayed' : 'complained', reason: `${report.reason}${report.source ? ` (${report.source})` : ''}`, ...(p.providerId ? { providerId: p.providerId } : {}) });
+      return;
+    }
     this.version++;
     if (p.stage === 'sending') p.earlyReport = report;
     else this.applyReport(p, report, now);

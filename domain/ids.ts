@@ -63,6 +63,31 @@ export function noticeOfMessageId(messageId: string): NoticeRef | undefined {
   return match ? parseNoticeId(match[1]!) : undefined;
 }
 
+/**
+ * The envelope sender (return path) of a notice email, VERP style: the configured pattern with
+ * the notice id in place of `{notice}`, e.g. `bounces+2026-031~4~s-1042@bounces.company.example`.
+ * A delivery status notification goes to this address, so it names the notice whatever the
+ * relays did to the headers. Notice ids are made of characters a local part may hold.
+ */
+export function noticeReturnPath(pattern: string, notice: NoticeRef): string {
+  return pattern.replace(RETURN_PATH_PLACEHOLDER, noticeId(notice));
+}
+
+export function noticeOfReturnPath(pattern: string, address: string): NoticeRef | undefined {
+  const [prefix, suffix] = pattern.split(RETURN_PATH_PLACEHOLDER) as [string, string];
+  // The domain is case-insensitive; the local part is kept as sent, as RFC 5321 asks.
+  const at = address.lastIndexOf('@');
+  const patternAt = suffix.lastIndexOf('@');
+  if (at < 0 || patternAt < 0 || address.slice(at).toLowerCase() !== suffix.slice(patternAt).toLowerCase()) return undefined;
+  const local = address.slice(0, at);
+  const localSuffix = suffix.slice(0, patternAt);
+  if (!local.startsWith(prefix) || !local.endsWith(localSuffix) || local.length <= prefix.length + localSuffix.length) return undefined;
+  return parseNoticeId(local.slice(prefix.length, local.length - localSuffix.length));
+}
+
+/** Where a return-path pattern takes the notice id. */
+export const RETURN_PATH_PLACEHOLDER = '{notice}';
+
 /** Telnyx's client_state is base64 text; ours is the notice id. */
 export function faxClientState(notice: NoticeRef): string {
   return Buffer.from(noticeId(notice), 'utf8').toString('base64');

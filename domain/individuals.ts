@@ -39,7 +39,7 @@ export interface NoticeContent {
   contentSha256: string;
 }
 
-export type AttemptOutcome = 'accepted' | 'delivered' | 'bounced' | 'failed' | 'skipped' | 'returned';
+export type AttemptOutcome = 'accepted' | 'delivered' | 'bounced' | 'failed' | 'skipped' | 'returned' | 'delayed' | 'complained';
 
 /** One try on one channel; what an auditor needs to prove the notice went out (or why not). */
 export interface Attempt {

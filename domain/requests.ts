@@ -51,6 +51,7 @@ export const deliveryReportSchema = z.strictObject({
   reason,
   source: name.optional(),
   by: name.optional(),
+  observation: z.enum(['delayed', 'complaint']).optional(),
 });
 
 const finalState = z.enum(['notified-email', 'notified-fax', 'notified-postal', 'unreachable', 'duplicate']);

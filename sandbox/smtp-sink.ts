@@ -4,6 +4,8 @@ import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
   messageId: string;
+  /** The envelope sender (MAIL FROM), where bounces go. */
+  envelopeFrom: string;
   to: string[];
   subject: string;
   text: string;
@@ -58,6 +60,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
           if (script.acceptDelayMs) await new Promise((resolve) => setTimeout(resolve, script.acceptDelayMs));
           messages.push({
             messageId: parsed.messageId ?? '',
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: recipients,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',

@@ -249,7 +249,16 @@ describe('CohortState', () => {
     expect(state.view('a', 0)?.attempts[0]).toMatchObject({ outcome: 'accepted', activityAttempt: 2 });
   });
 
-  it('takes a returned letter for a subject notified by post', () => {
+  it('records a delay report as evidence without moving the person on', () => {
+    const state = cohort([entry('a', ['email', 'fax'])]);
+    send(state, 'email', T0);
+    state.report({ subjectId: 'a', channel: 'email', reason: 'delivery status notification: delayed, status 4.4.1', source: 'dsn', observation: 'delayed' }, T0 + 100);
+    expect(state.view('a', 0)).toMatchObject({ state: 'awaiting-report', channel: 'email' });
+    expect(state.view('a', 0)?.attempts.at(-1)).toMatchObject({ channel: 'email', outcome: 'delayed', reason: 'delivery status notification: delayed, status 4.4.1 (dsn)' });
+    expect(state.due('fax', T0 + 10_000, 10)).toEqual([]);
+  });
+
+    it('takes a returned letter for a subject notified by post', () => {
     const state = cohort([entry('a', ['postal']), entry('b', ['email', 'postal'])]);
     send(state, 'postal', T0);
     send(state, 'email', T0);

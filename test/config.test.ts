@@ -112,7 +112,14 @@ describe('temporal.yaml', () => {
     expect(problemOf(valid.replace('  port: 1025', '  port: 1025\n  maxConnections: 0'))).toMatch(/^smtp\.maxConnections: /);
   });
 
-  it('reports a missing file plainly', () => {
+  it('takes a return path with {notice} once in its local part, and nothing else', () => {
+    const withReturnPath = (value: string) => valid.replace('  port: 1025', `  port: 1025\n  returnPath: '${value}'`);
+    expect(loadConfig(configFile(withReturnPath('bounces+{notice}@bounces.company.test')), {}).smtp.returnPath).toBe('bounces+{notice}@bounces.company.test');
+    const expected = 'smtp.returnPath: expected an address with {notice} once in its local part, e.g. bounces+{notice}@bounces.company.example';
+    for (const bad of ['bounces@company.test', 'bounces+{notice}{notice}@company.test', 'bounces@{notice}.company.test', 'bounces+{notice}']) expect(problemOf(withReturnPath(bad))).toBe(expected);
+  });
+
+    it('reports a missing file plainly', () => {
     expect(() => loadConfig(path.join(dir, 'nope.yaml'), {})).toThrow(`${path.join(dir, 'nope.yaml')}: file not found`);
   });
 

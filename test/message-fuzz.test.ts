@@ -184,3 +184,29 @@ it('takes a hold and a cohort being final from the workflows themselves: a forge
   await expectHistoryReplays(cohort, 'cohort-hold-read-from-breach');
   await expectHistoryReplays(breach, 'breach-final-report-confirmed');
 }, 120_000);
+
+it("completes a hold only once the cohort itself says it stopped: a forged cohortHeld does not", async () => {
+  // Each message takes a while to be accepted, so that a batch is in flight when the hold comes.
+  engine.sink.script.acceptDelayMs = 1500;
+  try {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-held-'));
+    const breachId = `held-${Date.now()}`;
+    const roster = await writeRoster(dir, 'held', ['h-1', 'h-2', 'h-3', 'h-4', 'h-5'].map((id) => `${id},Hal Held,${id}@example.org,,,,,,,,en`));
+    const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
+    await breach.executeUpdate('assess', { args: [valid.assess] });
+    const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
+    const sending = async () => (await cohort.query<{ sending?: boolean }>('cohortStatus')).sending === true;
+    await eventually(sending, (inFlight) => inFlight, 30_000);
+
+    // Someone claims the cohort has already stopped for the hold about to be placed.
+    const { round } = await breach.query<{ round: number }>('holdState');
+    await breach.signal('cohortHeld', { cohort: 0, round: round + 1 });
+    await breach.executeUpdate('placeHold', { args: [{ agency: 'City Police', caseRef: 'CP-7', reason: 'Investigation', by: 'Lena Legal' }] });
+    // The request completed only once the batch in flight had returned: nothing more can begin.
+    expect(await sending()).toBe(false);
+    expect(await failedWorkflowTasks(breach)).toBe(0);
+    await expectHistoryReplays(breach, 'breach-cohort-held-confirmed');
+  } finally {
+    engine.sink.script.acceptDelayMs = undefined;
+  }
+}, 120_000);

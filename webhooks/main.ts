@@ -1,5 +1,6 @@
 /**
- * `npm run webhooks`: the webhook receiver for Telnyx and Lob, until SIGINT or SIGTERM.
+ * `npm run webhooks`: the webhook receiver for Telnyx and Lob, and for SendGrid and Amazon SES
+ * (through SNS) when they are configured, until SIGINT or SIGTERM.
  *
  * Secrets never go on the command line or into temporal.yaml: the flags name the environment
  * variables that hold them, like the `...Env` keys of the configuration.
@@ -16,6 +17,8 @@ interface Options {
   host?: string;
   telnyxPublicKeyEnv: string;
   lobSecretEnv: string;
+  sendgridPublicKeyEnv: string;
+  sesTopicArn: string[];
 }
 
 async function main(): Promise<void> {
@@ -25,6 +28,8 @@ async function main(): Promise<void> {
     .option('--host <address>', 'interface to listen on (all by default)')
     .option('--telnyx-public-key-env <name>', 'environment variable holding the Telnyx webhook public key (base64)', 'WEBHOOK_TELNYX_PUBLIC_KEY')
     .option('--lob-secret-env <name>', 'environment variable holding the Lob webhook secret', 'WEBHOOK_LOB_SECRET')
+    .option('--sendgrid-public-key-env <name>', 'environment variable holding the SendGrid Event Webhook verification key; when it is unset there is no SendGrid route', 'WEBHOOK_SENDGRID_PUBLIC_KEY')
+    .option('--ses-topic-arn <arn>', 'an SNS topic SES notifies (repeat for several); without one there is no SES route', collectTopic, [])
     .parse()
     .opts<Options>();
 
@@ -34,8 +39,10 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ ...connectionSettings(config.temporal), connectTimeout: '10 seconds' });
   const client = new Client({ connection, namespace: config.temporal.namespace, identity: 'breach webhook receiver' });
-  const server = await startWebhookServer({ client, port: options.port, host: options.host, telnyxPublicKey, lobSecret });
-  console.log(`webhooks listening on port ${server.port} (POST /webhooks/telnyx, /webhooks/lob) for ${config.temporal.address} namespace=${config.temporal.namespace}`);
+  const sendgridPublicKey = process.env[options.sendgridPublicKeyEnv] || undefined;
+  const server = await startWebhookServer({ client, port: options.port, host: options.host, telnyxPublicKey, lobSecret, sendgridPublicKey, ses: { topicArns: options.sesTopicArn } });
+  const routes = ['telnyx', 'lob', ...(sendgridPublicKey ? ['sendgrid'] : []), ...(options.sesTopicArn.length ? ['ses'] : [])].map((r) => `/webhooks/${r}`);
+  console.log(`webhooks listening on port ${server.port} (POST ${routes.join(', ')}) for ${config.temporal.address} namespace=${config.temporal.namespace}`);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -44,6 +51,11 @@ async function main(): Promise<void> {
   await server.stop();
   await connection.close();
   console.log('webhooks stopped cleanly');
+}
+
+function collectTopic(value: string, topics: string[]): string[] {
+  if (!/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(value)) throw new InvalidArgumentError('expected an SNS topic ARN such as arn:aws:sns:eu-west-1:123456789012:ses-bounces');
+  return [...topics, value];
 }
 
 function parsePort(value: string): number {

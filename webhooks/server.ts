@@ -1,15 +1,18 @@
 /**
- * The webhook receiver: Telnyx and Lob report what happened to a fax or a letter, and the
- * receiver turns the reports that matter into Temporal updates on the breach's workflows.
+ * The webhook receiver: Telnyx and Lob report what happened to a fax or a letter, SendGrid and
+ * Amazon SES (through SNS) what happened to an email, and the receiver turns the reports that
+ * matter into Temporal updates on the breach's workflows.
  *
- * Answers: 401 for a forged or stale request, 409 for an event id seen before, 404 when no
- * workflow matches, 200 otherwise (with `ignored` when nothing changed), 503 when Temporal did
- * not answer, so that the provider retries later.
+ * Answers: 401 for a forged or stale request, 403 for an SNS topic not configured, 409 for an
+ * event id seen before, 404 when no workflow matches, 200 otherwise (with `ignored` when nothing
+ * changed), 503 when Temporal did not answer, so that the provider retries later.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { lobSource } from './lob-events';
+import { sendgridSource } from './sendgrid-events';
+import { sesSource, type SnsHosts } from './ses-events';
 import { telnyxSource } from './telnyx-events';
 import { unavailable, WebhookRejected, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
@@ -21,6 +24,10 @@ export interface WebhookServerOptions {
   telnyxPublicKey: string;
   /** The Lob webhook secret. */
   lobSecret: string;
+  /** SendGrid's verification key (base64, as Mail Settings shows it); without it there is no SendGrid route. */
+  sendgridPublicKey?: string;
+  /** The SNS topics SES notifies; without them there is no SES route. `hosts` only for tests. */
+  ses?: { topicArns: string[]; hosts?: SnsHosts };
   /** The receiver's clock for timestamp checks; tests move it. */
   now?: () => Date;
   /** Where the one line per request goes; it names event types and ids, never contact data. */
@@ -47,6 +54,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     ['/webhooks/telnyx', telnyxSource({ publicKey: options.telnyxPublicKey, now })],
     ['/webhooks/lob', lobSource({ secret: options.lobSecret, now })],
   ]);
+  if (options.sendgridPublicKey) routes.set('/webhooks/sendgrid', sendgridSource({ publicKey: options.sendgridPublicKey, now }));
+  if (options.ses?.topicArns.length) routes.set('/webhooks/ses', sesSource({ topicArns: options.ses.topicArns, hosts: options.ses.hosts, now }));
 
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {

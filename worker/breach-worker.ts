@@ -59,7 +59,7 @@ function channelActivities(config: EngineConfig, transport: MailTransport, env: 
   const { fax, postal } = config.channels;
   const loadSubjects = loadSubjectsAt;
   return {
-    email: createEmailActivities({ transport, from, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
+    email: createEmailActivities({ transport, from, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
     fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
     postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'postal') }) : undefined,
   };

@@ -54,6 +54,9 @@ const archiver = proxyActivities<ArchiveActivities>({
 /** The patch after which a cohort counts as final only when it says so itself, not when a signal claims it. */
 const FINAL_REPORTS_CONFIRMED = 'final-reports-confirmed';
 
+/** The patch after which a cohort's word that it stopped for a hold counts only once the cohort itself confirms it. */
+const COHORT_HELD_CONFIRMED = 'cohort-held-confirmed';
+
 /** The patch after which a notification stopped on an error has its own phase and blocks `close`. */
 const NOTIFICATION_STOPPED_PHASE = 'notification-stopped-phase';
 
@@ -102,9 +105,13 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
     await confirming;
     if (confirmations.get(cohort) === confirming) confirmations.delete(cohort);
   });
-  setHandler(cohortHeldSignal, (held: unknown) => {
+  setHandler(cohortHeldSignal, async (held: unknown) => {
     const parsed = parseRequest(cohortHeldSchema, held);
-    if ('value' in parsed) record.cohortsHeld.set(parsed.value.cohort, parsed.value.round);
+    if ('problem' in parsed) return;
+    const { cohort, round } = parsed.value;
+    // Breaches older than this check took the signal's word; their histories must replay.
+    if (patched(COHORT_HELD_CONFIRMED) && !(await cohortStopped(input.facts.breachId, cohort))) return;
+    record.cohortsHeld.set(cohort, round);
   });
   // Signals no handler knows would otherwise wait in the workflow for ever; the audit lists them.
   setDefaultSignalHandler(() => undefined);
@@ -173,6 +180,15 @@ async function confirmedFinalReport(breachId: string, report: CohortReport): Pro
     return answer?.cohort === report.cohort ? answer : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the cohort itself says it has stopped sending; a cohort that cannot be asked has not confirmed it. */
+async function cohortStopped(breachId: string, cohort: number): Promise<boolean> {
+  try {
+    return await cohortQuestions.readCohortStopped({ cohortWorkflowId: cohortWorkflowId(breachId, cohort) });
+  } catch {
+    return false;
   }
 }
 

@@ -88,6 +88,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     cohort: input.cohort,
     counts: state.counts(),
     holdActive,
+    sending: sending.size > 0,
     failing: state.currentFailure(),
     delivered: false,
     unreachable: state.allFinal() ? state.unreachable() : [],
@@ -194,7 +195,7 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     const outcome = cohort.outcome(querySubjectId(subjectId));
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
   });
-  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, delivered: true, unreachable: cohort.unreachable() }));
+  setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, sending: false, delivered: true, unreachable: cohort.unreachable() }));
   setHandler(
     reportDeliveryUpdate,
     async (report: DeliveryReport) => {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { NO_CONTACT_DATA, SMTP_REJECTED } from '../../domain/failures';
-import { noticeId, noticeMessageId } from '../../domain/ids';
+import { noticeId, noticeMessageId, noticeReturnPath } from '../../domain/ids';
 import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
 import { Deferred, sendBatch, Slots, type BatchOptions } from '../batch-sender';
 import type { ReadNotice } from '../notice-source';
@@ -10,6 +10,8 @@ import { sendMail, type MailTransport } from '../smtp';
 export interface EmailChannelDeps {
   transport: MailTransport;
   from: string;
+  /** The VERP pattern of the envelope sender (`smtp.returnPath`); the envelope sender is `from` without it. */
+  returnPath?: string;
   domain: string;
   loadSubjects: LoadSubjects;
   renderNotice: RenderNotice;
@@ -21,7 +23,8 @@ export interface EmailChannelDeps {
 /**
  * The email channel: one recipient per message, a Message-ID and X-Notice-Id derived from the
  * notice id (breach, cohort, subject), so that a resend is the same message and a bounce report
- * finds its cohort.
+ * finds its cohort; with `returnPath`, the envelope sender names the notice too (VERP), so that
+ * a delivery status notification finds it whatever relays did to the headers.
  */
 export function createEmailActivities(deps: EmailChannelDeps) {
   // One slot per pooled connection, shared by the worker's email batches: a message begins only
@@ -43,6 +46,7 @@ export function createEmailActivities(deps: EmailChannelDeps) {
             html: content.html,
             messageId,
             headers: { 'X-Notice-Id': noticeId(ref) },
+            ...(deps.returnPath ? { envelopeFrom: noticeReturnPath(deps.returnPath, ref) } : {}),
           });
           return { providerId: messageId, smtpReply, contentSha256: content.contentSha256 };
         } catch (err) {

@@ -7,6 +7,8 @@ export interface CohortStatus {
   cohort: number;
   counts: CohortCounts;
   holdActive: boolean;
+  /** Whether a batch is in flight (a cohort held by a hold has none). */
+  sending?: boolean;
   failing?: ChannelFailure;
   delivered: boolean;
   /** Some unreachable subjects with their reasons, once everyone is final. */
