@@ -1,4 +1,5 @@
-import type { BreachWorkflowInput } from '../domain/breach';
+import type { Assessment, BreachWorkflowInput } from '../domain/breach';
+import { describeSeverity } from '../domain/severity';
 import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { DeliveryReport } from '../domain/cascade';
 import { individualCounts, type FanOutProgress } from '../domain/fan-out';
@@ -262,8 +263,12 @@ function describeUpdate(
   at: string,
 ): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
   switch (name) {
-    case assessUpdate.name:
-      return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}` };
+    case assessUpdate.name: {
+      // The score is the workflow's, in the update's result; assessments without one read as before.
+      const scored = (result as Assessment | undefined)?.severity;
+      const below = typeof request.belowRecommendation === 'string' ? `; below the recommendation because: ${request.belowRecommendation}` : '';
+      return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}${scored ? `; ${describeSeverity(scored)}` : ''}${below}` };
+    }
     case placeHoldUpdate.name: {
       const hold = result as Hold;
       holdsPlacedAt.set(hold.holdId, at);

@@ -63,12 +63,12 @@ export function parseBreach(raw: unknown, source: string, now: Date = new Date()
   return { facts: { breachId: id, ...rest, awareAt: awareAt.toISOString() }, initialAssessment: assessment };
 }
 
-export function readBreachFile(file: string): unknown {
+export function readBreachFile(file: string, what = 'breach file'): unknown {
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
   } catch {
-    throw new UsageError(`cannot read breach file ${file}`);
+    throw new UsageError(`cannot read ${what} ${file}`);
   }
   try {
     return parseYaml(content);

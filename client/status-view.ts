@@ -1,6 +1,7 @@
 import { describeTimeLeft } from '../domain/deadline';
 import type { Hold } from '../domain/holds';
 import type { BreachStatus } from '../domain/status';
+import { describeSeverity } from '../domain/severity';
 import type { StuckCohort } from './stuck-cohorts';
 
 /** The status as a responder reads it; time left is computed on the reader's clock. */
@@ -39,7 +40,8 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
 
 function describeAssessment(status: BreachStatus): string {
   const last = status.assessments[status.assessments.length - 1]!;
-  return `${last.risk} (by ${last.by} at ${last.at}: ${last.rationale})`;
+  const scored = last.severity ? `; ${describeSeverity(last.severity)}${last.belowRecommendation ? `; below it because: ${last.belowRecommendation}` : ''}` : '';
+  return `${last.risk} (by ${last.by} at ${last.at}: ${last.rationale}${scored})`;
 }
 
 function describeNotice(status: BreachStatus): string {

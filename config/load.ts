@@ -56,6 +56,7 @@ export function authorityPolicy(config: EngineConfig): AuthorityPolicy {
     holdsDelayNotice: config.authority.holdsDelayNotice,
     reminderHoursBeforeDeadline: config.notifications.reminderHoursBeforeDeadline,
     overdueReminderEveryHours: config.notifications.overdueReminderEveryHours,
+    recommend: config.assessment.recommend,
   };
 }
 

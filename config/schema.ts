@@ -1,7 +1,9 @@
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { RETURN_PATH_PLACEHOLDER } from '../domain/ids';
+import { RISK_LEVELS } from '../domain/breach';
 import { CHANNELS } from '../domain/individuals';
+import { DEFAULT_RECOMMENDATION } from '../domain/severity';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
 const email = z.email('expected an email address');
@@ -81,6 +83,16 @@ const smtp = z.strictObject({
       `expected an address with ${RETURN_PATH_PLACEHOLDER} once in its local part, e.g. bounces+${RETURN_PATH_PLACEHOLDER}@bounces.company.example`,
     )
     .optional(),
+});
+
+const riskLevel = z.enum(RISK_LEVELS);
+
+/**
+ * What each ENISA severity band recommends (`breach assess` with a score): ENISA sets no
+ * notification threshold, so the mapping is the company's policy. A decision below it needs a reason.
+ */
+const assessment = z.strictObject({
+  recommend: z.strictObject({ low: riskLevel, medium: riskLevel, high: riskLevel, 'very-high': riskLevel }).default(DEFAULT_RECOMMENDATION),
 });
 
 /** The bounce intake (`npm run bounces`): the SMTP server the return-path domain's MX points at. */
@@ -173,6 +185,7 @@ export const configSchema = z
   .strictObject({
     temporal: temporal.default(temporal.parse({})),
     authority,
+    assessment: assessment.default({ recommend: DEFAULT_RECOMMENDATION }),
     notifications,
     smtp,
     bounceIntake: bounceIntake.default(bounceIntake.parse({})),

@@ -5,6 +5,7 @@
 
 import type { CascadePolicy } from './cascade';
 import type { RosterRef } from './individuals';
+import type { RecommendationMap, SeverityAssessment, SeverityInputs } from './severity';
 import type { BreachSnapshot } from './snapshot';
 
 export const RISK_LEVELS = ['unlikely', 'risk', 'high'] as const;
@@ -34,10 +35,16 @@ export interface AssessRequest {
   risk: RiskLevel;
   rationale: string;
   by: string;
+  /** The ENISA severity inputs the decision rests on; the workflow scores them. */
+  severity?: SeverityInputs;
+  /** Why the decision is below what the score recommends (required then). */
+  belowRecommendation?: string;
 }
 
-export interface Assessment extends AssessRequest {
+export interface Assessment extends Omit<AssessRequest, 'severity'> {
   at: string;
+  /** The inputs, the score and the recommendation, as the workflow computed them. */
+  severity?: SeverityAssessment;
 }
 
 /**
@@ -51,6 +58,8 @@ export interface AuthorityPolicy {
   holdsDelayNotice: boolean;
   reminderHoursBeforeDeadline: number[];
   overdueReminderEveryHours: number;
+  /** Which decision each severity band recommends; breaches started before scoring use the default. */
+  recommend?: RecommendationMap;
 }
 
 export interface BreachWorkflowInput {

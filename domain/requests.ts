@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { RISK_LEVELS } from './breach';
 import { RESOLVED_STATES } from './cohort-recovery';
+import { CIRCUMSTANCES, DATA_CATEGORY_BASE, EASE_OF_IDENTIFICATION, type SeverityInputs } from './severity';
 import { CHANNELS } from './individuals';
 import { FIELD_NAMES } from './required-fields';
 
@@ -29,7 +30,33 @@ const count = z.number().int().nonnegative();
 /** An instant with its time zone: `2026-12-01T09:00:00Z` or `…+01:00`; a local time would be read in the worker's zone. */
 export const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone offset, e.g. 2026-12-01T09:00:00Z' });
 
-export const assessRequestSchema = z.strictObject({ risk: z.enum(RISK_LEVELS, { error: `must be one of ${RISK_LEVELS.join(', ')}` }), rationale: reason, by: name });
+const oneOf = <T extends string>(values: readonly T[]) => z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
+const keysOf = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
+
+/** The ENISA severity inputs (`domain/severity.ts`). */
+export const severityInputsSchema = z.strictObject({
+  categories: z
+    .array(z.strictObject({ category: oneOf(keysOf(DATA_CATEGORY_BASE)), adjustment: z.number().int().min(-3).max(3), reason: reason.optional() }))
+    .min(1, 'at least one data category is needed')
+    .max(20),
+  ease: oneOf(keysOf(EASE_OF_IDENTIFICATION)),
+  confidentiality: oneOf(keysOf(CIRCUMSTANCES.confidentiality)),
+  integrity: oneOf(keysOf(CIRCUMSTANCES.integrity)),
+  availability: oneOf(keysOf(CIRCUMSTANCES.availability)),
+  malicious: z.boolean(),
+  moreThan100People: z.boolean(),
+  unintelligible: z.boolean(),
+  subsequentMeasures: reason.optional(),
+  disproportionateEffort: reason.optional(),
+}) satisfies z.ZodType<SeverityInputs>;
+
+export const assessRequestSchema = z.strictObject({
+  risk: z.enum(RISK_LEVELS, { error: `must be one of ${RISK_LEVELS.join(', ')}` }),
+  rationale: reason,
+  by: name,
+  severity: severityInputsSchema.optional(),
+  belowRecommendation: reason.optional(),
+});
 export const lateReasonRequestSchema = z.strictObject({ reason, by: name });
 export const portalSubmissionRequestSchema = z.strictObject({ reference: name, by: name, lateReason: reason.optional() });
 export const supplementRequestSchema = z.strictObject({ information: text(TEXT_LIMITS.information), by: name, portalReference: name.optional() });

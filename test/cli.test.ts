@@ -200,6 +200,37 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(mail.text).toContain('Dear Jos\u00e9 Mart\u00ednez,');
   });
 
+  it('scores an assessment by the ENISA methodology; a decision below what it recommends needs its reason', async () => {
+    const scored = `${id}-scored`;
+    expect((await breach(...startFlags(scored))).code).toBe(0);
+    const decide = (risk: string, ...rest: string[]) => breach('assess', scored, '--risk', risk, '--rationale', 'Card data posted online', '--by', 'Ines Responder', ...rest);
+    const card = ['--data', 'financial:+1:full card data usable for transactions', '--data', 'simple', '--ease', 'maximum', '--confidentiality', 'unknown-recipients', '--malicious', '--more-than-100'];
+    const score = 'ENISA severity 5.00 (very-high: DPC 4 × EI 1 + CB 1), recommended high';
+    expectOneLineError(await decide('risk', ...card), 1, `breach: rejected: ${score}; deciding 'risk' below that needs the reason why (--below-recommendation)`);
+    const below = await decide('risk', ...card, '--below-recommendation', 'The cards were cancelled within the hour');
+    expect(below.stderr).toBe('');
+    expect(below.stdout).toContain(score);
+
+    // The same inputs from a file, here unintelligible data: Art. 34(3)(a) spares the individuals.
+    const file = path.join(dir, 'severity.yaml');
+    writeFileSync(file, stringify({ categories: [{ category: 'sensitive', adjustment: 0 }], ease: 'maximum', confidentiality: 'unknown-recipients', unintelligible: true }));
+    const fromFile = await decide('risk', '--severity', file);
+    expect(fromFile.stdout).toContain('ENISA severity 4.50 (very-high: DPC 4 × EI 1 + CB 0.5), recommended risk; Art. 34(3)(a)');
+
+    expectOneLineError(await decide('high', '--data', 'financial:+2:x', '--ease', 'maximum'), 1, 'severity: financial data adjusted by +2 would score 5; a data category scores 1 to 4');
+    expectOneLineError(await decide('high', '--data', 'behavioural:+1', '--ease', 'maximum'), 1, 'the adjustment of behavioural data by +1 needs its reason');
+    expectOneLineError(await decide('high', '--data', 'secret', '--ease', 'maximum'), 2, 'categories.0.category must be one of simple, behavioural, financial, sensitive');
+    expectOneLineError(await decide('high', '--data', 'simple:lots', '--ease', 'maximum'), 2, "--data 'simple:lots': the adjustment must be a whole number");
+    expectOneLineError(await decide('high', '--data', 'simple'), 2, '--ease is needed to score the breach');
+    expectOneLineError(await decide('high', '--severity', file, '--ease', 'maximum'), 2, 'not both');
+    expectOneLineError(await decide('high', '--below-recommendation', 'x'), 1, 'a reason for deciding below the recommendation goes with a severity score');
+
+    // The score, its inputs and the reason to decide below it are in the status and the audit.
+    expect((await breach('status', scored)).stdout).toContain('ENISA severity 4.50 (very-high: DPC 4 × EI 1 + CB 0.5), recommended risk');
+    const audit = (await breach('audit', scored)).stdout;
+    expect(audit).toContain(`${score}; below the recommendation because: The cards were cancelled within the hour`);
+  });
+
   it('prints what people typed without its control characters, and neutralises formulas in CSV exports', async () => {
     const sneaky = `${id}-sneaky`;
     const flags = startFlags(sneaky).map((a, i, all) => (all[i - 1] === '--title' ? 'Laptop\u001b[2J\u001b[1;1Hstolen\u202e' : a));

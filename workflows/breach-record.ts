@@ -1,6 +1,7 @@
 import { parseISO } from 'date-fns';
 import type { AuthorityReportSent } from '../activities/mail-activities';
-import type { AssessRequest, Assessment, BreachWorkflowInput } from '../domain/breach';
+import { RISK_LEVELS, type AssessRequest, type Assessment, type BreachWorkflowInput } from '../domain/breach';
+import { assessSeverity, describeSeverity, severityProblem, type SeverityInputs } from '../domain/severity';
 import type {
   AuthorityNotice,
   LateReasonRequest,
@@ -139,11 +140,21 @@ export class BreachRecord {
       return "the authority has already been notified, so the risk cannot be lowered below 'risk'";
     }
     if (request.risk !== 'high' && this.fanOut) return "individuals are already being notified, so the risk cannot be lowered below 'high'";
-    return undefined;
+    return request.severity ? this.severityProblem(request, request.severity) : request.belowRecommendation ? 'a reason for deciding below the recommendation goes with a severity score' : undefined;
+  }
+
+  /** A decision below what the score recommends must say why. */
+  private severityProblem(request: AssessRequest, severity: SeverityInputs): string | undefined {
+    const problem = severityProblem(severity);
+    if (problem) return problem;
+    const scored = assessSeverity(severity, this.input.policy.recommend);
+    if (RISK_LEVELS.indexOf(request.risk) >= RISK_LEVELS.indexOf(scored.recommended.risk) || request.belowRecommendation?.trim()) return undefined;
+    return `${describeSeverity(scored)}; deciding '${request.risk}' below that needs the reason why (--below-recommendation)`;
   }
 
   assess(request: AssessRequest, now: Date): Assessment {
-    const assessment = { ...request, at: now.toISOString() };
+    const { severity, ...decision } = request;
+    const assessment: Assessment = { ...decision, at: now.toISOString(), ...(severity ? { severity: assessSeverity(severity, this.input.policy.recommend) } : {}) };
     this.assessments.push(assessment);
     return assessment;
   }
