@@ -6,7 +6,7 @@ import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
 import type { AuthorityNotice } from '../domain/authority-notice';
 import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../activities/mail-activities';
-import { closeUpdate, placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
+import { closeUpdate, placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate, reviewHoldUpdate } from '../workflows/messages/breach';
 import { CohortHistory, type CohortFact, type CohortObserver } from './cohort-events';
 import type { Finding } from './export-schema';
 import { ActivityPairing, firstPayload, observeRuns, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
@@ -141,6 +141,11 @@ export class FindingsCollector implements HistoryObserver {
     }
 
     const update = this.updates.observe(event);
+    // A review moves the hold's review date; it is the hold as the review left it.
+    if (update?.result && update.name === reviewHoldUpdate.name) {
+      const known = this.holds.get((update.result as Hold).holdId);
+      if (known) known.hold = update.result as Hold;
+    }
     if (update?.result && (update.name === placeHoldUpdate.name || update.name === releaseHoldUpdate.name)) {
       this.observeHold(update.name === placeHoldUpdate.name, update.result as Hold, tsToDate(event.eventTime!).getTime());
     }

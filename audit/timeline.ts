@@ -15,6 +15,7 @@ import {
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
   resolveSubjectUpdate,
+  reviewHoldUpdate,
   retryCohortUpdate,
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
@@ -280,6 +281,11 @@ function describeUpdate(
       const placed = holdsPlacedAt.get(hold.holdId) ?? hold.placedAt;
       const hours = ((Date.parse(at) - Date.parse(placed)) / 3_600_000).toFixed(1);
       return { kind: 'hold-released', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, after ${hours} h: ${request.reason}` };
+    }
+    case reviewHoldUpdate.name: {
+      const hold = result as Hold;
+      const what = request.kind === 'confirmed' ? 'confirmed as still needed' : 'review moved later';
+      return { kind: 'hold-reviewed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, ${what}: ${request.reason}; next review ${hold.reviewAt}` };
     }
     case provideLateReasonUpdate.name:
       return { kind: 'late-reason', summary: `reason for the delay: ${request.reason}` };

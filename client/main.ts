@@ -5,7 +5,7 @@ import { registerAudit } from './commands/audit';
 import { registerBounce } from './commands/bounce';
 import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
-import { registerHolds } from './commands/holds';
+import { registerHoldList, registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
 import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
@@ -27,6 +27,7 @@ function buildProgram(): Command {
   registerAssess(program, run);
   registerAuthority(program, run);
   registerHolds(program, run);
+  registerHoldList(program, run);
   registerStatus(program, run);
   registerList(program, run);
   registerAudit(program, run);

@@ -28,6 +28,9 @@ export async function startBreachWorkflow(
     taskQueue: config.temporal.taskQueue,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     args: [{ facts, policy, initialAssessment, roster: roster && { ref: roster.ref, total: roster.total }, cascade: roster ? cascadePolicy(config) : undefined }],
+    // What the Temporal Web UI shows beside the workflow id, among the breach's cohort workflows.
+    staticSummary: `Breach ${facts.breachId}: ${facts.title}`,
+    staticDetails: `Authority deadline ${deadline.toISOString()} (${policy.deadlineHours} h after awareness at ${facts.awareAt}).`,
     // Set at once so the breach is findable before its first workflow task runs.
     typedSearchAttributes: [
       { key: BreachIdKey, value: facts.breachId },

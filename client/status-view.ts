@@ -18,7 +18,7 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
   if (status.lateReason) lines.push(`  late reason: ${status.lateReason.reason} (${status.lateReason.by})`);
   for (const s of status.supplements) lines.push(`  supplement ${s.sequence}: sent ${s.sentAt} by ${s.by} (${s.messageId ?? s.portalReference})`);
   lines.push(`  holds:      ${status.holds.active.length} active, ${status.holds.released.length} released`);
-  for (const hold of [...status.holds.active, ...status.holds.released]) lines.push(`    ${describeHold(hold)}`);
+  for (const hold of [...status.holds.active, ...status.holds.released]) lines.push(`    ${describeHold(hold, now)}`);
   const delivered = status.reminders.filter((r) => r.delivered).length;
   lines.push(`  reminders:  ${delivered} sent${status.reminders.length > delivered ? `, ${status.reminders.length - delivered} failed` : ''}`);
   const i = status.individuals;
@@ -54,8 +54,11 @@ function describeNotice(status: BreachStatus): string {
   return `notified ${notice.sentAt} ${how}, ${notice.onTime ? 'on time' : `LATE (reason: ${notice.lateReason ?? 'none given'})`}`;
 }
 
-function describeHold(hold: Hold): string {
+function describeHold(hold: Hold, now: Date): string {
   const state = hold.release ? `released ${hold.release.at} by ${hold.release.by}: ${hold.release.reason}` : 'ACTIVE';
-  const review = hold.reviewAt ? `, review ${hold.reviewAt}` : '';
-  return `${hold.holdId} ${hold.agency} case ${hold.caseRef}, placed ${hold.placedAt} by ${hold.by}${review}: ${state}`;
+  const overdue = !hold.release && hold.reviewAt && Date.parse(hold.reviewAt) <= now.getTime() ? ' (OVERDUE: confirm or release)' : '';
+  const review = hold.reviewAt ? `, review ${hold.reviewAt}${overdue}` : hold.release ? '' : ', no review date';
+  const lastReview = hold.reviews?.at(-1);
+  const reviewed = lastReview ? `; last reviewed ${lastReview.at} by ${lastReview.by} (${lastReview.kind})` : '';
+  return `${hold.holdId} ${hold.agency} case ${hold.caseRef}, placed ${hold.placedAt} by ${hold.by}${review}${reviewed}: ${state}\n      reason: ${hold.reason}`;
 }

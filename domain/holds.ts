@@ -17,11 +17,26 @@ export interface ReleaseHoldRequest {
   by: string;
 }
 
+/** Legal's answer to a hold's review: still needed (`confirmed`), or reviewed later (`extended`). */
+export interface ReviewHoldRequest {
+  holdId: string;
+  kind: 'confirmed' | 'extended';
+  /** The next review date (ISO 8601); the reminder is set for it. */
+  reviewAt: string;
+  reason: string;
+  by: string;
+}
+
+export interface HoldReview extends Omit<ReviewHoldRequest, 'holdId'> {
+  at: string;
+}
+
 export interface Hold extends PlaceHoldRequest {
   holdId: string;
   placedAt: string;
   release?: { at: string; by: string; reason: string };
   reviewReminderSentAt?: string;
+  reviews?: HoldReview[];
 }
 
 export function isActive(hold: Hold): boolean {
@@ -46,5 +61,19 @@ export function releaseHoldProblem(holds: Hold[], request: ReleaseHoldRequest): 
   const hold = holds.find((h) => h.holdId === request.holdId);
   if (!hold) return `no hold '${request.holdId}' on this breach`;
   if (!isActive(hold)) return `hold '${request.holdId}' was already released at ${hold.release?.at}`;
+  return undefined;
+}
+
+/** Why this review may not be recorded, or undefined when it may. */
+export function reviewHoldProblem(holds: Hold[], request: ReviewHoldRequest, now: Date): string | undefined {
+  const missing = missingFields(request, ['holdId', 'reason', 'by']);
+  if (missing) return missing;
+  const hold = holds.find((h) => h.holdId === request.holdId);
+  if (!hold) return `no hold '${request.holdId}' on this breach`;
+  if (!isActive(hold)) return `hold '${request.holdId}' was already released at ${hold.release?.at}`;
+  if (!isAfter(parseISO(request.reviewAt), now)) return `review date ${request.reviewAt} is not in the future`;
+  if (request.kind === 'extended' && hold.reviewAt && !isAfter(parseISO(request.reviewAt), parseISO(hold.reviewAt))) {
+    return `an extension must move the review after the current one (${hold.reviewAt})`;
+  }
   return undefined;
 }

@@ -62,6 +62,7 @@ export const portalSubmissionRequestSchema = z.strictObject({ reference: name, b
 export const supplementRequestSchema = z.strictObject({ information: text(TEXT_LIMITS.information), by: name, portalReference: name.optional() });
 export const placeHoldRequestSchema = z.strictObject({ agency: name, caseRef: name, reason, by: name, reviewAt: instant.optional() });
 export const releaseHoldRequestSchema = z.strictObject({ holdId: name, reason, by: name });
+export const reviewHoldRequestSchema = z.strictObject({ holdId: name, kind: z.enum(['confirmed', 'extended'], { error: 'must be confirmed or extended' }), reviewAt: instant, reason, by: name });
 export const closeRequestSchema = z.strictObject({ by: name, incompleteReason: reason.optional() });
 export const retryCohortRequestSchema = z.strictObject({ cohort: count, subjectId: name.optional(), reason, by: name });
 export const resolveSubjectRequestSchema = z.strictObject({

@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import type { BreachStatus } from '../domain/status';
 import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
 import { temporalTestServerPath } from '../scripts/temporal-binaries';
-import { assessUpdate, placeHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/messages/breach';
+import { assessUpdate, placeHoldUpdate, reviewHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/messages/breach';
 import { createBreachWorkers, type BreachWorkers } from '../worker/breach-worker';
 import { breachFacts, eventually, expectHistoryReplays, quietRuntime, startBreach, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
 
@@ -181,5 +181,24 @@ describe('the authority clock (time-skipping, real 72-hour policy)', () => {
     const mail = await sink.waitFor((m) => m.subject === '[clock-hold-review] Review of law-enforcement hold hold-1 is due');
     expect(mail.to).toEqual(['legal@company.test']);
     await expectHistoryReplays(handle, 'clock-hold-review');
+  });
+
+  it('reminds legal at the new review date once a review moves it, not at the old one', async () => {
+    const awareAt = await testNow();
+    const handle = await startBreach(env.client, config, breachFacts('clock-hold-reviewed', { awareAt: awareAt.toISOString() }));
+    await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'Metropolitan Police', caseRef: 'MP-78', reason: 'Covert investigation', by: 'Lena Legal', reviewAt: addHours(awareAt, 24).toISOString() }] });
+    await env.sleep('12 hours');
+    const reviewed = await handle.executeUpdate(reviewHoldUpdate, { args: [{ holdId: 'hold-1', kind: 'extended', reviewAt: addHours(awareAt, 48).toISOString(), reason: 'The agency asked for two more days', by: 'Lena Legal' }] });
+    expect(reviewed.reviews).toEqual([expect.objectContaining({ kind: 'extended', by: 'Lena Legal', reviewAt: addHours(awareAt, 48).toISOString() })]);
+
+    // The old review date passes without a reminder; the new one brings it.
+    await env.sleep('18 hours');
+    expect((await handle.query(statusQuery)).reminders.filter((r) => r.kind === 'hold-review')).toEqual([]);
+    await env.sleep('20 hours');
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.reminders.some((r) => r.kind === 'hold-review'));
+    const reminders = status.reminders.filter((r) => r.kind === 'hold-review');
+    expect(reminders).toHaveLength(1);
+    expect(hoursAfter(awareAt, reminders[0]!.at)).toBeCloseTo(48, 1);
+    await expectHistoryReplays(handle, 'clock-hold-review-moved');
   });
 });

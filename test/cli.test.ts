@@ -200,6 +200,38 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(mail.text).toContain('Dear Jos\u00e9 Mart\u00ednez,');
   });
 
+  it('lets legal confirm a hold or move its review, shows each hold with its reason, and lists active holds across breaches', async () => {
+    const held = `${id}-held`;
+    expect((await breach(...startFlags(held))).code).toBe(0);
+    const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    expect((await breach('hold', 'place', held, '--agency', 'NCA', '--case-ref', 'NCA-17', '--reason', 'Would alert suspects', '--by', 'Lena Legal', '--review-at', inDays(2))).code).toBe(0);
+    const nextReview = inDays(5);
+    const confirmed = await breach('hold', 'confirm', held, 'hold-1', '--review-at', nextReview, '--reason', 'NCA confirmed by phone on 1 Dec', '--by', 'Lena Legal');
+    expect(confirmed.stdout).toContain(`Hold hold-1 on breach ${held} confirmed as still needed; next review ${nextReview}.`);
+    expectOneLineError(await breach('hold', 'extend', held, 'hold-1', '--review-at', inDays(3), '--reason', 'x', '--by', 'Lena Legal'), 1, 'an extension must move the review after the current one');
+    expectOneLineError(await breach('hold', 'extend', held, 'hold-9', '--review-at', inDays(9), '--reason', 'x', '--by', 'Lena Legal'), 1, "no hold 'hold-9' on this breach");
+    expectOneLineError(await breach('hold', 'extend', held, 'hold-1', '--review-at', 'next week', '--reason', 'x', '--by', 'Lena Legal'), 2, "--review-at 'next week' is not an ISO 8601 date-time");
+    expect((await breach('hold', 'extend', held, 'hold-1', '--review-at', inDays(9), '--reason', 'Trial date set', '--by', 'Lena Legal')).code).toBe(0);
+
+    const status = (await breach('status', held)).stdout;
+    expect(status).toMatch(/hold-1 NCA case NCA-17, placed \S+ by Lena Legal, review \S+; last reviewed \S+ by Lena Legal \(extended\): ACTIVE\n\s+reason: Would alert suspects/);
+    const audit = (await breach('audit', held)).stdout;
+    expect(audit).toContain('hold-1: NCA, case NCA-17, confirmed as still needed: NCA confirmed by phone on 1 Dec; next review');
+    expect(audit).toContain('hold-1: NCA, case NCA-17, review moved later: Trial date set; next review');
+
+    const listed = await eventually(
+      async () => JSON.parse((await breach('holds', '--json')).stdout) as { breachId: string; holdId: string; agency: string; reviewDue: boolean; ageDays: number }[],
+      (holds) => holds.some((h) => h.breachId === held),
+    );
+    expect(listed.find((h) => h.breachId === held)).toMatchObject({ holdId: 'hold-1', agency: 'NCA', reviewDue: false, ageDays: 0 });
+    expect((await breach('holds')).stdout).toMatch(new RegExp(`${held}\\s+hold-1\\s+NCA\\s+NCA-17\\s+0 d`));
+
+    // The Temporal Web UI shows the breach by its title and deadline, among its cohorts' workflows.
+    const description = await engine.client.workflow.getHandle(breachWorkflowId(held)).describe();
+    expect(await description.staticSummary()).toBe(`Breach ${held}: Laptop stolen`);
+    expect(await description.staticDetails()).toMatch(/^Authority deadline \S+ \(72 h after awareness at \S+\)\.$/);
+  });
+
   it('scores an assessment by the ENISA methodology; a decision below what it recommends needs its reason', async () => {
     const scored = `${id}-scored`;
     expect((await breach(...startFlags(scored))).code).toBe(0);

@@ -162,7 +162,9 @@ async function remind(rec: BreachRecord, checkpoint: Checkpoint): Promise<void> 
 
 /** When a hold's review date passes while it is still active, legal is asked to confirm or release it. */
 export async function remindAtHoldReview(rec: BreachRecord, hold: Hold): Promise<void> {
-  if (await waitUntil(parseISO(hold.reviewAt!), () => !isActive(hold))) return;
+  // A review moves the date: the reminder for it is set anew, and this one stops.
+  const reviewAt = hold.reviewAt!;
+  if (await waitUntil(parseISO(reviewAt), () => !isActive(hold) || hold.reviewAt !== reviewAt)) return;
   const entry: ReminderRecord = { kind: 'hold-review', at: now().toISOString(), holdId: hold.holdId, delivered: false };
   rec.reminders.push(entry);
   try {

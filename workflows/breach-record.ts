@@ -11,8 +11,8 @@ import type {
 } from '../domain/authority-notice';
 import { authorityDeadline, isPastDeadline } from '../domain/deadline';
 import type { ResolveSubjectRequest, RetryCohortRequest } from '../domain/cohort-recovery';
-import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../domain/holds';
-import { isActive, placeHoldProblem, releaseHoldProblem } from '../domain/holds';
+import type { Hold, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../domain/holds';
+import { isActive, placeHoldProblem, releaseHoldProblem, reviewHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
 import { channelFailures, fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
@@ -245,6 +245,21 @@ export class BreachRecord {
   releaseHold(request: ReleaseHoldRequest, now: Date): Hold {
     const hold = this.holds.find((h) => h.holdId === request.holdId)!;
     hold.release = { at: now.toISOString(), by: request.by, reason: request.reason };
+    return hold;
+  }
+
+  reviewHoldProblem(request: ReviewHoldRequest, now: Date): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    return reviewHoldProblem(this.holds, request, now);
+  }
+
+  /** The review is recorded and the hold's next review is the new date, with its reminder not yet sent. */
+  reviewHold(request: ReviewHoldRequest, now: Date): Hold {
+    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    const { holdId: _, ...review } = request;
+    hold.reviews = [...(hold.reviews ?? []), { ...review, at: now.toISOString() }];
+    hold.reviewAt = request.reviewAt;
+    hold.reviewReminderSentAt = undefined;
     return hold;
   }
 

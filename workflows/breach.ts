@@ -1,4 +1,4 @@
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setCurrentDetails, setDefaultSignalHandler, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { ArchiveActivities } from '../activities/archive-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
@@ -20,6 +20,7 @@ import {
   portalSubmissionRequestSchema,
   releaseHoldRequestSchema,
   resolveSubjectRequestSchema,
+  reviewHoldRequestSchema,
   retryCohortRequestSchema,
   supplementRequestSchema,
 } from '../domain/requests';
@@ -41,6 +42,7 @@ import {
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
   resolveSubjectUpdate,
+  reviewHoldUpdate,
   retryCohortUpdate,
   statusQuery,
   supplementAuthorityReportUpdate,
@@ -84,6 +86,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(supplementAuthorityReportUpdate, unlessRefused(supplementRequestSchema, (r) => record.supplementProblem(r), (r) => sendSupplement(record, r)));
   setHandler(placeHoldUpdate, unlessRefused(placeHoldRequestSchema, (r) => record.holdProblem(r, now()), (r) => placeHold(record, r)));
   setHandler(releaseHoldUpdate, unlessRefused(releaseHoldRequestSchema, (r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
+  setHandler(reviewHoldUpdate, unlessRefused(reviewHoldRequestSchema, (r) => record.reviewHoldProblem(r, now()), (r) => reviewHold(record, r)));
   setHandler(retryCohortUpdate, unlessRefused(retryCohortRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => retryCohort(record, r)));
   setHandler(resolveSubjectUpdate, unlessRefused(resolveSubjectRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => resolveSubject(record, r)));
   setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
@@ -145,6 +148,12 @@ function placeHold(record: BreachRecord, request: Parameters<BreachRecord['place
   if (hold.reviewAt) void remindAtHoldReview(record, hold);
   if (!record.fanOut?.cohorts.some((c) => c.stage !== 'final')) return hold;
   return tellCohortsAboutHolds(record).then(() => hold);
+}
+
+function reviewHold(record: BreachRecord, request: Parameters<BreachRecord['reviewHold']>[0]): Hold {
+  const hold = record.reviewHold(request, now());
+  void remindAtHoldReview(record, hold);
+  return hold;
 }
 
 function releaseHold(record: BreachRecord, request: Parameters<BreachRecord['releaseHold']>[0]) {
@@ -210,6 +219,8 @@ async function keepSearchAttributesCurrent(rec: BreachRecord): Promise<void> {
     const holdActive = rec.holdActive();
     const current = `${phase}|${holdActive}`;
     if (current !== published) {
+      // The Web UI's current details: no command, so breaches recorded before it replay unchanged.
+      setCurrentDetails(`Phase ${phase}${holdActive ? ', held by a law-enforcement hold' : ''}; authority deadline ${rec.deadline.toISOString()}.`);
       upsertSearchAttributes([
         { key: BreachIdKey, value: facts.breachId },
         { key: BreachPhaseKey, value: phase },

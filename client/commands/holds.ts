@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
-import { placeHoldUpdate, releaseHoldUpdate } from '../../workflows/messages/breach';
+import type { Hold } from '../../domain/holds';
+import { HoldActiveKey } from '../../domain/search-attributes';
+import { placeHoldUpdate, releaseHoldUpdate, reviewHoldUpdate, statusQuery } from '../../workflows/messages/breach';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
+import { columns } from '../table';
 import { say } from '../terminal';
 
 export function registerHolds(program: Command, run: Run): void {
@@ -22,6 +25,25 @@ export function registerHolds(program: Command, run: Run): void {
       }, id),
     );
 
+  for (const [kind, verb, description] of [
+    ['confirmed', 'confirm', 'record that the hold is still needed, with the date of its next review'],
+    ['extended', 'extend', 'move the hold\'s review to a later date'],
+  ] as const) {
+    hold
+      .command(`${verb} <id> <holdId>`)
+      .description(description)
+      .requiredOption('--review-at <iso>', 'the next review date; legal is reminded then')
+      .requiredOption('--reason <text>', kind === 'confirmed' ? 'why the hold is still needed (the agency\'s word, and when it was given)' : 'why the review can wait')
+      .requiredOption('--by <name>', 'who reviewed it')
+      .action((id: string, holdId: string, flags: { reviewAt: string; reason: string; by: string }) =>
+        run(async (session) => {
+          const request = { holdId, kind, reviewAt: isoDateFlag('--review-at', flags.reviewAt), reason: flags.reason, by: flags.by };
+          const reviewed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(reviewHoldUpdate, { args: [request] }));
+          say(`Hold ${reviewed.holdId} on breach ${id} ${kind === 'confirmed' ? 'confirmed as still needed' : 'review moved'}; next review ${reviewed.reviewAt}.`);
+        }, id),
+      );
+  }
+
   hold
     .command('release <id> <holdId>')
     .description('release a hold')
@@ -35,3 +57,46 @@ export function registerHolds(program: Command, run: Run): void {
     );
 }
 
+
+interface ListedHold extends Pick<Hold, 'holdId' | 'agency' | 'caseRef' | 'placedAt' | 'reviewAt'> {
+  breachId: string;
+  ageDays: number;
+  reviewDue: boolean;
+}
+
+/** `breach holds`: every active hold of every running breach, oldest first, for legal's review. */
+export function registerHoldList(program: Command, run: Run): void {
+  program
+    .command('holds')
+    .description('active holds across all breaches: agency, case, age and whether the review is due')
+    .option('--json', 'machine-readable output')
+    .action((flags: { json?: boolean }) =>
+      run(async (session) => {
+        const now = new Date();
+        const holds = await session.withWorker(undefined, async (client) => {
+          const listed: ListedHold[] = [];
+          const query = `WorkflowType = 'BreachWorkflow' AND ExecutionStatus = 'Running' AND ${HoldActiveKey.name} = true`;
+          for await (const execution of client.workflow.list({ query })) {
+            const status = await client.workflow.getHandle(execution.workflowId).query(statusQuery);
+            for (const h of status.holds.active) {
+              listed.push({
+                breachId: status.breachId,
+                holdId: h.holdId,
+                agency: h.agency,
+                caseRef: h.caseRef,
+                placedAt: h.placedAt,
+                reviewAt: h.reviewAt,
+                ageDays: Math.floor((now.getTime() - Date.parse(h.placedAt)) / 86_400_000),
+                reviewDue: h.reviewAt !== undefined && Date.parse(h.reviewAt) <= now.getTime(),
+              });
+            }
+          }
+          return listed.sort((a, b) => a.placedAt.localeCompare(b.placedAt));
+        });
+        if (flags.json) return say(JSON.stringify(holds, null, 2));
+        if (holds.length === 0) return say('No active holds.');
+        const review = (h: ListedHold) => (h.reviewAt ? `${h.reviewAt}${h.reviewDue ? ' DUE' : ''}` : 'none');
+        say(columns([['BREACH', 'HOLD', 'AGENCY', 'CASE', 'AGE', 'REVIEW'], ...holds.map((h) => [h.breachId, h.holdId, h.agency, h.caseRef, `${h.ageDays} d`, review(h)])]));
+      }),
+    );
+}

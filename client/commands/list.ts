@@ -4,6 +4,7 @@ import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from
 import { UsageError } from '../errors';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
+import { columns } from '../table';
 import { say } from '../terminal';
 
 interface ListFlags {
@@ -78,7 +79,5 @@ function listQuery(flags: ListFlags): string {
 
 function formatTable(breaches: ListedBreach[]): string {
   if (breaches.length === 0) return 'No breaches match.';
-  const rows = [['BREACH', 'PHASE', 'DEADLINE', 'HOLD', 'OPENED'], ...breaches.map((b) => [b.breachId, b.phase, b.authorityDeadline ?? '', b.holdActive ? 'yes' : 'no', b.openedAt ?? ''])];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return columns([['BREACH', 'PHASE', 'DEADLINE', 'HOLD', 'OPENED'], ...breaches.map((b) => [b.breachId, b.phase, b.authorityDeadline ?? '', b.holdActive ? 'yes' : 'no', b.openedAt ?? ''])]);
 }

@@ -7,7 +7,7 @@ import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Suppl
 import type { AssessRequest, Assessment } from '../../domain/breach';
 import type { CohortHeld, CohortReport, HoldNews } from '../../domain/cascade';
 import type { CohortRetried, ResolveSubjectRequest, RetryCohortRequest, SubjectResolved } from '../../domain/cohort-recovery';
-import type { Hold, PlaceHoldRequest, ReleaseHoldRequest } from '../../domain/holds';
+import type { Hold, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../../domain/holds';
 import type { BreachNotice } from '../../domain/notice';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
 
@@ -17,6 +17,8 @@ export const recordPortalSubmissionUpdate = defineUpdate<AuthorityNotice, [Porta
 export const supplementAuthorityReportUpdate = defineUpdate<Supplement, [SupplementRequest]>('supplementAuthorityReport');
 export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold');
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
+/** Legal confirms a hold is still needed, or moves its review later; the review reminder is set again. */
+export const reviewHoldUpdate = defineUpdate<Hold, [ReviewHoldRequest]>('reviewHold');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
 /** Starts again a cohort whose workflow ended before its people had a final state, from where each person's cascade stood. */
 export const retryCohortUpdate = defineUpdate<CohortRetried, [RetryCohortRequest]>('retryCohort');
