@@ -8,6 +8,9 @@ import type { StuckCohort } from './stuck-cohorts';
 export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort[] = []): string {
   const deadline = new Date(status.deadline);
   const lines = [
+    headline(status, now),
+    ...holdBanner(status),
+    `Next: ${nextStep(status, stuck)}`,
     `Breach ${status.breachId}: ${status.title}`,
     `  phase:      ${status.phase}`,
     `  aware at:   ${status.awareAt}`,
@@ -36,6 +39,54 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
   for (const u of status.unreachableSubjects) lines.push(`    unreachable ${u.subjectId}: ${u.reasons?.join('; ') ?? 'no reason recorded'}`);
   if (status.closed) lines.push(`  closed:     ${status.closed.at} by ${status.closed.by}`);
   return lines.join('\n');
+}
+
+/** The first line: how long until the authority deadline, or how late, or what settled it. */
+function headline(status: BreachStatus, now: Date): string {
+  const deadline = new Date(status.deadline);
+  // "Thu, 03 Dec 2026 08:00:00 GMT" without its seconds.
+  const when = `${deadline.toUTCString().slice(0, -7)} UTC`;
+  if (status.closed) return `CLOSED at ${status.closed.at} by ${status.closed.by}`;
+  const notice = status.authorityNotice;
+  if (notice) return `Authority notified at ${notice.sentAt}, ${notice.onTime ? 'on time' : 'LATE'} (deadline ${when})`;
+  if (status.risk === 'unlikely') return `No authority notice due: the risk is assessed as unlikely (deadline would have been ${when})`;
+  const left = describeTimeLeft(deadline, now);
+  return left.startsWith('overdue') ? `LATE: the authority deadline passed ${left.replace('overdue by ', '')} ago (${when})` : `DEADLINE in ${left.replace(' left', '')}: ${when}`;
+}
+
+function holdBanner(status: BreachStatus): string[] {
+  const active = status.holds.active;
+  if (active.length === 0) return [];
+  return [`HOLD ACTIVE: no individual is contacted while ${active.map((h) => `${h.holdId} (${h.agency})`).join(', ')} ${active.length === 1 ? 'is' : 'are'} in force`];
+}
+
+/** What the responder does next, with the command to type. */
+function nextStep(status: BreachStatus, stuck: StuckCohort[]): string {
+  const id = status.breachId;
+  const release = () => `breach hold release ${id} ${status.holds.active[0]!.holdId} --reason "…" --by "…" once the agency agrees`;
+  const close = () => (status.holds.active.length ? `release the holds first: ${release()}` : `breach close ${id} --by "…"`);
+  switch (status.phase) {
+    case 'awaiting-assessment':
+      return `breach assess ${id} --risk unlikely|risk|high --rationale "…" --by "…" (scoring flags: see breach assess --help)`;
+    case 'notifying-authority':
+      return status.authorityNoticeSending ? 'check the SMTP relay: the report to the authority is being retried (see authority below)' : 'nothing: the report to the authority is being sent';
+    case 'notice-held':
+      return `the authority notice waits for the hold: ${release()}`;
+    case 'awaiting-late-reason':
+      return `breach late-reason ${id} --reason "…" --by "…": the report goes out with it`;
+    case 'awaiting-portal-submission':
+      return `submit the report on the authority's portal, then breach portal ${id} --reference … --by "…"`;
+    case 'notifying-individuals':
+      if (stuck.length) return `breach cohort retry ${id} ${stuck[0]!.cohort} --reason "…" --by "…" (or resolve its people by hand)`;
+      if (status.holds.active.length) return `individuals wait for the hold: ${release()}`;
+      return `nothing: ${status.individuals.inProgress + status.individuals.pending} individual(s) still being notified`;
+    case 'notification-stopped':
+      return `fix the cause (${status.fanOutError}) or breach close ${id} --accept-incomplete --reason "…" --by "…"`;
+    case 'closed':
+      return 'nothing: the breach is closed';
+    default:
+      return close();
+  }
 }
 
 function describeAssessment(status: BreachStatus): string {
