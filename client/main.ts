@@ -10,6 +10,7 @@ import { registerList } from './commands/list';
 import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { registerSubjects } from './commands/subjects';
 import { EXIT_OK, EXIT_USAGE } from './errors';
 import { runner } from './run';
 
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerHolds(program, run);
   registerHoldList(program, run);
   registerStatus(program, run);
+  registerSubjects(program, run);
   registerList(program, run);
   registerAudit(program, run);
   registerBounce(program, run);

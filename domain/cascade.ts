@@ -142,11 +142,14 @@ export interface DeliveryReport {
   observation?: 'delayed' | 'complaint';
 }
 
+/** Where a person stands, as `status` and `breach subjects` name it. */
+export const SUBJECT_STATES = ['pending', 'sending', 'awaiting-report', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable'] as const;
+
 /** One person as the cohort's query shows them. */
 export interface SubjectView {
   subjectId: string;
   cohort: number;
-  state: FinalState | 'pending' | 'sending' | 'awaiting-report';
+  state: FinalState | (typeof SUBJECT_STATES)[number];
   channel?: Channel;
   attempts: Attempt[];
 }

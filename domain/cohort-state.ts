@@ -272,8 +272,12 @@ export class CohortState {
   view(subjectId: string, cohort: number): SubjectView | undefined {
     const p = this.byId.get(subjectId);
     if (!p) return undefined;
-    const state = p.final ?? (p.stage === 'due' ? (p.contacted ? 'sending' : 'pending') : p.stage === 'sending' ? 'sending' : 'awaiting-report');
-    return { subjectId, cohort, state, channel: p.final ? undefined : this.channelOf(p), attempts: p.attempts };
+    return { subjectId, cohort, state: stateOf(p), channel: p.final ? undefined : this.channelOf(p), attempts: p.attempts };
+  }
+
+  /** The subjects in one state, in roster order (each once: a duplicate row is its first row's subject). */
+  subjectsIn(state: SubjectView['state']): string[] {
+    return [...this.byId.values()].filter((p) => stateOf(p) === state).map((p) => p.subjectId);
   }
 
   private resume(p: Person, earlier: PersonProgress): void {
@@ -356,6 +360,10 @@ export class DeliveredCohort {
   unreachable(limit = UNREACHABLE_REPORTED): Outcome[] {
     return [...this.byId.values()].filter((o) => o.state === 'unreachable').slice(0, limit);
   }
+}
+
+function stateOf(p: Person): SubjectView['state'] {
+  return p.final ?? (p.stage === 'due' ? (p.contacted ? 'sending' : 'pending') : p.stage === 'sending' ? 'sending' : 'awaiting-report');
 }
 
 function reasonsOf(p: Person): string[] {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { RISK_LEVELS } from './breach';
 import { RESOLVED_STATES } from './cohort-recovery';
 import { CIRCUMSTANCES, DATA_CATEGORY_BASE, EASE_OF_IDENTIFICATION, type SeverityInputs } from './severity';
+import { SUBJECT_STATES } from './cascade';
 import { CHANNELS } from './individuals';
 import { FIELD_NAMES } from './required-fields';
 
@@ -97,6 +98,7 @@ export const cohortReportSchema = z.strictObject({
 export const cohortHeldSchema = z.strictObject({ cohort: count, round: count });
 export const holdNewsSchema = z.strictObject({ active: z.boolean(), round: count });
 export const subjectIdSchema = name;
+export const subjectStateSchema = z.enum(SUBJECT_STATES, { error: `must be one of ${SUBJECT_STATES.join(', ')}` });
 
 /** The checked request, or why it was refused, in words that name the field and never echo its value. */
 export function parseRequest<T>(schema: z.ZodType<T>, request: unknown): { value: T } | { problem: string } {

@@ -319,6 +319,8 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
       () => findSubjectCohort(engine.client, rosterId, 'r-1'),
       (view) => view?.state === 'awaiting-report' && view.channel === 'email',
     );
+    // Who is where, by id only: the cohorts are asked, never the roster.
+    expect((await breach('subjects', rosterId, '--state', 'awaiting-report')).stdout.trim()).toBe('r-1');
     const bounced = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops');
     expect(bounced.stderr).toBe('');
     expect(bounced.code).toBe(0);
@@ -343,6 +345,9 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(status.unreachableSubjects.map((u) => u.subjectId).sort()).toEqual(['r-1', 'r-2', 'r-3']);
     expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-1')?.reasons).toEqual(['email: 550 5.1.1 mailbox unknown (cli)']);
     expect(status.unreachableSubjects.find((u) => u.subjectId === 'r-2')?.reasons).toEqual(['roster line 3: email is not a valid address']);
+    expect(JSON.parse((await breach('subjects', rosterId, '--state', 'unreachable', '--json')).stdout)).toEqual(['r-1', 'r-2', 'r-3']);
+    expect((await breach('subjects', rosterId, '--state', 'notified-email')).stdout).toBe('');
+    expectOneLineError(await breach('subjects', rosterId, '--state', 'lost'), 2, '--state must be one of pending, sending, awaiting-report, notified-email, notified-fax, notified-postal, unreachable');
   });
 
   it('takes the reason for a late notice and sends supplementary information', async () => {

@@ -17,14 +17,15 @@ import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import type { RosterActivities } from '../activities/roster-activities';
 import { SEND_ACTIVITY, type BatchItem, type SendBatchRequest, type SendBatchResult } from '../domain/batch';
-import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome } from '../domain/cascade';
+import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome, SUBJECT_STATES } from '../domain/cascade';
+import type { z } from 'zod';
 import { CohortState, DeliveredCohort } from '../domain/cohort-state';
 import { failureMessage, PERMANENT_CHANNEL_FAILURES, REQUEST_REJECTED, ROSTER_CHANGED } from '../domain/failures';
 import type { Channel } from '../domain/individuals';
-import { deliveryReportSchema, holdNewsSchema, parseRequest, subjectIdSchema } from '../domain/requests';
+import { deliveryReportSchema, holdNewsSchema, parseRequest, subjectIdSchema, subjectStateSchema } from '../domain/requests';
 import { missingFields } from '../domain/required-fields';
 import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
-import { breachClosedSignal, cohortProgressQuery, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery } from './messages/cohort';
+import { breachClosedSignal, cohortProgressQuery, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery, subjectsInStateQuery } from './messages/cohort';
 
 const now = () => Date.now();
 
@@ -95,6 +96,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     ...(rosterError ? { error: rosterError } : {}),
   }));
   setHandler(cohortProgressQuery, () => state.progress());
+  setHandler(subjectsInStateQuery, (wanted) => state.subjectsIn(querySubjectState(wanted)));
   setHandler(reportDeliveryUpdate, (report) => state.report(report, now()), { validator: (report) => refuseUnless(deliveryReportProblem(report) ?? state.reportProblem(report)) });
 
   let reported = { counts: '', at: 0 };
@@ -196,6 +198,10 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
   });
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, sending: false, delivered: true, unreachable: cohort.unreachable() }));
+  setHandler(subjectsInStateQuery, (wanted) => {
+    const state = querySubjectState(wanted);
+    return cohort.outcomes().flatMap((o) => (o.state === state ? [o.subjectId] : []));
+  });
   setHandler(
     reportDeliveryUpdate,
     async (report: DeliveryReport) => {
@@ -225,11 +231,19 @@ function isHoldNews(news: unknown): news is HoldNews {
   return 'value' in parseRequest(holdNewsSchema, news);
 }
 
-/** A query's failure is the caller's alone, so a malformed subject id is answered with an error. */
-function querySubjectId(subjectId: unknown): string {
-  const parsed = parseRequest(subjectIdSchema, subjectId);
+/** A query's failure is the caller's alone, so a malformed argument is answered with an error. */
+function queryArgument<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = parseRequest(schema, value);
   if ('problem' in parsed) throw ApplicationFailure.nonRetryable(parsed.problem, REQUEST_REJECTED);
   return parsed.value;
+}
+
+function querySubjectId(subjectId: unknown): string {
+  return queryArgument(subjectIdSchema, subjectId);
+}
+
+function querySubjectState(state: unknown): (typeof SUBJECT_STATES)[number] {
+  return queryArgument(subjectStateSchema, state);
 }
 
 function refuseUnless(problem: string | undefined): void {

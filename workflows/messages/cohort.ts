@@ -33,3 +33,5 @@ export const subjectQuery = defineQuery<SubjectView | null, [string]>('subject')
 export const cohortStatusQuery = defineQuery<CohortStatus>('cohortStatus');
 /** Where each contacted person's cascade stands: what a retry resumes from once the cohort's workflow has ended abnormally. */
 export const cohortProgressQuery = defineQuery<PersonProgress[]>('cohortProgress');
+/** The ids of the cohort's subjects in one state (`SUBJECT_STATES`), for `breach subjects`. */
+export const subjectsInStateQuery = defineQuery<string[], [string]>('subjectsInState');
