@@ -47,18 +47,49 @@ const breachSchema = z.strictObject({
 /** Clock skew between the responder's machine and the truth is tolerated up to this much. */
 const FUTURE_TOLERANCE_MINUTES = 5;
 
-export function parseBreach(raw: unknown, source: string, now: Date = new Date()): { facts: BreachFacts; initialAssessment?: AssessRequest } {
-  const parsed = breachSchema.safeParse(raw);
+/** The `breach start` flag of each field, for errors that name what the person typed. */
+const FLAG_OF: Record<string, string> = {
+  id: '--id',
+  title: '--title',
+  description: '--description',
+  awareAt: '--aware-at',
+  reporter: '--reporter',
+  dataCategories: '--categories',
+  approxSubjects: '--subjects',
+  approxRecords: '--records',
+  likelyConsequences: '--consequences',
+  measures: '--measures',
+  contactPoint: '--contact',
+  advice: '--advice',
+  'assessment.risk': '--risk',
+  'assessment.rationale': '--rationale',
+  'assessment.by': '--by',
+};
+
+/**
+ * The breach's facts from the flags, merged over a file when one is given. Errors name the flags
+ * (`missing: --description, --aware-at`), or the file's fields with their flags.
+ */
+export function parseBreach(raw: unknown, file: string | undefined, now: Date = new Date()): { facts: BreachFacts; initialAssessment?: AssessRequest } {
+  const named = (path: PropertyKey[]) => {
+    const field = path.map(String).join('.');
+    const flag = FLAG_OF[field];
+    return file ? (flag ? `${field} (${flag})` : field || 'breach') : (flag ?? (field || 'breach'));
+  };
+  const fail = (problems: string[]) => new UsageError(file ? `${file}: ${problems.join('; ')}` : problems.join('; '));
+  const parsed = breachSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'breach'}: ${issue.message}`,
-    );
-    throw new UsageError(`${source}: ${problems.join('; ')}`);
+    const absent = (issue: z.core.$ZodIssue) => issue.code !== 'unrecognized_keys' && issue.input === undefined;
+    const missing = parsed.error.issues.filter(absent).map((issue) => named(issue.path));
+    const others = parsed.error.issues
+      .filter((issue) => !absent(issue))
+      .map((issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `${named(issue.path)} ${issue.message}`));
+    throw fail([...(missing.length ? [`missing: ${missing.join(', ')}`] : []), ...others]);
   }
   const { id, assessment, ...rest } = parsed.data;
   const awareAt = new Date(rest.awareAt);
   if (isAfter(awareAt, addMinutes(now, FUTURE_TOLERANCE_MINUTES))) {
-    throw new UsageError(`${source}: awareAt ${rest.awareAt} is in the future; give the time the company became aware`);
+    throw fail([`${named(['awareAt'])} ${rest.awareAt} is in the future; give the time the company became aware`]);
   }
   return { facts: { breachId: id, ...rest, awareAt: awareAt.toISOString() }, initialAssessment: assessment };
 }

@@ -144,11 +144,13 @@ describe('breach CLI', () => {
 
   it('rejects bad input with exit code 2 and one line naming the problem', async () => {
     const future = startFlags(`${id}-future`).map((a, i, all) => (all[i - 1] === '--aware-at' ? '2999-01-01T00:00:00Z' : a));
-    expectOneLineError(await breach(...future), 2, 'awareAt 2999-01-01T00:00:00Z is in the future');
+    expectOneLineError(await breach(...future), 2, 'breach: --aware-at 2999-01-01T00:00:00Z is in the future');
     const negative = startFlags(`${id}-neg`).map((a, i, all) => (all[i - 1] === '--subjects' ? '-4' : a));
-    expectOneLineError(await breach(...negative), 2, 'approxSubjects: must not be negative');
+    expectOneLineError(await breach(...negative), 2, 'breach: --subjects must not be negative');
     const noTitle = startFlags(`${id}-notitle`).filter((a, i, all) => a !== '--title' && all[i - 1] !== '--title');
-    expectOneLineError(await breach(...noTitle), 2, 'title: ');
+    expectOneLineError(await breach(...noTitle), 2, 'breach: missing: --title');
+    // Everything missing is named at once, by the flags to give.
+    expectOneLineError(await breach('start', '--id', `${id}-bare`, '--title', 'T'), 2, 'breach: missing: --description, --aware-at, --reporter, --categories, --subjects, --records, --consequences, --measures, --contact');
     expectOneLineError(await breach('assess', id, '--risk', 'severe', '--rationale', 'x', '--by', 'me'), 2, '--risk must be one of unlikely, risk, high');
     expectOneLineError(await breach('assess', id, '--risk', 'high'), 2, "required option '--rationale <text>' not specified");
     expectOneLineError(await breach('hold', 'place', id, '--agency', 'A', '--case-ref', 'C', '--reason', 'R', '--by', 'L', '--review-at', 'soon'), 2, "--review-at 'soon' is not an ISO 8601 date");
@@ -158,11 +160,11 @@ describe('breach CLI', () => {
     // Numbers are whole decimal numbers, nothing a lenient parser would also take.
     for (const notANumber of ['', ' ', 'true', '0x10', '1e3', '12.5', 'null']) {
       const started = startFlags(`${id}-nan`).map((a, i, all) => (all[i - 1] === '--records' ? notANumber : a));
-      expectOneLineError(await breach(...started), 2, 'approxRecords: must be a whole decimal number');
+      expectOneLineError(await breach(...started), 2, '--records must be a whole decimal number');
     }
     // Texts have limits: a description of 50 kB would be repeated in every notice.
     const long = startFlags(`${id}-long`).map((a, i, all) => (all[i - 1] === '--description' ? 'x'.repeat(50_000) : a));
-    expectOneLineError(await breach(...long), 2, 'description: must be at most 3000 characters');
+    expectOneLineError(await breach(...long), 2, '--description must be at most 3000 characters');
     expectOneLineError(await breach('frobnicate'), 2, "unknown command 'frobnicate'");
   });
 

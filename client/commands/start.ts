@@ -58,7 +58,7 @@ export function registerStart(program: Command, run: Run): void {
     .option('--by <name>', 'who opens the breach (and assessed it)')
     .action((flags: StartFlags) =>
       run(async (session) => {
-        const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file ?? 'breach');
+        const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file);
         const encoding = rosterEncoding(flags);
         const roster = flags.roster ? await checkRoster(flags.roster, encoding, Boolean(flags.skipInvalid)) : undefined;
         if (roster) await checkNotices(session.config, facts, roster.languages);
