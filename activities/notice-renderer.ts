@@ -12,6 +12,9 @@ interface Templates {
   advice: string;
 }
 
+/** The template files of each language, in `templateDir/<language>/`. */
+export const TEMPLATE_FILES = { subject: 'subject.txt', text: 'notice.txt', html: 'notice.html', advice: 'advice.txt' } as const;
+
 /**
  * Renders the Art. 34(2) notice from the templates in `templateDir/<language>/`, which can be
  * edited without code changes. A language without templates falls back to the default language.
@@ -23,9 +26,9 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
   const templatesFor = (language: string): Templates => {
     let templates = cache.get(language);
     if (!templates) {
-      const chosen = existsSync(path.join(templateDir, language, 'notice.txt')) ? language : defaultLanguage;
-      const read = (name: string) => readFileSync(path.join(templateDir, chosen, name), 'utf8');
-      templates = { subject: read('subject.txt').trim(), text: read('notice.txt'), html: read('notice.html'), advice: read('advice.txt').trim() };
+      const chosen = existsSync(path.join(templateDir, language, TEMPLATE_FILES.text)) ? language : defaultLanguage;
+      const read = (part: keyof typeof TEMPLATE_FILES) => readFileSync(path.join(templateDir, chosen, TEMPLATE_FILES[part]), 'utf8');
+      templates = { subject: read('subject').trim(), text: read('text'), html: read('html'), advice: read('advice').trim() };
       cache.set(language, templates);
     }
     return templates;

@@ -39,7 +39,7 @@ interface Part {
   body: Buffer[];
 }
 
-/** Splits a message into its MIME nodes with their decoded bodies; an embedded message's own root node follows its container. */
+/** Splits a message into its MIME nodes with their bodies as sent; an embedded message's own root node follows its container. */
 async function mimeParts(raw: Buffer): Promise<Part[]> {
   const parts: Part[] = [];
   const splitter = new Splitter();
@@ -49,10 +49,10 @@ async function mimeParts(raw: Buffer): Promise<Part[]> {
   });
   Readable.from([raw]).pipe(splitter);
   await finished(splitter);
-  return Promise.all(parts.map(async (part) => ({ ...part, body: [await decoded(part)] })));
+  return parts;
 }
 
-/** A part's body with its transfer encoding (base64, quoted-printable) undone. */
+/** A part's body with its transfer encoding (base64, quoted-printable) undone: only for the parts that are read. */
 async function decoded(part: Part): Promise<Buffer> {
   const decoder = part.node.getDecoder();
   const chunks: Buffer[] = [];
@@ -98,11 +98,11 @@ export async function readReturnedMail(raw: Buffer): Promise<ReturnedMail> {
   const status = parts.find((p) => p.node.contentType === 'message/delivery-status' || p.node.contentType === 'message/global-delivery-status');
   if (!isReport || !status) return isAutomaticReply(root.headers) ? { kind: 'auto-reply' } : { kind: 'other' };
 
-  const [perMessage, ...perRecipient] = fieldBlocks(status.body[0]!);
+  const [perMessage, ...perRecipient] = fieldBlocks(await decoded(status));
   const recipients = perRecipient
     .filter((block) => block.hasHeader('action'))
     .map((block) => ({ action: block.getFirst('action').toLowerCase(), status: block.getFirst('status').split(/\s/)[0] ?? '' }));
-  const returned = returnedHeaders(parts);
+  const returned = await returnedHeaders(parts);
   const reportingMta = perMessage?.getFirst('reporting-mta');
   return {
     kind: 'dsn',
@@ -115,14 +115,14 @@ export async function readReturnedMail(raw: Buffer): Promise<ReturnedMail> {
 }
 
 /** The headers of the message the DSN returns: a `text/rfc822-headers` part, or the root of an embedded `message/rfc822`. */
-function returnedHeaders(parts: Part[]): Headers | undefined {
+async function returnedHeaders(parts: Part[]): Promise<Headers | undefined> {
   const index = parts.findIndex((p) => ['text/rfc822-headers', 'message/rfc822-headers', 'message/rfc822', 'message/global', 'message/global-headers'].includes(p.node.contentType || ''));
   if (index < 0) return undefined;
   const part = parts[index]!;
   if (part.node.contentType === 'message/rfc822' || part.node.contentType === 'message/global') {
     // mailsplit parses an embedded message: its own root node comes next.
     const embedded = parts[index + 1];
-    return embedded ? embedded.headers : new Headers(part.body[0]!);
+    return embedded ? embedded.headers : new Headers(await decoded(part));
   }
-  return new Headers(part.body[0]!);
+  return new Headers(await decoded(part));
 }

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { DeliveryReport } from '../domain/cascade';
-import { cohortWorkflowId, noticeId, noticeOfMessageId, noticeOfReturnPath, parseNoticeId, type NoticeRef } from '../domain/ids';
+import { cohortWorkflowId, noticeId, noticeOfMessageId, noticeOfReturnPath, parseNoticeId, returnPathNoticeText, type NoticeRef } from '../domain/ids';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { sendReport } from '../webhooks/webhook-source';
 import { readReturnedMail, type DsnRecipient, type ReturnedMail } from './dsn';
@@ -53,7 +53,8 @@ export async function startBounceIntake(options: BounceIntakeOptions): Promise<B
     logger: false,
     size: options.maxMessageBytes,
     onRcptTo(address, _session, callback) {
-      if (isOurReturnPath(options.returnPath, address.address)) return callback();
+      // Any address the pattern makes is taken, so that a DSN naming no notice of ours is logged and dropped rather than bounced back.
+      if (returnPathNoticeText(options.returnPath, address.address) !== undefined) return callback();
       callback(Object.assign(new Error('5.1.1 no such recipient here'), { responseCode: 550 }));
     },
     onData(stream, session, callback) {
@@ -80,13 +81,6 @@ export async function startBounceIntake(options: BounceIntakeOptions): Promise<B
     port: (server.server.address() as AddressInfo).port,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** An address the intake takes: one the return-path pattern makes, whatever notice it names. */
-function isOurReturnPath(pattern: string, address: string): boolean {
-  const [prefix, suffix] = pattern.split('{notice}') as [string, string];
-  const lower = address.toLowerCase();
-  return lower.startsWith(prefix.toLowerCase()) && lower.endsWith(suffix.toLowerCase()) && address.length > prefix.length + suffix.length;
 }
 
 async function readMessage(stream: SMTPServerDataStream, limit: number): Promise<Buffer> {

@@ -142,14 +142,18 @@ export interface DeliveryReport {
   observation?: 'delayed' | 'complaint';
 }
 
+/** Where a person stands before their cascade has given them a final state. */
+export const UNFINISHED_STATES = ['pending', 'sending', 'awaiting-report'] as const;
+
 /** Where a person stands, as `status` and `breach subjects` name it. */
-export const SUBJECT_STATES = ['pending', 'sending', 'awaiting-report', 'notified-email', 'notified-fax', 'notified-postal', 'unreachable'] as const;
+export const SUBJECT_STATES = [...UNFINISHED_STATES, 'notified-email', 'notified-fax', 'notified-postal', 'unreachable'] as const;
+export type SubjectState = (typeof SUBJECT_STATES)[number];
 
 /** One person as the cohort's query shows them. */
 export interface SubjectView {
   subjectId: string;
   cohort: number;
-  state: FinalState | (typeof SUBJECT_STATES)[number];
+  state: FinalState | SubjectState;
   channel?: Channel;
   attempts: Attempt[];
 }

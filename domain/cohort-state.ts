@@ -353,6 +353,11 @@ export class DeliveredCohort {
     return this.byId.get(subjectId);
   }
 
+  /** The subjects in one final state. */
+  subjectsIn(state: SubjectView['state']): string[] {
+    return [...this.byId.values()].filter((o) => o.state === state).map((o) => o.subjectId);
+  }
+
   outcomes(): Outcome[] {
     return [...this.byId.values()];
   }

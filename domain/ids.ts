@@ -74,6 +74,12 @@ export function noticeReturnPath(pattern: string, notice: NoticeRef): string {
 }
 
 export function noticeOfReturnPath(pattern: string, address: string): NoticeRef | undefined {
+  const text = returnPathNoticeText(pattern, address);
+  return text === undefined ? undefined : parseNoticeId(text);
+}
+
+/** What stands in the notice id's place when the pattern makes the address, or undefined when it does not. */
+export function returnPathNoticeText(pattern: string, address: string): string | undefined {
   const [prefix, suffix] = pattern.split(RETURN_PATH_PLACEHOLDER) as [string, string];
   // The domain is case-insensitive; the local part is kept as sent, as RFC 5321 asks.
   const at = address.lastIndexOf('@');
@@ -82,7 +88,7 @@ export function noticeOfReturnPath(pattern: string, address: string): NoticeRef 
   const local = address.slice(0, at);
   const localSuffix = suffix.slice(0, patternAt);
   if (!local.startsWith(prefix) || !local.endsWith(localSuffix) || local.length <= prefix.length + localSuffix.length) return undefined;
-  return parseNoticeId(local.slice(prefix.length, local.length - localSuffix.length));
+  return local.slice(prefix.length, local.length - localSuffix.length);
 }
 
 /** Where a return-path pattern takes the notice id. */

@@ -34,19 +34,20 @@ export const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 860
 const oneOf = <T extends string>(values: readonly T[]) => z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
 const keysOf = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
 
-/** The ENISA severity inputs (`domain/severity.ts`). */
+/** The ENISA severity inputs (`domain/severity.ts`), as a flag set or file gives them. */
 export const severityInputsSchema = z.strictObject({
   categories: z
     .array(z.strictObject({ category: oneOf(keysOf(DATA_CATEGORY_BASE)), adjustment: z.number().int().min(-3).max(3), reason: reason.optional() }))
     .min(1, 'at least one data category is needed')
     .max(20),
   ease: oneOf(keysOf(EASE_OF_IDENTIFICATION)),
-  confidentiality: oneOf(keysOf(CIRCUMSTANCES.confidentiality)),
-  integrity: oneOf(keysOf(CIRCUMSTANCES.integrity)),
-  availability: oneOf(keysOf(CIRCUMSTANCES.availability)),
-  malicious: z.boolean(),
-  moreThan100People: z.boolean(),
-  unintelligible: z.boolean(),
+  // What is not said did not happen: no loss of confidentiality, integrity or availability, no malice, no flags.
+  confidentiality: oneOf(keysOf(CIRCUMSTANCES.confidentiality)).default('none'),
+  integrity: oneOf(keysOf(CIRCUMSTANCES.integrity)).default('none'),
+  availability: oneOf(keysOf(CIRCUMSTANCES.availability)).default('none'),
+  malicious: z.boolean().default(false),
+  moreThan100People: z.boolean().default(false),
+  unintelligible: z.boolean().default(false),
   subsequentMeasures: reason.optional(),
   disproportionateEffort: reason.optional(),
 }) satisfies z.ZodType<SeverityInputs>;

@@ -232,6 +232,9 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     const description = await engine.client.workflow.getHandle(breachWorkflowId(held)).describe();
     expect(await description.staticSummary()).toBe(`Breach ${held}: Laptop stolen`);
     expect(await description.staticDetails()).toMatch(/^Authority deadline \S+ \(72 h after awareness at \S+\)\.$/);
+    // … and on its page the current phase, kept up to date by the workflow.
+    const metadata = await engine.client.workflow.getHandle(breachWorkflowId(held)).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^Phase awaiting-assessment, held by a law-enforcement hold; authority deadline \S+\.$/);
   });
 
   it('scores an assessment by the ENISA methodology; a decision below what it recommends needs its reason', async () => {

@@ -78,6 +78,8 @@ describe('people whose cohort workflow ended before they had a final state', () 
     expect(await refusal(handle.executeUpdate(resolveSubjectUpdate, { args: [{ cohort: 1, subjectId: 'r-1', state: 'unreachable', reason: 'x', by: 'Ines' }] }))).toBe(
       "cohort 1 had not read subject 'r-1' from the roster when its workflow ended; retry the cohort instead",
     );
+    expect((await breach('cohort', 'retry', breachId, 'first', '--reason', 'x', '--by', 'Ines')).stderr).toContain("cohort 'first' is not a cohort number");
+    expect((await breach('cohort', 'retry', breachId, '9', '--reason', 'x', '--by', 'Ines')).stderr).toContain('the breach has no cohort 9 (it has started 3)');
     const badState = await breach('subject', 'resolve', breachId, 'r-3', '--state', 'banana', '--reason', 'x', '--by', 'Ines');
     expect(badState.code).not.toBe(0);
     expect(badState.stderr).toContain('--state must be one of notified-email, notified-fax, notified-postal, unreachable');

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { DeliveryReport } from '../domain/cascade';
 import { cohortWorkflowId, parseNoticeId } from '../domain/ids';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
-import { assertFresh, sendReport, singleHeader, WebhookRejected, workflowState, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
+import { assertFresh, parsedBody, sendReport, singleHeader, WebhookRejected, workflowState, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
 /**
  * The parts of Lob's event object (`{ id, event_type: { id }, body: <letter>, reference_id }`)
@@ -59,18 +59,11 @@ export function lobSource(options: { secret: string; now: () => Date }): Webhook
       if (!signatureMatches(secret, timestamp, rawBody, signature)) throw new WebhookRejected(401, 'the Lob signature does not match');
       assertFresh(signedAt(timestamp), options.now());
 
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw new WebhookRejected(400, 'the body is not JSON');
-      }
-      const parsed = lobEvent.safeParse(json);
-      if (!parsed.success) throw new WebhookRejected(400, 'the body is not a Lob event');
-      const metadata = parsed.data.body?.metadata ?? {};
+      const event = parsedBody(rawBody, lobEvent, 'a Lob event');
+      const metadata = event.body?.metadata ?? {};
       return {
-        id: parsed.data.id,
-        type: parsed.data.event_type.id,
+        id: event.id,
+        type: event.event_type.id,
         breachId: typeof metadata.breach_id === 'string' ? metadata.breach_id : undefined,
         noticeId: typeof metadata.notice_id === 'string' ? metadata.notice_id : undefined,
       };

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { DeliveryReport } from '../domain/cascade';
 import { cohortWorkflowId, noticeOfMessageId } from '../domain/ids';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
-import { assertFresh, sendReport, singleHeader, WebhookRejected, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
+import { assertFresh, parsedBody, sendReport, singleHeader, WebhookRejected, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
 /** The fields of one SendGrid event we read; the address in `email` is never read. */
 const sendgridEvent = z.object({
@@ -69,16 +69,9 @@ export function sendgridSource(options: { publicKey: string; now: () => Date }):
       if (!valid) throw new WebhookRejected(401, 'the SendGrid signature does not match');
       assertFresh(new Date(Number(timestamp) * 1000), options.now());
 
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw new WebhookRejected(400, 'the body is not JSON');
-      }
-      const parsed = z.array(sendgridEvent).min(1).safeParse(json);
-      if (!parsed.success) throw new WebhookRejected(400, 'the body is not a batch of SendGrid events');
+      const events = parsedBody(rawBody, z.array(sendgridEvent).min(1), 'a batch of SendGrid events');
       // SendGrid posts a failed batch again as it was: the same body is the same batch.
-      return { id: createHash('sha256').update(rawBody).digest('hex'), type: 'batch', events: parsed.data };
+      return { id: createHash('sha256').update(rawBody).digest('hex'), type: 'batch', events };
     },
 
     async act(batch: SendgridBatch, client: Client): Promise<WebhookReply> {

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { DeliveryReport } from '../domain/cascade';
 import { cohortWorkflowId, noticeOfMessageId, parseNoticeId, type NoticeRef } from '../domain/ids';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
-import { assertFresh, sendReport, WebhookRejected, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
+import { assertFresh, parsedBody, sendReport, WebhookRejected, type VerifiedEvent, type WebhookReply, type WebhookSource } from './webhook-source';
 
 const snsMessage = z.object({
   Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
@@ -92,15 +92,7 @@ export function sesSource(options: { topicArns: string[]; now: () => Date; hosts
     name: 'ses',
 
     async verify(rawBody: Buffer): Promise<SesEvent> {
-      let json: unknown;
-      try {
-        json = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw new WebhookRejected(400, 'the body is not JSON');
-      }
-      const parsed = snsMessage.safeParse(json);
-      if (!parsed.success) throw new WebhookRejected(400, 'the body is not an SNS message');
-      const message = parsed.data;
+      const message = parsedBody(rawBody, snsMessage, 'an SNS message');
       const certUrl = fromSns(message.SigningCertURL);
       if (!certUrl || !certUrl.pathname.endsWith('.pem')) throw new WebhookRejected(401, 'the SNS signing certificate URL is not an Amazon SNS certificate URL');
       const signed = SIGNED_FIELDS[message.Type].flatMap((field) => (message[field] === undefined ? [] : [`${field}\n${message[field]}\n`])).join('');

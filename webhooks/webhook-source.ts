@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
 
 /**
  * What the receiver answers a provider, and what it logs about it. The log fields are ids only:
@@ -51,6 +52,19 @@ export function assertFresh(signedAt: Date, now: Date): void {
   if (Math.abs(now.getTime() - signedAt.getTime()) > TIMESTAMP_TOLERANCE_MS) {
     throw new WebhookRejected(401, 'the signature timestamp is more than 5 minutes away from the receiver clock');
   }
+}
+
+/** A verified body as the provider's schema reads it; one that is not JSON, or not of that shape, is malformed (400). */
+export function parsedBody<T>(rawBody: Buffer, schema: z.ZodType<T>, notWhat: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookRejected(400, 'the body is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new WebhookRejected(400, `the body is not ${notWhat}`);
+  return parsed.data;
 }
 
 /** One header value; a header sent twice is ambiguous and treated as missing. */

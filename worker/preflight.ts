@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { TEMPLATE_FILES } from '../activities/notice-renderer';
 import type { EngineConfig } from '../config/schema';
 import type { WorkerRole } from './roles';
-
-/** The templates every notice is rendered from (templates/<language>/…). */
-const TEMPLATE_FILES = ['subject.txt', 'notice.txt', 'notice.html', 'advice.txt'];
 
 /**
  * What a worker needs before it takes any work, checked at start-up: a missing template or an
@@ -14,7 +12,7 @@ const TEMPLATE_FILES = ['subject.txt', 'notice.txt', 'notice.html', 'advice.txt'
 export function preflightProblems(config: EngineConfig, roles: readonly WorkerRole[], env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const { templateDir, defaultLanguage } = config.individuals;
-  const missing = TEMPLATE_FILES.filter((file) => !existsSync(path.join(templateDir, defaultLanguage, file)));
+  const missing = Object.values(TEMPLATE_FILES).filter((file) => !existsSync(path.join(templateDir, defaultLanguage, file)));
   if (roles.some((role) => role !== 'workflows') && missing.length > 0) {
     problems.push(`individuals.templateDir: ${path.join(templateDir, defaultLanguage)} lacks ${missing.join(', ')} for the default language '${defaultLanguage}'`);
   }

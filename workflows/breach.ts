@@ -2,8 +2,6 @@ import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, patc
 import type { z } from 'zod';
 import type { ArchiveActivities } from '../activities/archive-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
-import type { CohortReport } from '../domain/cascade';
-import { cohortWorkflowId } from '../domain/ids';
 import { breachNotice } from '../domain/notice';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
 import { recordCohortReport } from '../domain/fan-out';
@@ -27,7 +25,7 @@ import {
 import type { BreachSummary } from '../domain/status';
 import { notifyAuthority, remindAtHoldReview, remindResponders, sendSupplement } from './authority-clock';
 import { BreachRecord } from './breach-record';
-import { cohortQuestions } from './cohort-questions';
+import { cohortStopped, confirmedFinalReport } from './state-questions';
 import { resolveSubject, retryCohort } from './cohort-recovery';
 import { notifyIndividuals, tellCohortsAboutHolds, tellCohortsBreachClosed } from './individuals';
 import {
@@ -180,25 +178,6 @@ function unlessRefused<Request, Result>(
     if (reason !== undefined) throw ApplicationFailure.nonRetryable(reason, REQUEST_REJECTED);
     return handle((parsed as { value: Request }).value);
   };
-}
-
-/** The cohort's own word that it is final, or undefined when it says otherwise or cannot be asked: until then it does not count as final. */
-async function confirmedFinalReport(breachId: string, report: CohortReport): Promise<CohortReport | undefined> {
-  try {
-    const answer = await cohortQuestions.readFinalReport({ cohortWorkflowId: cohortWorkflowId(breachId, report.cohort) });
-    return answer?.cohort === report.cohort ? answer : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether the cohort itself says it has stopped sending; a cohort that cannot be asked has not confirmed it. */
-async function cohortStopped(breachId: string, cohort: number): Promise<boolean> {
-  try {
-    return await cohortQuestions.readCohortStopped({ cohortWorkflowId: cohortWorkflowId(breachId, cohort) });
-  } catch {
-    return false;
-  }
 }
 
 /** The breach's documentation must outlive Temporal's retention of its history. */

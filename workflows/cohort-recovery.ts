@@ -8,12 +8,13 @@
  * ended run itself what it knew.
  */
 import { ApplicationFailure, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { UNFINISHED_STATES } from '../domain/cascade';
 import { progressWithResolutions, type CohortRetried, type ResolveSubjectRequest, type RetryCohortRequest, type SubjectResolved } from '../domain/cohort-recovery';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
 import { finalRows, recordResolution } from '../domain/fan-out';
 import { cohortWorkflowId } from '../domain/ids';
 import type { BreachRecord } from './breach-record';
-import { cohortQuestions } from './cohort-questions';
+import { stateQuestions } from './state-questions';
 import type { NotifyCohort } from './notify-cohort';
 
 export function retryCohort(rec: BreachRecord, request: RetryCohortRequest): Promise<CohortRetried> {
@@ -23,9 +24,9 @@ export function retryCohort(rec: BreachRecord, request: RetryCohortRequest): Pro
 export function resolveSubject(rec: BreachRecord, request: ResolveSubjectRequest): Promise<SubjectResolved> {
   const { cohort, subjectId, state, by, reason } = request;
   return recovering(rec, cohort, async () => {
-    const ended = await answerOrRefuse(() => cohortQuestions.readEndedCohortSubject({ cohortWorkflowId: cohortWorkflowId(rec.input.facts.breachId, cohort), subjectId }));
+    const ended = await answerOrRefuse(() => stateQuestions.readEndedCohortSubject({ cohortWorkflowId: cohortWorkflowId(rec.input.facts.breachId, cohort), subjectId }));
     if (!ended.subject) throw refused(`cohort ${cohort} had not read subject '${subjectId}' from the roster when its workflow ended; retry the cohort instead`);
-    if (!['pending', 'sending', 'awaiting-report'].includes(ended.subject.state)) throw refused(`subject '${subjectId}' already has a final state: ${ended.subject.state}`);
+    if (!(UNFINISHED_STATES as readonly string[]).includes(ended.subject.state)) throw refused(`subject '${subjectId}' already has a final state: ${ended.subject.state}`);
     const remaining = recordResolution(rec.fanOut!, cohort, { subjectId, state, by, reason }, ended.counts);
     if (remaining === 0) await startAgain(rec, cohort);
     return { cohort, subjectId, state, remaining };
@@ -35,7 +36,7 @@ export function resolveSubject(rec: BreachRecord, request: ResolveSubjectRequest
 /** Starts the cohort's workflow again from where its ended run left each person, with those resolved by hand since then final. */
 async function startAgain(rec: BreachRecord, cohort: number): Promise<CohortRetried> {
   const workflowId = cohortWorkflowId(rec.input.facts.breachId, cohort);
-  const ended = await answerOrRefuse(() => cohortQuestions.readEndedCohortProgress({ cohortWorkflowId: workflowId }));
+  const ended = await answerOrRefuse(() => stateQuestions.readEndedCohortProgress({ cohortWorkflowId: workflowId }));
   const summary = rec.fanOut!.cohorts[cohort]!;
   const resolved = summary.resolved ?? [];
   const resume = progressWithResolutions(ended.progress, resolved);

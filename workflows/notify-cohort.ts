@@ -11,13 +11,12 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { BreachStateActivities } from '../activities/breach-state-activities';
 import type { EmailActivities } from '../activities/channels/email';
 import type { FaxActivities } from '../activities/channels/fax';
 import type { PostalActivities } from '../activities/channels/postal';
 import type { RosterActivities } from '../activities/roster-activities';
 import { SEND_ACTIVITY, type BatchItem, type SendBatchRequest, type SendBatchResult } from '../domain/batch';
-import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome, SUBJECT_STATES } from '../domain/cascade';
+import type { CohortInput, CohortReport, DeliveryReport, HoldNews, Outcome, SubjectState } from '../domain/cascade';
 import type { z } from 'zod';
 import { CohortState, DeliveredCohort } from '../domain/cohort-state';
 import { failureMessage, PERMANENT_CHANNEL_FAILURES, REQUEST_REJECTED, ROSTER_CHANGED } from '../domain/failures';
@@ -25,6 +24,7 @@ import type { Channel } from '../domain/individuals';
 import { deliveryReportSchema, holdNewsSchema, parseRequest, subjectIdSchema, subjectStateSchema } from '../domain/requests';
 import { missingFields } from '../domain/required-fields';
 import { cohortHeldSignal, cohortReportSignal } from './messages/breach';
+import { stateQuestions } from './state-questions';
 import { breachClosedSignal, cohortProgressQuery, cohortStatusQuery, holdChangedSignal, reportDeliveryUpdate, subjectQuery, subjectsInStateQuery } from './messages/cohort';
 
 const now = () => Date.now();
@@ -82,7 +82,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     if (!patched(HOLDS_READ_FROM_BREACH)) return applyHold(news);
     // News of a hold stops sending at once, whoever sent it; the breach's own answer then decides.
     if (news.active) stopSending();
-    applyHold(await activities.breach.readHoldState({ breachWorkflowId: input.parentWorkflowId }));
+    applyHold(await stateQuestions.readHoldState({ breachWorkflowId: input.parentWorkflowId }));
   });
   setHandler(subjectQuery, (subjectId) => state.view(querySubjectId(subjectId), input.cohort) ?? null);
   setHandler(cohortStatusQuery, () => ({
@@ -198,10 +198,7 @@ async function keepDelivered(input: CohortInput, outcomes: Outcome[]): Promise<O
     return outcome ? { subjectId, cohort: input.cohort, state: outcome.state, attempts: [] } : null;
   });
   setHandler(cohortStatusQuery, () => ({ cohort: input.cohort, counts: counts(), holdActive: false, sending: false, delivered: true, unreachable: cohort.unreachable() }));
-  setHandler(subjectsInStateQuery, (wanted) => {
-    const state = querySubjectState(wanted);
-    return cohort.outcomes().flatMap((o) => (o.state === state ? [o.subjectId] : []));
-  });
+  setHandler(subjectsInStateQuery, (wanted) => cohort.subjectsIn(querySubjectState(wanted)));
   setHandler(
     reportDeliveryUpdate,
     async (report: DeliveryReport) => {
@@ -242,7 +239,7 @@ function querySubjectId(subjectId: unknown): string {
   return queryArgument(subjectIdSchema, subjectId);
 }
 
-function querySubjectState(state: unknown): (typeof SUBJECT_STATES)[number] {
+function querySubjectState(state: unknown): SubjectState {
   return queryArgument(subjectStateSchema, state);
 }
 
@@ -285,7 +282,6 @@ function channelActivities(input: CohortInput) {
       postal: postal[SEND_ACTIVITY.postal],
     } satisfies Record<Channel, (request: SendBatchRequest) => Promise<SendBatchResult>>,
     faxStatus: proxyActivities<FaxActivities>({ taskQueue: policy.faxStatusTaskQueue, startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } }),
-    breach: proxyActivities<BreachStateActivities>({ startToCloseTimeout: '30 seconds', retry: { initialInterval: '1 second', maximumInterval: '30 seconds' } }),
     roster: proxyActivities<RosterActivities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] } }),
   };
 }

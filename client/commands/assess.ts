@@ -71,15 +71,9 @@ function severityInputs(flags: AssessFlags): SeverityInputs | undefined {
   if (flags.severity && flagged) throw new UsageError('give the severity as a --severity file or as flags (--data, --ease, …), not both');
   if (!flags.severity && !flagged) return undefined;
   const raw = flags.severity ? readBreachFile(flags.severity, 'severity file') : fromFlags(flags);
-  const parsed = parseRequest(severityInputsSchema, withDefaults(raw));
+  const parsed = parseRequest(severityInputsSchema, raw);
   if ('problem' in parsed) throw new UsageError(`${flags.severity ?? 'severity'}: ${parsed.problem}`);
   return parsed.value;
-}
-
-/** What is not said did not happen: no loss of integrity or availability, no malice, no flags. */
-function withDefaults(raw: unknown): unknown {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
-  return { confidentiality: 'none', integrity: 'none', availability: 'none', malicious: false, moreThan100People: false, unintelligible: false, ...raw };
 }
 
 function fromFlags(flags: AssessFlags): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cohortRunsOf } from '../../audit/read-history';
-import { SUBJECT_STATES } from '../../domain/cascade';
+import { SUBJECT_STATES, type SubjectState } from '../../domain/cascade';
 import { breachWorkflowId, cohortWorkflowId } from '../../domain/ids';
 import { subjectsInStateQuery } from '../../workflows/messages/cohort';
 import { UsageError } from '../errors';
@@ -19,7 +19,7 @@ export function registerSubjects(program: Command, run: Run): void {
     .option('--json', 'one JSON array instead of one id per line')
     .action((id: string, flags: { state: string; json?: boolean }) =>
       run(async (session) => {
-        if (!SUBJECT_STATES.includes(flags.state as (typeof SUBJECT_STATES)[number])) throw new UsageError(`--state must be one of ${SUBJECT_STATES.join(', ')}`);
+        if (!SUBJECT_STATES.includes(flags.state as SubjectState)) throw new UsageError(`--state must be one of ${SUBJECT_STATES.join(', ')}`);
         const ids = await session.withWorker(undefined, async (client) => {
           // A breach that does not exist has no cohorts either; the runner names that case.
           await client.workflow.getHandle(breachWorkflowId(id)).describe();
