@@ -64,18 +64,19 @@ interface ListedHold extends Pick<Hold, 'holdId' | 'agency' | 'caseRef' | 'place
   reviewDue: boolean;
 }
 
-/** `breach holds`: every active hold of every running breach, oldest first, for legal's review. */
+/** `breach holds`: every active hold of every running breach on the configured task queue, oldest first, for legal's review. */
 export function registerHoldList(program: Command, run: Run): void {
   program
     .command('holds')
-    .description('active holds across all breaches: agency, case, age and whether the review is due')
+    .description('active holds across all breaches of this configuration (its task queue): agency, case, age and whether the review is due')
     .option('--json', 'machine-readable output')
     .action((flags: { json?: boolean }) =>
       run(async (session) => {
         const now = new Date();
         const holds = await session.withWorker(undefined, async (client) => {
           const listed: ListedHold[] = [];
-          const query = `WorkflowType = 'BreachWorkflow' AND ExecutionStatus = 'Running' AND ${HoldActiveKey.name} = true`;
+          // The breaches this configuration's workers run: another deployment's breaches on the same namespace have no worker here to answer.
+          const query = `WorkflowType = 'BreachWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${session.config.temporal.taskQueue}' AND ${HoldActiveKey.name} = true`;
           for await (const execution of client.workflow.list({ query })) {
             const status = await client.workflow.getHandle(execution.workflowId).query(statusQuery);
             for (const h of status.holds.active) {
