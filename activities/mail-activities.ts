@@ -7,6 +7,7 @@ import type { Assessment, BreachFacts } from '../domain/breach';
 import { isPastDeadline, type ReminderKind } from '../domain/deadline';
 import { LATE_REASON_NEEDED } from '../domain/failures';
 import type { Hold } from '../domain/holds';
+import type { ObligationView } from '../domain/obligations';
 import type { BreachPhase } from '../domain/status';
 import { messageIdDomain, sendMail, type MailTransport } from './smtp';
 
@@ -60,6 +61,21 @@ export interface ResponderReminderRequest {
 export interface HoldReviewReminderRequest {
   facts: BreachFacts;
   hold: Hold;
+}
+
+export interface ObligationReminderRequest {
+  facts: BreachFacts;
+  kind: ReminderKind;
+  /** The obligation as it stood when the checkpoint fell due: recipient, citation and deadline, never personal data. */
+  obligation: Pick<ObligationView, 'id' | 'recipient' | 'citation' | 'deadline' | 'status' | 'completedBy'>;
+  dueAt: string;
+}
+
+export interface HoldLapseReminderRequest {
+  facts: BreachFacts;
+  hold: Hold;
+  regime: string;
+  lapsesAt: string;
 }
 
 /** What time it is where the deadline is judged: the system clock, or the test server's in time-skipping tests. */
@@ -132,6 +148,40 @@ export function createMailActivities(config: EngineConfig, transport: MailTransp
           `Agency: ${hold.agency}; case reference: ${hold.caseRef}; review date: ${hold.reviewAt}`,
           'Confirm with the agency that the hold is still needed, or release it:',
           `  breach hold release ${facts.breachId} ${hold.holdId} --reason TEXT --by NAME`,
+        ].join('\n'),
+      });
+    },
+
+    async sendObligationReminder({ facts, kind, obligation, dueAt }: ObligationReminderRequest): Promise<void> {
+      const what = `${obligation.id} (notice to ${obligation.recipient}, ${obligation.citation})`;
+      const headline = kind === 'reminder' ? `${what} is due at ${obligation.deadline}` : kind === 'escalation' ? `ESCALATION: the deadline of ${what} has been reached` : `OVERDUE: ${what} is still open`;
+      await sendMail(transport, {
+        from,
+        to: config.notifications.responders,
+        messageId: `<${kind}.${obligation.id.replace(':', '.')}.${Date.parse(dueAt)}.${encodeURIComponent(facts.breachId)}@${domain}>`,
+        subject: `[${facts.breachId}] ${headline}`,
+        text: [
+          headline,
+          `Breach: ${facts.breachId} (${facts.title})`,
+          `Deadline: ${obligation.deadline}`,
+          obligation.completedBy === 'submission'
+            ? `Once it is submitted: breach obligation record ${facts.breachId} ${obligation.id} --reference REF --by NAME`
+            : 'The engine completes it with its own notices; breach status shows what they wait for.',
+        ].join('\n'),
+      });
+    },
+
+    async sendHoldLapseReminder({ facts, hold, regime, lapsesAt }: HoldLapseReminderRequest): Promise<void> {
+      await sendMail(transport, {
+        from,
+        to: config.notifications.legal ?? config.notifications.responders,
+        messageId: `<hold-lapse.${hold.holdId}.${regime}.${Date.parse(lapsesAt)}.${encodeURIComponent(facts.breachId)}@${domain}>`,
+        subject: `[${facts.breachId}] Hold ${hold.holdId} stops delaying ${regime} notices at ${lapsesAt}`,
+        text: [
+          `Hold ${hold.holdId} on breach ${facts.breachId} was requested ${hold.form === 'oral' ? 'orally' : 'in writing'} by ${hold.agency} (case ${hold.caseRef}).`,
+          `Under ${regime} it stops delaying notices at ${lapsesAt}, and the notices it delays go out then.`,
+          'If the agency confirms the request in writing, record its statement before then:',
+          `  breach hold statement ${facts.breachId} ${hold.holdId} --reason TEXT --by NAME`,
         ].join('\n'),
       });
     },

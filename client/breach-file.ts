@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RISK_LEVELS, type AssessRequest, type BreachFacts } from '../domain/breach';
 import { TEXT_LIMITS } from '../domain/requests';
+import { DATA_TYPES, type AnchorEvent, type DataType } from '../domain/regimes/rule-pack';
 import { UsageError } from './errors';
 
 /**
@@ -27,12 +28,14 @@ export const assessmentSchema = z.strictObject({
   by: text(TEXT_LIMITS.name),
 });
 
+const instantField = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-29T08:00:00Z' });
+
 /** A breach as `breach start` accepts it, from flags or a YAML/JSON file. */
 const breachSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, dots, dashes or underscores'),
   title: text(TEXT_LIMITS.name),
   description: text(FACT_LIMITS.description),
-  awareAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, e.g. 2026-11-29T08:00:00Z' }),
+  awareAt: instantField,
   reporter: text(TEXT_LIMITS.name),
   dataCategories: z.array(text(TEXT_LIMITS.name)).min(1, 'must name at least one category of personal data').max(FACT_LIMITS.categories, `must name at most ${FACT_LIMITS.categories} categories`),
   approxSubjects: count,
@@ -42,6 +45,11 @@ const breachSchema = z.strictObject({
   contactPoint: text(TEXT_LIMITS.reason),
   advice: text(FACT_LIMITS.description).optional(),
   assessment: assessmentSchema.optional(),
+  regimes: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be regime ids such as gdpr, california')).min(1, 'must name at least one regime').optional(),
+  residents: z.record(z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be keyed by ISO 3166 codes such as US-CA or DE'), count).optional(),
+  dataTypes: z.array(z.enum(DATA_TYPES, { error: `must be among ${DATA_TYPES.join(', ')}` })).min(1).optional(),
+  discoveredAt: instantField.optional(),
+  determinedAt: instantField.optional(),
 });
 
 /** Clock skew between the responder's machine and the truth is tolerated up to this much. */
@@ -64,16 +72,30 @@ const FLAG_OF: Record<string, string> = {
   'assessment.risk': '--risk',
   'assessment.rationale': '--rationale',
   'assessment.by': '--by',
+  regimes: '--regimes',
+  residents: '--residents',
+  dataTypes: '--data-types',
+  discoveredAt: '--discovered-at',
+  determinedAt: '--determined-at',
 };
+
+/** What the regimes of a new breach are decided from: those named, the residents counted, the data involved, the anchors known. */
+export interface RegimeFacts {
+  regimes?: string[];
+  residents?: Record<string, number>;
+  dataTypes?: DataType[];
+  anchors: Partial<Record<AnchorEvent, string>>;
+}
 
 /**
  * The breach's facts from the flags, merged over a file when one is given. Errors name the flags
  * (`missing: --description, --aware-at`), or the file's fields with their flags.
  */
-export function parseBreach(raw: unknown, file: string | undefined, now: Date = new Date()): { facts: BreachFacts; initialAssessment?: AssessRequest } {
+export function parseBreach(raw: unknown, file: string | undefined, now: Date = new Date()): { facts: BreachFacts; initialAssessment?: AssessRequest; regimeFacts: RegimeFacts } {
   const named = (path: PropertyKey[]) => {
     const field = path.map(String).join('.');
-    const flag = FLAG_OF[field];
+    // An element of a list (dataTypes.0) is named by the list's flag.
+    const flag = FLAG_OF[field] ?? FLAG_OF[String(path[0])];
     return file ? (flag ? `${field} (${flag})` : field || 'breach') : (flag ?? (field || 'breach'));
   };
   const fail = (problems: string[]) => new UsageError(file ? `${file}: ${problems.join('; ')}` : problems.join('; '));
@@ -86,12 +108,15 @@ export function parseBreach(raw: unknown, file: string | undefined, now: Date = 
       .map((issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : `${named(issue.path)} ${issue.message}`));
     throw fail([...(missing.length ? [`missing: ${missing.join(', ')}`] : []), ...others]);
   }
-  const { id, assessment, ...rest } = parsed.data;
-  const awareAt = new Date(rest.awareAt);
-  if (isAfter(awareAt, addMinutes(now, FUTURE_TOLERANCE_MINUTES))) {
-    throw fail([`${named(['awareAt'])} ${rest.awareAt} is in the future; give the time the company became aware`]);
-  }
-  return { facts: { breachId: id, ...rest, awareAt: awareAt.toISOString() }, initialAssessment: assessment };
+  const { id, assessment, regimes, residents, dataTypes, discoveredAt, determinedAt, ...rest } = parsed.data;
+  const future = (['awareAt', 'discoveredAt', 'determinedAt'] as const).filter((f) => parsed.data[f] && isAfter(new Date(parsed.data[f]), addMinutes(now, FUTURE_TOLERANCE_MINUTES)));
+  if (future.length) throw fail(future.map((f) => `${named([f])} ${parsed.data[f]} is in the future; give the time it happened`));
+  const anchors = { ...(discoveredAt ? { discovery: new Date(discoveredAt).toISOString() } : {}), ...(determinedAt ? { determination: new Date(determinedAt).toISOString() } : {}) };
+  return {
+    facts: { breachId: id, ...rest, awareAt: new Date(rest.awareAt).toISOString() },
+    initialAssessment: assessment,
+    regimeFacts: { regimes, residents, dataTypes, anchors },
+  };
 }
 
 export function readBreachFile(file: string, what = 'breach file'): unknown {

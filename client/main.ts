@@ -7,6 +7,7 @@ import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
 import { registerHoldList, registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
+import { registerObligations } from './commands/obligations';
 import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerAuthority(program, run);
   registerHolds(program, run);
   registerHoldList(program, run);
+  registerObligations(program, run);
   registerStatus(program, run);
   registerSubjects(program, run);
   registerList(program, run);

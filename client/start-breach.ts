@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { authorityPolicy, cascadePolicy } from '../config/load';
 import type { EngineConfig } from '../config/schema';
-import { type AssessRequest, type BreachFacts } from '../domain/breach';
+import { type AssessRequest, type BreachFacts, type BreachRegimes } from '../domain/breach';
 import { breachWorkflowId } from '../domain/ids';
 import type { RosterRef } from '../domain/individuals';
 import { authorityDeadline } from '../domain/deadline';
@@ -20,6 +20,7 @@ export async function startBreachWorkflow(
   facts: BreachFacts,
   initialAssessment?: AssessRequest,
   roster?: { ref: RosterRef; total: number },
+  regimes?: BreachRegimes,
 ) {
   const policy = authorityPolicy(config);
   const deadline = authorityDeadline(new Date(facts.awareAt), policy.deadlineHours);
@@ -27,7 +28,7 @@ export async function startBreachWorkflow(
     workflowId: breachWorkflowId(facts.breachId),
     taskQueue: config.temporal.taskQueue,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    args: [{ facts, policy, initialAssessment, roster: roster && { ref: roster.ref, total: roster.total }, cascade: roster ? cascadePolicy(config) : undefined }],
+    args: [{ facts, policy, initialAssessment, roster: roster && { ref: roster.ref, total: roster.total }, cascade: roster ? cascadePolicy(config) : undefined, regimes }],
     // What the Temporal Web UI shows beside the workflow id, among the breach's cohort workflows.
     staticSummary: `Breach ${facts.breachId}: ${facts.title}`,
     staticDetails: `Authority deadline ${deadline.toISOString()} (${policy.deadlineHours} h after awareness at ${facts.awareAt}).`,

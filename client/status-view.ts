@@ -3,6 +3,8 @@ import type { Hold } from '../domain/holds';
 import type { BreachStatus } from '../domain/status';
 import { describeSeverity } from '../domain/severity';
 import type { StuckCohort } from './stuck-cohorts';
+import { OPEN_STATUSES, type ObligationView } from '../domain/obligations';
+import { columns } from './table';
 
 /** The status as a responder reads it; time left is computed on the reader's clock. */
 export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort[] = []): string {
@@ -19,6 +21,7 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
     `  authority:  ${describeNotice(status)}`,
   ];
   if (status.lateReason) lines.push(`  late reason: ${status.lateReason.reason} (${status.lateReason.by})`);
+  if (status.obligations) lines.push(...obligationTable(status.obligations, now));
   for (const s of status.supplements) lines.push(`  supplement ${s.sequence}: sent ${s.sentAt} by ${s.by} (${s.messageId ?? s.portalReference})`);
   lines.push(`  holds:      ${status.holds.active.length} active, ${status.holds.released.length} released`);
   for (const hold of [...status.holds.active, ...status.holds.released]) lines.push(`    ${describeHold(hold, now)}`);
@@ -84,9 +87,38 @@ function nextStep(status: BreachStatus, stuck: StuckCohort[]): string {
       return `fix the cause (${status.fanOutError}) or breach close ${id} --accept-incomplete --reason "…" --by "…"`;
     case 'closed':
       return 'nothing: the breach is closed';
-    default:
-      return close();
+    default: {
+      // What a responder can act on comes first; a held obligation waits for its hold.
+      const open = status.obligations?.find((v) => v.status === 'due' || v.status === 'late') ?? status.obligations?.find((v) => OPEN_STATUSES.includes(v.status));
+      return open ? obligationStep(id, open) : close();
+    }
   }
+}
+
+/** The obligations as a table ordered by deadline, with time left on the reader's clock. */
+function obligationTable(views: ObligationView[], now: Date): string[] {
+  const rows = views.map((v) => [
+    v.id,
+    v.deadline ?? 'no fixed date',
+    v.deadline && OPEN_STATUSES.includes(v.status) ? describeTimeLeft(new Date(v.deadline), now) : '',
+    v.status.toUpperCase(),
+    obligationNote(v),
+  ]);
+  const table = columns([['OBLIGATION', 'DEADLINE', 'TIME', 'STATUS', 'NOTE'], ...rows]);
+  return ['  obligations (by deadline):', ...table.split('\n').map((line) => `    ${line}`)];
+}
+
+function obligationNote(v: ObligationView): string {
+  if (v.completion && v.status === 'done') return `${v.completion.reference} at ${v.completion.at}${v.completion.onTime ? '' : `, LATE${v.completion.lateReason ? `: ${v.completion.lateReason}` : ''}`}`;
+  if (v.reason) return v.reason;
+  return `to ${v.recipient} (${v.citation}), from ${v.counts}`;
+}
+
+function obligationStep(id: string, v: ObligationView): string {
+  if (v.status === 'awaiting-anchor') return `${v.id} ${v.reason}`;
+  if (v.status === 'held') return `${v.id} waits for the hold; release it once the agency agrees`;
+  if (v.status === 'awaiting-assessment') return `assess the breach: ${v.id} depends on the risk`;
+  return `notify ${v.recipient} (${v.citation}), then breach obligation record ${id} ${v.id} --reference … --by "…"`;
 }
 
 function describeAssessment(status: BreachStatus): string {
@@ -111,5 +143,8 @@ function describeHold(hold: Hold, now: Date): string {
   const review = hold.reviewAt ? `, review ${hold.reviewAt}${overdue}` : hold.release ? '' : ', no review date';
   const lastReview = hold.reviews?.at(-1);
   const reviewed = lastReview ? `; last reviewed ${lastReview.at} by ${lastReview.by} (${lastReview.kind})` : '';
-  return `${hold.holdId} ${hold.agency} case ${hold.caseRef}, placed ${hold.placedAt} by ${hold.by}${review}${reviewed}: ${state}\n      reason: ${hold.reason}`;
+  const form = hold.form ? `, ${hold.form}${hold.writtenStatement ? ` (statement ${hold.writtenStatement.at})` : ''}` : '';
+  const regimes = hold.regimes ? `; delays ${hold.regimes.filter((r) => !hold.lapsed?.some((l) => l.regime === r)).join(', ') || 'nothing'}` : '';
+  const lapsed = hold.lapsed?.length ? `; lapsed under ${hold.lapsed.map((l) => `${l.regime} at ${l.at}`).join(', ')}` : '';
+  return `${hold.holdId} ${hold.agency} case ${hold.caseRef}${form}, placed ${hold.placedAt} by ${hold.by}${review}${reviewed}${regimes}${lapsed}: ${state}\n      reason: ${hold.reason}`;
 }

@@ -1,3 +1,4 @@
+import type { RulePack } from '../domain/regimes/rule-pack';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -57,7 +58,15 @@ export function authorityPolicy(config: EngineConfig): AuthorityPolicy {
     reminderHoursBeforeDeadline: config.notifications.reminderHoursBeforeDeadline,
     overdueReminderEveryHours: config.notifications.overdueReminderEveryHours,
     recommend: config.assessment.recommend,
+    obligationReminderDaysBefore: config.notifications.obligationReminderDaysBefore,
+    holdLapseReminderDaysBefore: config.notifications.holdLapseReminderDaysBefore,
   };
+}
+
+/** The packs as a new breach starts under them: the authority notice's deadline is the authority clock's own (`authority.deadlineHours`). */
+export function packsInForce(config: EngineConfig, packs: RulePack[]): RulePack[] {
+  const hours = config.authority.deadlineHours;
+  return packs.map((p) => ({ ...p, obligations: p.obligations.map((r) => (r.completedBy === 'authority-notice' ? { ...r, deadline: { amount: hours, unit: 'hours' as const } } : r)) }));
 }
 
 /** The individual-notification policy a new breach is started under. */

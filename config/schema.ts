@@ -4,6 +4,7 @@ import { RETURN_PATH_PLACEHOLDER } from '../domain/ids';
 import { RISK_LEVELS } from '../domain/breach';
 import { CHANNELS } from '../domain/individuals';
 import { DEFAULT_RECOMMENDATION } from '../domain/severity';
+import { regimesSchema } from './regimes';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
 const email = z.email('expected an email address');
@@ -61,6 +62,10 @@ const notifications = z.strictObject({
   legal: z.array(email).optional(),
   reminderHoursBeforeDeadline: z.array(z.number().positive()).default([48, 24, 6, 1]),
   overdueReminderEveryHours: z.number().positive().default(4),
+  /** Reminders before an obligation whose deadline is counted in days. */
+  obligationReminderDaysBefore: z.array(z.number().int().positive()).default([7, 3, 1]),
+  /** Legal is reminded this many days before a hold stops delaying a regime's notices (an oral HIPAA hold). */
+  holdLapseReminderDaysBefore: z.number().int().positive().default(5),
 });
 
 const smtp = z.strictObject({
@@ -192,6 +197,7 @@ export const configSchema = z
     individuals: individuals.default(individuals.parse({ channels: ['email'] })),
     channels: z.strictObject({ fax: fax.optional(), postal: postal.optional() }).default({}),
     audit: audit.default({ archiveDir: DEFAULT_ARCHIVE_DIR }),
+    regimes: regimesSchema.prefault({}),
   })
   .refine((c) => c.authority.notifyBy !== 'email' || c.authority.email !== undefined, {
     path: ['authority', 'email'],

@@ -4,6 +4,7 @@
  */
 
 import type { CascadePolicy } from './cascade';
+import type { AnchorEvent, DataType, RulePack } from './regimes/rule-pack';
 import type { RosterRef } from './individuals';
 import type { RecommendationMap, SeverityAssessment, SeverityInputs } from './severity';
 import type { BreachSnapshot } from './snapshot';
@@ -60,6 +61,20 @@ export interface AuthorityPolicy {
   overdueReminderEveryHours: number;
   /** Which decision each severity band recommends; breaches started before scoring use the default. */
   recommend?: RecommendationMap;
+  /** Days before an obligation's deadline counted in days when responders are reminded of it. */
+  obligationReminderDaysBefore?: number[];
+  /** Days before an oral or time-limited hold stops delaying notices when legal is reminded. */
+  holdLapseReminderDaysBefore?: number;
+}
+
+/** The regimes that apply to a breach and the facts their triggers count, fixed when it starts. */
+export interface BreachRegimes {
+  packs: RulePack[];
+  /** Affected people per ISO 3166 code (`US-CA`, `DE`), from the roster or as given. */
+  residents?: Record<string, number>;
+  dataTypes?: DataType[];
+  /** The events deadlines count from that were known at start (awareness is always `facts.awareAt`). */
+  anchors: Partial<Record<AnchorEvent, string>>;
 }
 
 export interface BreachWorkflowInput {
@@ -69,6 +84,8 @@ export interface BreachWorkflowInput {
   /** The affected individuals, notified when the risk is high. */
   roster?: { ref: RosterRef; total: number };
   cascade?: CascadePolicy;
+  /** Breaches started before regimes existed have none: the authority clock is their only obligation. */
+  regimes?: BreachRegimes;
   /** State carried over from the previous run when the workflow continued-as-new. */
   carried?: BreachSnapshot;
 }

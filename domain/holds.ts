@@ -1,4 +1,5 @@
 import { parseISO, isAfter } from 'date-fns';
+import type { HoldForm } from './regimes/rule-pack';
 import { missingFields } from './required-fields';
 
 /** A law-enforcement hold: while any is active, no individual may be contacted. */
@@ -9,6 +10,10 @@ export interface PlaceHoldRequest {
   by: string;
   /** When legal should confirm the hold is still needed (ISO 8601). */
   reviewAt?: string;
+  /** Whether the agency asked in writing or orally; regimes accept some forms and limit others (HIPAA: an oral request lasts 30 days). */
+  form?: HoldForm;
+  /** The regimes whose notices the hold delays; by default every regime of the breach that accepts its form. */
+  regimes?: string[];
 }
 
 export interface ReleaseHoldRequest {
@@ -37,6 +42,17 @@ export interface Hold extends PlaceHoldRequest {
   release?: { at: string; by: string; reason: string };
   reviewReminderSentAt?: string;
   reviews?: HoldReview[];
+  /** The written statement that followed the request (it turns an oral hold into a written one and starts its period again). */
+  writtenStatement?: { at: string; by: string; reason: string };
+  /** The regimes under which the hold stopped delaying notices because its period ran out. */
+  lapsed?: { regime: string; at: string }[];
+}
+
+/** The agency's written statement of a hold placed on its word. */
+export interface HoldStatementRequest {
+  holdId: string;
+  reason: string;
+  by: string;
 }
 
 export function isActive(hold: Hold): boolean {

@@ -12,6 +12,7 @@ import { CIRCUMSTANCES, DATA_CATEGORY_BASE, EASE_OF_IDENTIFICATION, type Severit
 import { SUBJECT_STATES } from './cascade';
 import { CHANNELS } from './individuals';
 import { FIELD_NAMES } from './required-fields';
+import { ANCHOR_EVENTS, HOLD_FORMS } from './regimes/rule-pack';
 
 /** The longest texts a person may supply, in characters (the README lists them). */
 export const TEXT_LIMITS = {
@@ -62,7 +63,25 @@ export const assessRequestSchema = z.strictObject({
 export const lateReasonRequestSchema = z.strictObject({ reason, by: name });
 export const portalSubmissionRequestSchema = z.strictObject({ reference: name, by: name, lateReason: reason.optional() });
 export const supplementRequestSchema = z.strictObject({ information: text(TEXT_LIMITS.information), by: name, portalReference: name.optional() });
-export const placeHoldRequestSchema = z.strictObject({ agency: name, caseRef: name, reason, by: name, reviewAt: instant.optional() });
+export const placeHoldRequestSchema = z.strictObject({
+  agency: name,
+  caseRef: name,
+  reason,
+  by: name,
+  reviewAt: instant.optional(),
+  form: oneOf(HOLD_FORMS).optional(),
+  regimes: z.array(name).min(1, 'name at least one regime').max(20).optional(),
+});
+export const holdStatementRequestSchema = z.strictObject({ holdId: name, reason, by: name });
+export const recordAnchorRequestSchema = z.strictObject({ event: oneOf(ANCHOR_EVENTS), at: instant, by: name, reason: reason.optional() });
+export const recordObligationRequestSchema = z.strictObject({
+  obligationId: name,
+  reference: name,
+  by: name,
+  at: instant.optional(),
+  lateReason: reason.optional(),
+  notRequiredReason: reason.optional(),
+});
 export const releaseHoldRequestSchema = z.strictObject({ holdId: name, reason, by: name });
 export const reviewHoldRequestSchema = z.strictObject({ holdId: name, kind: z.enum(['confirmed', 'extended'], { error: 'must be confirmed or extended' }), reviewAt: instant, reason, by: name });
 export const closeRequestSchema = z.strictObject({ by: name, incompleteReason: reason.optional() });

@@ -3,6 +3,7 @@ import type { AuthorityNotice, Supplement } from './authority-notice';
 import type { ReminderKind } from './deadline';
 import type { Hold } from './holds';
 import type { ChannelFailure } from './cascade';
+import type { ObligationView } from './obligations';
 
 export const BREACH_PHASES = [
   'awaiting-assessment',
@@ -21,10 +22,16 @@ export const BREACH_PHASES = [
 export type BreachPhase = (typeof BREACH_PHASES)[number];
 
 export interface ReminderRecord {
-  kind: ReminderKind | 'hold-review';
+  kind: ReminderKind | 'hold-review' | 'hold-lapse';
   at: string;
   hoursBeforeDeadline?: number;
   holdId?: string;
+  /** The obligation a reminder is about (the authority clock's reminders have none). */
+  obligationId?: string;
+  /** The regime under which a hold is about to lapse. */
+  regime?: string;
+  /** The deadline or lapse the reminder is about, so that a later run does not send it again. */
+  dueAt?: string;
   delivered: boolean;
   error?: string;
 }
@@ -65,6 +72,8 @@ export interface BreachStatus {
   /** Channels our side cannot reach (relay or provider down): nobody is marked unreachable for it while it is retried. */
   channelFailures: (ChannelFailure & { cohorts: number })[];
   closed?: { by: string; at: string; incompleteReason?: string };
+  /** Each regime's obligations ordered by deadline; absent for breaches started before regimes. */
+  obligations?: ObligationView[];
 }
 
 export interface CloseRequest {
@@ -83,6 +92,8 @@ export interface BreachSummary {
   supplements: number;
   holdsPlaced: number;
   remindersSent: number;
+  /** How each obligation ended; absent for breaches started before regimes. */
+  obligations?: ObligationView[];
   /** Where the audit export was archived, or why it could not be. */
   archive?: ArchivedAudit | { error: string };
 }

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import type { Channel, RosterEncoding, RosterEntry, RosterRef, Subject } from '../domain/individuals';
+import { residenceCode } from '../domain/residence';
 import { reachableChannels, validateRow, type RawRow, type RowResult } from '../domain/roster-row';
 
 /**
@@ -31,6 +32,8 @@ export interface RosterValidation {
   invalid: InvalidRow[];
   /** The languages the valid rows ask for (a row without one gets the default language). */
   languages: string[];
+  /** Valid rows per country or US state (`DE`, `US-CA`), from their postal addresses: counts for the regimes' thresholds. */
+  residents: Record<string, number>;
 }
 
 /** The problem of a row that repeats an earlier row's subject id: that subject is notified once, from the first row. */
@@ -60,6 +63,7 @@ export async function validateRosterFile(file: string, encoding: RosterEncoding 
   const seen = new Set<string>();
   const invalid: InvalidRow[] = [];
   const languages = new Set<string>();
+  const residents: Record<string, number> = {};
   let valid = 0;
   const parser = new RowParser(format);
   for await (const line of readLines({ path: absolute, encoding }, 0, hash)) {
@@ -72,12 +76,14 @@ export async function validateRosterFile(file: string, encoding: RosterEncoding 
     } else {
       seen.add(result.subject.subjectId);
       if (result.subject.language) languages.add(result.subject.language);
+      const residence = residenceCode(result.subject.postal?.country, result.subject.postal?.region);
+      if (residence) residents[residence] = (residents[residence] ?? 0) + 1;
       valid++;
     }
   }
   if (parser.lines === 0) throw new RosterError(`${file}: the roster is empty`);
   const ref: RosterRef = { path: absolute, sha256: hash.digest('hex'), format, ...(encoding === 'utf-8' ? {} : { encoding }) };
-  return { ref, valid, invalid, languages: [...languages] };
+  return { ref, valid, invalid, languages: [...languages], residents };
 }
 
 /** Up to `pageSize` rows from byte offset `cursor`; `nextCursor` is null at the end of the file. */

@@ -2,7 +2,7 @@
  * BreachWorkflow on the real Temporal dev server with a real SMTP server: holds, status, search
  * attributes, duplicate starts, supplements, portal submissions and closing.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { addHours, addMinutes, subMinutes } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import {
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
 import { buildAudit } from '../audit/build-audit';
-import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, refusal, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 let engine: DevEngine;
 const run = `${Date.now()}`;
@@ -40,15 +40,6 @@ const validHold: PlaceHoldRequest = {
 };
 
 /** The update's refusal as the person who asked sees it. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  return (err as WorkflowUpdateFailedError).cause?.message ?? '';
-}
-
 async function breachesMatching(query: string): Promise<string[]> {
   const ids: string[] = [];
   for await (const execution of engine.client.workflow.list({ query })) ids.push(execution.workflowId);

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { subHours } from 'date-fns';
+import { addHours, subHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { findSubjectCohort } from '../client/subject-cohort';
@@ -70,7 +70,7 @@ describe('breach CLI', () => {
     expect(started.stdout).toMatch(/Authority deadline: .* \(69h 5\dm left\)/);
 
     const held = await breach('hold', 'place', id, '--agency', 'City Police', '--case-ref', 'CP-2026-9', '--reason', 'Suspect not yet identified', '--by', 'Lena Legal', '--review-at', '2099-01-01T00:00:00Z');
-    expect(held).toMatchObject({ code: 0, stdout: `Hold hold-1 placed on breach ${id} (City Police, case CP-2026-9).\n` });
+    expect(held).toMatchObject({ code: 0, stdout: `Hold hold-1 placed on breach ${id} (City Police, case CP-2026-9; delays notices under gdpr).\n` });
 
     const assessed = await breach('assess', id, '--risk', 'high', '--rationale', 'Health data', '--by', 'Ines Responder');
     expect(assessed.code).toBe(0);
@@ -96,6 +96,17 @@ describe('breach CLI', () => {
     expect(status).toMatchObject({ breachId: id, phase: 'authority-notified', risk: 'high' });
     expect(status.holds.released[0]).toMatchObject({ holdId: 'hold-1', agency: 'City Police', by: 'Lena Legal' });
     expect(status.timeLeftMs).toBeGreaterThan(69 * 3_600_000);
+
+    // A high risk owes the data subjects a communication (Art. 34); without a roster the engine cannot send it, so it is recorded.
+    expect(human.stdout).toMatch(/obligations \(by deadline\):\n +OBLIGATION +DEADLINE +TIME +STATUS +NOTE\n +gdpr:authority +\S+ +DONE +<authority-report\./);
+    expect(human.stdout).toMatch(/gdpr:data-subjects +no fixed date +DUE +to the data subjects \(GDPR Art. 34\(1\)\), from awareness/);
+    expect(human.stdout).toContain(`Next: notify the data subjects (GDPR Art. 34(1)), then breach obligation record ${id} gdpr:data-subjects --reference … --by "…"`);
+    const stillOpen = await breach('close', id, '--by', 'Ines Responder');
+    expectOneLineError(stillOpen, 1, 'breach: rejected: obligations are still open: gdpr:data-subjects (due); record each (breach obligation record), or record why it is not required');
+    const recorded = await breach('obligation', 'record', id, 'gdpr:data-subjects', '--reference', 'HR letters of 2 Dec', '--by', 'Ines Responder');
+    expect(recorded).toMatchObject({ code: 0, stdout: expect.stringMatching(/^gdpr:data-subjects recorded as done at \S+ \(on time\)\.\n$/) });
+    const unknownObligation = await breach('obligation', 'record', id, 'gdpr:nothing', '--reference', 'x', '--by', 'Ines Responder');
+    expectOneLineError(unknownObligation, 1, "breach: rejected: no obligation 'gdpr:nothing' on this breach (it has gdpr:authority, gdpr:data-subjects, gdpr:public-communication)");
 
     const closed = await breach('close', id, '--by', 'Ines Responder');
     expect(closed.code).toBe(0);
@@ -216,7 +227,7 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect((await breach('hold', 'extend', held, 'hold-1', '--review-at', inDays(9), '--reason', 'Trial date set', '--by', 'Lena Legal')).code).toBe(0);
 
     const status = (await breach('status', held)).stdout;
-    expect(status).toMatch(/hold-1 NCA case NCA-17, placed \S+ by Lena Legal, review \S+; last reviewed \S+ by Lena Legal \(extended\): ACTIVE\n\s+reason: Would alert suspects/);
+    expect(status).toMatch(/hold-1 NCA case NCA-17, placed \S+ by Lena Legal, review \S+; last reviewed \S+ by Lena Legal \(extended\); delays gdpr: ACTIVE\n\s+reason: Would alert suspects/);
     const audit = (await breach('audit', held)).stdout;
     expect(audit).toContain('hold-1: NCA, case NCA-17, confirmed as still needed: NCA confirmed by phone on 1 Dec; next review');
     expect(audit).toContain('hold-1: NCA, case NCA-17, review moved later: Trial date set; next review');
@@ -439,9 +450,61 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(await listed('--deadline-before', new Date(Date.now() + 69 * 3_600_000).toISOString())).toEqual([]);
     expect(await listed('--deadline-after', new Date(Date.now() + 69 * 3_600_000).toISOString())).toEqual([a, b, c]);
     const table = await breach('list', '--opened-after', since, '--held');
-    expect(table.stdout.split('\n')[0]).toMatch(/^BREACH +PHASE +DEADLINE +HOLD +OPENED$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^BREACH +PHASE +DEADLINE +NEXT OBLIGATION +HOLD +OPENED$/);
     expect(table.stdout).toContain(a);
     expectOneLineError(await breach('list', '--phase', 'limbo'), 2, '--phase must be one of');
+  });
+
+  it("starts a breach under the regimes named or where the roster's people live, and records anchors, obligations and holds per regime", async () => {
+    const rosterFile = path.join(dir, 'regimes-roster.csv');
+    writeFileSync(
+      rosterFile,
+      [
+        'subject_id,full_name,email,address_line1,city,region,postal_code,country',
+        'r-1,Rita,rita@example.org,1 Main St,Austin,TX,73301,US',
+        'r-2,Raul,raul@example.org,2 Main St,Dallas,Texas,75001,US',
+        'r-3,Rosa,rosa@example.org,3 Main St,Fresno,California,93650,us',
+      ].join('\n') + '\n',
+    );
+    const derived = await breach(...startFlags(`${id}-reg-roster`), '--roster', rosterFile);
+    expect(derived.code).toBe(0);
+    expect(derived.stdout).toContain('Regimes: gdpr, california, texas (breach status lists their obligations).');
+    const derivedStatus = JSON.parse((await breach('status', `${id}-reg-roster`, '--json')).stdout) as BreachStatus;
+    expect(derivedStatus.obligations!.find((v) => v.id === 'texas:attorney-general')).toMatchObject({ status: 'not-required', reason: '2 resident(s) of US-TX affected; owed from 250' });
+
+    expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--regimes', 'gdpr,calfornia'), 2, "breach: --regimes: unknown regime 'calfornia'; known: gdpr, uk-gdpr, hipaa, nydfs, sec, california");
+    expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--regimes', 'california'), 2, 'california:attorney-general depends on how many people of US-CA are affected; give a --roster with country and region, or --residents US-CA=N');
+    expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--residents', 'texas=3'), 2, "breach: --residents: 'texas=3' must be CODE=COUNT, e.g. US-CA=600");
+    expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--data-types', 'dna'), 2, 'breach: --data-types must be among phi, ssn');
+
+    const named = `${id}-reg-named`;
+    const started = await breach(...startFlags(named), '--regimes', 'gdpr,sec,florida', '--residents', 'US-FL=600', '--determined-at', subHours(new Date(), 1).toISOString());
+    expect(started.code).toBe(0);
+    expectOneLineError(
+      await breach('hold', 'place', named, '--agency', 'FDLE', '--case-ref', 'F-1', '--reason', 'R', '--by', 'Lena Legal', '--regimes', 'florida', '--form', 'oral'),
+      1,
+      'breach: rejected: Florida Statutes 501.171 accepts only a written law-enforcement request, not an oral one',
+    );
+    expectOneLineError(await breach('hold', 'place', named, '--agency', 'FDLE', '--case-ref', 'F-1', '--reason', 'R', '--by', 'Lena Legal', '--form', 'spoken'), 2, 'breach: --form must be one of written, oral');
+    const held = await breach('hold', 'place', named, '--agency', 'FDLE', '--case-ref', 'F-1', '--reason', 'R', '--by', 'Lena Legal', '--regimes', 'florida', '--form', 'written');
+    expect(held.stdout).toContain('delays notices under florida)');
+    expect((await breach('hold', 'statement', named, 'hold-1', '--reason', 'letter of the FDLE', '--by', 'Lena Legal')).stdout).toMatch(/^Written statement of hold hold-1 on breach \S+ recorded at /);
+
+    expectOneLineError(await breach('anchor', named, 'board-meeting', '--at', new Date().toISOString(), '--by', 'Board'), 2, 'breach: the event must be one of awareness, discovery, determination');
+    const anchored = await breach('anchor', named, 'materiality-determination', '--at', new Date().toISOString(), '--by', 'Board');
+    expect(anchored.stdout).toMatch(/sec:8-k is due at \S+\./);
+    const notRequired = await breach('obligation', 'not-required', named, 'sec:8-k', '--reason', 'the board found it not material after all', '--by', 'Counsel');
+    expect(notRequired.stdout).toBe('sec:8-k recorded as not required.\n');
+    expect((await breach('assess', named, '--risk', 'risk', '--rationale', 'Card numbers', '--by', 'Ines Responder')).code).toBe(0);
+    const status = await breach('status', named);
+    expect(status.stdout).toContain(`Next: notify the Department of Legal Affairs (Fla. Stat. 501.171(3)(a)), then breach obligation record ${named} florida:department --reference … --by "…"`);
+    expect(status.stdout).toMatch(/florida:residents +\S+ +\S+ \S+ left +HELD +delayed by hold-1/);
+    expect(status.stdout).toMatch(/sec:8-k +\S+ +NOT-REQUIRED +recorded by Counsel: the board found it not material after all/);
+
+    // The next deadline is the authority's 72 hours (awareness two hours ago), before Florida's 30 days.
+    const listed = async (...filters: string[]) => (JSON.parse((await breach('list', '--json', ...filters)).stdout) as { breachId: string }[]).map((b) => b.breachId);
+    await eventually(() => listed('--next-deadline-before', addHours(new Date(), 71).toISOString()), (ids) => ids.includes(named));
+    expect(await listed('--next-deadline-before', addHours(new Date(), 69).toISOString())).not.toContain(named);
   });
 
   it('shows the channels our side cannot reach in the status, with how many cohorts wait for each', () => {

@@ -36,7 +36,7 @@ function now(): Date {
 }
 
 /** Sleeps until `at`, or less if `done` becomes true first; returns whether `done` did. */
-async function waitUntil(at: Date, done: () => boolean): Promise<boolean> {
+export async function waitUntil(at: Date, done: () => boolean): Promise<boolean> {
   const ms = millisecondsUntil(at, now());
   if (ms === 0) return done();
   return condition(done, ms);

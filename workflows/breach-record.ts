@@ -1,6 +1,6 @@
-import { parseISO } from 'date-fns';
+import { isAfter, parseISO } from 'date-fns';
 import type { AuthorityReportSent } from '../activities/mail-activities';
-import { RISK_LEVELS, type AssessRequest, type Assessment, type BreachWorkflowInput } from '../domain/breach';
+import { RISK_LEVELS, type AssessRequest, type Assessment, type BreachRegimes, type BreachWorkflowInput } from '../domain/breach';
 import { assessSeverity, describeSeverity, severityProblem, type SeverityInputs } from '../domain/severity';
 import type {
   AuthorityNotice,
@@ -11,12 +11,14 @@ import type {
 } from '../domain/authority-notice';
 import { authorityDeadline, isPastDeadline } from '../domain/deadline';
 import type { ResolveSubjectRequest, RetryCohortRequest } from '../domain/cohort-recovery';
-import type { Hold, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../domain/holds';
+import type { Hold, HoldStatementRequest, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../domain/holds';
 import { isActive, placeHoldProblem, releaseHoldProblem, reviewHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
 import { channelFailures, fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { BreachSnapshot } from '../domain/snapshot';
+import { evaluateObligations, holdCovers, OPEN_STATUSES, type ObligationState, type ObligationView, type RecordAnchorRequest, type RecordObligationRequest } from '../domain/obligations';
+import { holdRegimes, holdRegimesProblem } from '../domain/hold-regimes';
 
 /**
  * Everything one breach workflow knows, with the rules that decide what a request may change.
@@ -49,6 +51,8 @@ export class BreachRecord {
   stoppedNotificationShown = false;
   /** How many runs came before this one (continue-as-new). */
   readonly runs: number;
+  /** The anchors and completions of the breach's obligations; absent for breaches started before regimes. */
+  readonly obligations?: ObligationState;
 
   constructor(readonly input: BreachWorkflowInput) {
     this.deadline = authorityDeadline(parseISO(input.facts.awareAt), input.policy.deadlineHours);
@@ -64,6 +68,8 @@ export class BreachRecord {
       this.lateReason = carried.lateReason;
       this.fanOut = carried.fanOut;
     }
+    const regimes = input.regimes;
+    if (regimes) this.obligations = carried?.obligations ?? initialObligationState(regimes.anchors, input.facts);
   }
 
   snapshot(): BreachSnapshot {
@@ -76,6 +82,7 @@ export class BreachRecord {
       noticeFailure: this.noticeFailure,
       lateReason: this.lateReason,
       fanOut: this.fanOut,
+      obligations: this.obligations,
       runs: this.runs,
     };
   }
@@ -102,8 +109,17 @@ export class BreachRecord {
     return this.notice === undefined && this.assessment !== undefined && this.assessment.risk !== 'unlikely';
   }
 
+  /** Whether a hold stops the notices to individuals: under a regime that lets it delay them and has not lapsed there. */
   holdActive(): boolean {
-    return this.holds.some(isActive);
+    return this.holds.some((h) => isActive(h) && this.holdDelaysIndividuals(h));
+  }
+
+  private holdDelaysIndividuals(hold: Hold): boolean {
+    const packs = this.input.regimes?.packs;
+    if (!packs || !hold.regimes) return true;
+    return packs.some(
+      (p) => holdCovers(hold, p.id) && hold.regimes!.includes(p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)),
+    );
   }
 
   noticeHeldBack(): boolean {
@@ -228,11 +244,15 @@ export class BreachRecord {
 
   holdProblem(request: PlaceHoldRequest, now: Date): string | undefined {
     if (this.closed) return 'the breach is closed';
-    return placeHoldProblem(request, now);
+    const packs = this.input.regimes?.packs;
+    if (!packs && (request.form || request.regimes)) return 'this breach was started before regimes; a hold on it delays every notice to individuals and has no form or regimes';
+    return placeHoldProblem(request, now) ?? (packs && holdRegimesProblem(request, packs));
   }
 
   placeHold(request: PlaceHoldRequest, now: Date): Hold {
-    const hold: Hold = { ...request, holdId: `hold-${this.holds.length + 1}`, placedAt: now.toISOString() };
+    const packs = this.input.regimes?.packs;
+    const regimes = packs ? { regimes: holdRegimes(request, packs) } : {};
+    const hold: Hold = { ...request, ...regimes, holdId: `hold-${this.holds.length + 1}`, placedAt: now.toISOString() };
     this.holds.push(hold);
     return hold;
   }
@@ -263,6 +283,114 @@ export class BreachRecord {
     return hold;
   }
 
+  holdStatementProblem(request: HoldStatementRequest): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    const missing = missingFields(request, ['holdId', 'reason', 'by']);
+    if (missing) return missing;
+    const hold = this.holds.find((h) => h.holdId === request.holdId);
+    if (!hold) return `no hold '${request.holdId}' on this breach`;
+    if (!isActive(hold)) return `hold '${request.holdId}' was already released at ${hold.release?.at}`;
+    return undefined;
+  }
+
+  /** The hold is now on the agency's written word, and any period its regimes allow starts again. */
+  recordHoldStatement(request: HoldStatementRequest, now: Date): Hold {
+    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    hold.form = 'written';
+    hold.writtenStatement = { at: now.toISOString(), by: request.by, reason: request.reason };
+    hold.lapsed = undefined;
+    return hold;
+  }
+
+  /** The hold's period under `regime` ran out at `at`; once it delays nothing any more it ends by itself. */
+  lapseHold(hold: Hold, regime: string, at: Date): void {
+    hold.lapsed = [...(hold.lapsed ?? []), { regime, at: at.toISOString() }];
+    if (hold.regimes?.every((r) => !holdCovers(hold, r))) {
+      hold.release = { at: at.toISOString(), by: 'the engine', reason: `its period ran out under ${hold.lapsed.map((l) => l.regime).join(', ')} without a written statement extending it` };
+    }
+  }
+
+  /** The obligations of every regime of the breach, ordered by deadline; undefined for breaches started before regimes. */
+  obligationViews(now: Date): ObligationView[] | undefined {
+    const regimes = this.input.regimes;
+    const state = this.obligations;
+    if (!regimes || !state) return undefined;
+    const severity = this.assessment?.severity?.inputs;
+    const notice = this.notice && { at: this.notice.sentAt, reference: this.notice.messageId ?? this.notice.portalReference ?? this.notice.channel, onTime: this.notice.onTime, lateReason: this.notice.lateReason, by: this.notice.recordedBy ?? 'the engine' };
+    return evaluateObligations(
+      { packs: regimes.packs, residents: regimes.residents, affected: this.input.roster?.total ?? this.input.facts.approxSubjects, dataTypes: regimes.dataTypes },
+      {
+        risk: this.assessment?.risk,
+        unintelligible: severity?.unintelligible ?? false,
+        disproportionateEffort: Boolean(severity?.disproportionateEffort),
+        anchors: state.anchors,
+        completions: state.completions,
+        holds: this.holds,
+        unreachable: this.fanOut ? individualCounts(this.fanOut).unreachable : 0,
+        authorityNotice: notice,
+        individualsNotifiedAt: state.individualsNotifiedAt,
+      },
+      now,
+    );
+  }
+
+  anchorProblem(request: RecordAnchorRequest, now: Date): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    if (!this.obligations) return 'this breach was started before regimes; its only deadline counts from awareness';
+    const missing = missingFields(request, ['by']);
+    if (missing) return missing;
+    if (request.event === 'awareness') return 'awareness is the breach\'s aware-at and cannot be changed';
+    if (isAfter(parseISO(request.at), now)) return `${request.at} is in the future; record the event once it has happened`;
+    const used = this.input.regimes!.packs.some((p) => p.obligations.some((r) => 'event' in r.anchor && r.anchor.event === request.event));
+    if (!used) return `no obligation of this breach counts from ${request.event}`;
+    return undefined;
+  }
+
+  recordAnchor(request: RecordAnchorRequest, now: Date): ObligationView[] {
+    this.obligations!.anchors[request.event] = { at: parseISO(request.at).toISOString(), by: request.by, recordedAt: now.toISOString(), ...(request.reason?.trim() ? { reason: request.reason } : {}) };
+    return this.obligationViews(now)!;
+  }
+
+  obligationProblem(request: RecordObligationRequest, now: Date): string | undefined {
+    if (this.closed) return 'the breach is closed';
+    const views = this.obligationViews(now);
+    if (!views) return 'this breach was started before regimes; it has no obligations to record';
+    const missing = missingFields(request, ['reference', 'by']);
+    if (missing) return missing;
+    const view = views.find((v) => v.id === request.obligationId);
+    if (!view) return `no obligation '${request.obligationId}' on this breach (it has ${views.map((v) => v.id).join(', ')})`;
+    if (view.completedBy === 'authority-notice') return `${view.id} is met by the authority notice; record a portal submission with breach portal`;
+    if (view.completedBy === 'individual-notices' && this.input.roster) return `${view.id} is met by the engine's notices to the roster's people`;
+    if (view.status === 'done') return `${view.id} was already recorded at ${view.completion!.at}`;
+    if (view.status === 'not-required') return `${view.id} is not required: ${view.reason}`;
+    if (view.status === 'awaiting-anchor') return `${view.id} ${view.reason}`;
+    if (view.status === 'awaiting-assessment') return `${view.id} is owed only if the assessed risk calls for it; assess the breach first`;
+    if (request.notRequiredReason !== undefined) return request.notRequiredReason.trim() ? undefined : 'the reason it is not required must not be empty';
+    const at = request.at ? parseISO(request.at) : now;
+    if (isAfter(at, now)) return `${request.at} is in the future`;
+    if (view.deadline && isAfter(at, parseISO(view.deadline)) && !request.lateReason?.trim()) {
+      return `${view.id} was due at ${view.deadline}; give the reason for the delay (--late-reason)`;
+    }
+    return undefined;
+  }
+
+  recordObligation(request: RecordObligationRequest, now: Date): ObligationView {
+    const view = this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
+    if (request.notRequiredReason !== undefined) {
+      this.obligations!.completions[view.id] = { at: now.toISOString(), by: request.by, reference: request.reference, onTime: true, notRequiredReason: request.notRequiredReason };
+      return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
+    }
+    const at = request.at ? parseISO(request.at) : now;
+    const onTime = !view.deadline || !isAfter(at, parseISO(view.deadline));
+    this.obligations!.completions[view.id] = { at: at.toISOString(), by: request.by, reference: request.reference, onTime, ...(onTime ? {} : { lateReason: request.lateReason }) };
+    return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
+  }
+
+  /** Called when every cohort is final: the notices to individuals complete the obligations they satisfy. */
+  noteIndividualsNotified(now: Date): void {
+    if (this.obligations && !this.obligations.individualsNotifiedAt) this.obligations.individualsNotifiedAt = now.toISOString();
+  }
+
   /** Why a cohort cannot be retried or one of its people resolved now; the cohort's workflow itself decides the rest. */
   cohortRecoveryProblem(request: RetryCohortRequest | ResolveSubjectRequest): string | undefined {
     if (this.closed) return 'the breach is closed';
@@ -277,7 +405,7 @@ export class BreachRecord {
     return undefined;
   }
 
-  closeProblem(request: CloseRequest): string | undefined {
+  closeProblem(request: CloseRequest, now: Date): string | undefined {
     if (this.closed) return 'the breach is already closed';
     const missing = missingFields(request, ['by']);
     if (missing) return missing;
@@ -287,6 +415,8 @@ export class BreachRecord {
     if (this.noticeOutstanding()) return 'the authority has not been notified yet';
     if (this.supplementsInFlight > 0) return 'a supplementary report is still being sent';
     if (this.fanOutPending()) return 'individuals are still being notified';
+    const open = this.obligationViews(now)?.filter((v) => OPEN_STATUSES.includes(v.status));
+    if (open?.length) return `obligations are still open: ${open.map((v) => `${v.id} (${v.status})`).join(', ')}; record each (breach obligation record), or record why it is not required`;
     if (this.fanOut?.error !== undefined && this.stoppedNotificationShown && !request.incompleteReason?.trim()) {
       return `notifying individuals stopped (${this.fanOut.error}); fix the cause, or close with --accept-incomplete and a --reason`;
     }
@@ -305,6 +435,7 @@ export class BreachRecord {
       supplements: this.supplements.length,
       holdsPlaced: this.holds.length,
       remindersSent: this.reminders.filter((r) => r.delivered).length,
+      ...(this.obligations ? { obligations: this.obligationViews(now) } : {}),
     };
   }
 
@@ -331,6 +462,15 @@ export class BreachRecord {
       fanOutError: this.fanOut?.error,
       channelFailures: channelFailures(this.fanOut),
       closed: this.closed,
+      obligations: this.obligationViews(now),
     };
   }
+}
+
+/** Awareness is the breach's own; discovery, unless recorded apart, is taken to be no later than awareness. */
+function initialObligationState(anchors: BreachRegimes['anchors'], facts: BreachWorkflowInput['facts']): ObligationState {
+  const recorded = (at: string) => ({ at, by: facts.reporter, recordedAt: facts.awareAt });
+  const state: ObligationState = { anchors: { awareness: recorded(facts.awareAt), discovery: recorded(anchors.discovery ?? facts.awareAt) }, completions: {} };
+  for (const [event, at] of Object.entries(anchors)) if (at) state.anchors[event as keyof typeof anchors] = recorded(at);
+  return state;
 }

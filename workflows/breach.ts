@@ -5,12 +5,16 @@ import type { BreachWorkflowInput } from '../domain/breach';
 import { breachNotice } from '../domain/notice';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
 import { recordCohortReport } from '../domain/fan-out';
-import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../domain/search-attributes';
+import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey, NextDeadlineKey } from '../domain/search-attributes';
+import { nextDeadline } from '../domain/obligations';
 import type { Hold } from '../domain/holds';
 import {
   assessRequestSchema,
   closeRequestSchema,
   cohortHeldSchema,
+  holdStatementRequestSchema,
+  recordAnchorRequestSchema,
+  recordObligationRequestSchema,
   cohortReportSchema,
   lateReasonRequestSchema,
   parseRequest,
@@ -28,6 +32,7 @@ import { BreachRecord } from './breach-record';
 import { cohortStopped, confirmedFinalReport } from './state-questions';
 import { resolveSubject, retryCohort } from './cohort-recovery';
 import { notifyIndividuals, tellCohortsAboutHolds, tellCohortsBreachClosed } from './individuals';
+import { keepObligationClocks, watchHoldLapses } from './obligation-clocks';
 import {
   assessUpdate,
   closeUpdate,
@@ -37,6 +42,9 @@ import {
   noticeQuery,
   placeHoldUpdate,
   provideLateReasonUpdate,
+  recordAnchorUpdate,
+  recordHoldStatementUpdate,
+  recordObligationUpdate,
   recordPortalSubmissionUpdate,
   releaseHoldUpdate,
   resolveSubjectUpdate,
@@ -85,9 +93,12 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   setHandler(placeHoldUpdate, unlessRefused(placeHoldRequestSchema, (r) => record.holdProblem(r, now()), (r) => placeHold(record, r)));
   setHandler(releaseHoldUpdate, unlessRefused(releaseHoldRequestSchema, (r) => record.releaseProblem(r), (r) => releaseHold(record, r)));
   setHandler(reviewHoldUpdate, unlessRefused(reviewHoldRequestSchema, (r) => record.reviewHoldProblem(r, now()), (r) => reviewHold(record, r)));
+  setHandler(recordHoldStatementUpdate, unlessRefused(holdStatementRequestSchema, (r) => record.holdStatementProblem(r), (r) => recordHoldStatement(record, r)));
+  setHandler(recordAnchorUpdate, unlessRefused(recordAnchorRequestSchema, (r) => record.anchorProblem(r, now()), (r) => record.recordAnchor(r, now())));
+  setHandler(recordObligationUpdate, unlessRefused(recordObligationRequestSchema, (r) => record.obligationProblem(r, now()), (r) => record.recordObligation(r, now())));
   setHandler(retryCohortUpdate, unlessRefused(retryCohortRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => retryCohort(record, r)));
   setHandler(resolveSubjectUpdate, unlessRefused(resolveSubjectRequestSchema, (r) => record.cohortRecoveryProblem(r), (r) => resolveSubject(record, r)));
-  setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r), (r) => (summary = record.close(r, now()))));
+  setHandler(closeUpdate, unlessRefused(closeRequestSchema, (r) => record.closeProblem(r, now()), (r) => (summary = record.close(r, now()))));
   // A signal cannot be refused to its sender: one of the wrong shape is ignored, and the audit,
   // which checks every signal in the history against the same schemas, lists it as refused.
   setHandler(cohortReportSignal, async (report: unknown) => {
@@ -123,6 +134,8 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   void remindResponders(record);
   void notifyAuthority(record);
   for (const hold of record.holds) if (hold.reviewAt && !hold.reviewReminderSentAt) void remindAtHoldReview(record, hold);
+  void keepObligationClocks(record);
+  for (const hold of record.holds) void watchHoldLapses(record, hold);
   let continueNow = false;
   void notifyIndividuals(record).then((historyFull) => (continueNow = historyFull));
 
@@ -144,6 +157,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
 function placeHold(record: BreachRecord, request: Parameters<BreachRecord['placeHold']>[0]): Hold | Promise<Hold> {
   const hold = record.placeHold(request, now());
   if (hold.reviewAt) void remindAtHoldReview(record, hold);
+  void watchHoldLapses(record, hold);
   if (!record.fanOut?.cohorts.some((c) => c.stage !== 'final')) return hold;
   return tellCohortsAboutHolds(record).then(() => hold);
 }
@@ -151,6 +165,12 @@ function placeHold(record: BreachRecord, request: Parameters<BreachRecord['place
 function reviewHold(record: BreachRecord, request: Parameters<BreachRecord['reviewHold']>[0]): Hold {
   const hold = record.reviewHold(request, now());
   void remindAtHoldReview(record, hold);
+  return hold;
+}
+
+function recordHoldStatement(record: BreachRecord, request: Parameters<BreachRecord['recordHoldStatement']>[0]): Hold {
+  const hold = record.recordHoldStatement(request, now());
+  void watchHoldLapses(record, hold);
   return hold;
 }
 
@@ -193,10 +213,17 @@ async function archiveAudit(breachId: string): Promise<NonNullable<BreachSummary
 async function keepSearchAttributesCurrent(rec: BreachRecord): Promise<void> {
   const { facts } = rec.input;
   let published = '';
+  // Breaches started before regimes have no obligations: their upserts stay as they were recorded.
+  const next = () => {
+    const views = rec.obligationViews(now());
+    return views ? (nextDeadline(views) ?? null) : undefined;
+  };
+  const describe = () => `${rec.phase(now())}|${rec.holdActive()}${rec.obligations ? `|${next()}` : ''}`;
   for (;;) {
     const phase = rec.phase(now());
     const holdActive = rec.holdActive();
-    const current = `${phase}|${holdActive}`;
+    const nextAt = next();
+    const current = describe();
     if (current !== published) {
       // The Web UI's current details: no command, so breaches recorded before it replay unchanged.
       setCurrentDetails(`Phase ${phase}${holdActive ? ', held by a law-enforcement hold' : ''}; authority deadline ${rec.deadline.toISOString()}.`);
@@ -205,10 +232,11 @@ async function keepSearchAttributesCurrent(rec: BreachRecord): Promise<void> {
         { key: BreachPhaseKey, value: phase },
         { key: AuthorityDeadlineKey, value: rec.deadline },
         { key: HoldActiveKey, value: holdActive },
+        ...(nextAt === undefined ? [] : [{ key: NextDeadlineKey, value: nextAt === null ? null : new Date(nextAt) }]),
       ]);
       published = current;
     }
     if (phase === 'closed') return;
-    await condition(() => `${rec.phase(now())}|${rec.holdActive()}` !== published);
+    await condition(() => describe() !== published);
   }
 }

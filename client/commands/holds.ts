@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Hold } from '../../domain/holds';
 import { HoldActiveKey } from '../../domain/search-attributes';
-import { placeHoldUpdate, releaseHoldUpdate, reviewHoldUpdate, statusQuery } from '../../workflows/messages/breach';
+import { placeHoldUpdate, recordHoldStatementUpdate, releaseHoldUpdate, reviewHoldUpdate, statusQuery } from '../../workflows/messages/breach';
+import { HOLD_FORMS, type HoldForm } from '../../domain/regimes/rule-pack';
+import { UsageError } from '../errors';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
 import { columns } from '../table';
@@ -18,10 +20,31 @@ export function registerHolds(program: Command, run: Run): void {
     .requiredOption('--reason <text>', 'why notice would impede the investigation')
     .requiredOption('--by <name>', 'who places the hold')
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
-    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string }) =>
+    .option('--form <form>', "whether the agency asked in writing or orally: written|oral (some regimes accept one form, or limit an oral hold's length)")
+    .option('--regimes <list>', "the regimes whose notices it delays, comma-separated (default: every regime of the breach that accepts its form)")
+    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string; form?: string; regimes?: string }) =>
       run(async (session) => {
-        const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [{ ...flags, reviewAt: flags.reviewAt === undefined ? undefined : isoDateFlag('--review-at', flags.reviewAt) }] }));
-        say(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}).`);
+        const request = {
+          ...flags,
+          reviewAt: flags.reviewAt === undefined ? undefined : isoDateFlag('--review-at', flags.reviewAt),
+          form: flags.form === undefined ? undefined : holdForm(flags.form),
+          regimes: flags.regimes?.split(',').map((r) => r.trim()).filter(Boolean),
+        };
+        const placed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(placeHoldUpdate, { args: [request] }));
+        const under = placed.regimes ? `; delays notices under ${placed.regimes.join(', ')}` : '';
+        say(`Hold ${placed.holdId} placed on breach ${id} (${placed.agency}, case ${placed.caseRef}${under}).`);
+      }, id),
+    );
+
+  hold
+    .command('statement <id> <holdId>')
+    .description("record the agency's written statement of a hold it asked for orally: the hold no longer lapses after the oral period")
+    .requiredOption('--reason <text>', 'what the statement says, and when it was received')
+    .requiredOption('--by <name>', 'who records it')
+    .action((id: string, holdId: string, flags: { reason: string; by: string }) =>
+      run(async (session) => {
+        const stated = await session.ask(id, flags.by, (handle) => handle.executeUpdate(recordHoldStatementUpdate, { args: [{ holdId, ...flags }] }));
+        say(`Written statement of hold ${stated.holdId} on breach ${id} recorded at ${stated.writtenStatement?.at}.`);
       }, id),
     );
 
@@ -57,6 +80,10 @@ export function registerHolds(program: Command, run: Run): void {
     );
 }
 
+function holdForm(flag: string): HoldForm {
+  if (!HOLD_FORMS.includes(flag as HoldForm)) throw new UsageError(`--form must be one of ${HOLD_FORMS.join(', ')}`);
+  return flag as HoldForm;
+}
 
 interface ListedHold extends Pick<Hold, 'holdId' | 'agency' | 'caseRef' | 'placedAt' | 'reviewAt'> {
   breachId: string;

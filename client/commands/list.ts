@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BREACH_PHASES, type BreachPhase } from '../../domain/status';
-import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey } from '../../domain/search-attributes';
+import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey, NextDeadlineKey } from '../../domain/search-attributes';
 import { UsageError } from '../errors';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
@@ -14,6 +14,8 @@ interface ListFlags {
   deadlineAfter?: string;
   openedAfter?: string;
   openedBefore?: string;
+  nextDeadlineBefore?: string;
+  nextDeadlineAfter?: string;
   json?: boolean;
 }
 
@@ -22,6 +24,8 @@ interface ListedBreach {
   phase: string;
   authorityDeadline?: string;
   holdActive: boolean;
+  /** The earliest deadline of an open obligation (breaches with regimes). */
+  nextDeadline?: string;
   openedAt?: string;
   workflowId: string;
 }
@@ -34,6 +38,8 @@ export function registerList(program: Command, run: Run): void {
     .option('--held', 'only breaches with an active hold')
     .option('--deadline-before <iso>', 'authority deadline before this time')
     .option('--deadline-after <iso>', 'authority deadline after this time')
+    .option('--next-deadline-before <iso>', "an open obligation's deadline before this time (breaches with regimes)")
+    .option('--next-deadline-after <iso>', "next open obligation's deadline after this time")
     .option('--opened-after <iso>', 'opened (started) after this time')
     .option('--opened-before <iso>', 'opened (started) before this time')
     .option('--json', 'machine-readable output')
@@ -49,6 +55,7 @@ export function registerList(program: Command, run: Run): void {
             phase: attributes.get(BreachPhaseKey) ?? 'unknown',
             authorityDeadline: attributes.get(AuthorityDeadlineKey)?.toISOString(),
             holdActive: attributes.get(HoldActiveKey) ?? false,
+            nextDeadline: attributes.get(NextDeadlineKey)?.toISOString(),
             openedAt: execution.startTime.toISOString(),
             workflowId: execution.workflowId,
           });
@@ -72,6 +79,8 @@ function listQuery(flags: ListFlags): string {
   };
   time('--deadline-before', flags.deadlineBefore, (iso) => `AuthorityDeadline < '${iso}'`);
   time('--deadline-after', flags.deadlineAfter, (iso) => `AuthorityDeadline > '${iso}'`);
+  time('--next-deadline-before', flags.nextDeadlineBefore, (iso) => `${NextDeadlineKey.name} < '${iso}'`);
+  time('--next-deadline-after', flags.nextDeadlineAfter, (iso) => `${NextDeadlineKey.name} > '${iso}'`);
   time('--opened-after', flags.openedAfter, (iso) => `StartTime > '${iso}'`);
   time('--opened-before', flags.openedBefore, (iso) => `StartTime < '${iso}'`);
   return clauses.join(' AND ');
@@ -79,5 +88,8 @@ function listQuery(flags: ListFlags): string {
 
 function formatTable(breaches: ListedBreach[]): string {
   if (breaches.length === 0) return 'No breaches match.';
-  return columns([['BREACH', 'PHASE', 'DEADLINE', 'HOLD', 'OPENED'], ...breaches.map((b) => [b.breachId, b.phase, b.authorityDeadline ?? '', b.holdActive ? 'yes' : 'no', b.openedAt ?? ''])]);
+  return columns([
+    ['BREACH', 'PHASE', 'DEADLINE', 'NEXT OBLIGATION', 'HOLD', 'OPENED'],
+    ...breaches.map((b) => [b.breachId, b.phase, b.authorityDeadline ?? '', b.nextDeadline ?? '', b.holdActive ? 'yes' : 'no', b.openedAt ?? '']),
+  ]);
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { breachWorkflowId } from '../../domain/ids';
 import { describeTimeLeft } from '../../domain/deadline';
 import { parseBreach, readBreachFile } from '../breach-file';
+import { breachRegimes, parseResidents } from '../breach-regimes';
 import { CommandFailed, UsageError } from '../errors';
 import { startBreachWorkflow } from '../start-breach';
 import { ROSTER_ENCODINGS, type RosterEncoding, type RosterRef } from '../../domain/individuals';
@@ -31,6 +32,11 @@ interface StartFlags {
   roster?: string;
   rosterEncoding?: string;
   skipInvalid?: boolean;
+  regimes?: string;
+  residents?: string;
+  dataTypes?: string;
+  discoveredAt?: string;
+  determinedAt?: string;
 }
 
 export function registerStart(program: Command, run: Run): void {
@@ -55,15 +61,21 @@ export function registerStart(program: Command, run: Run): void {
     .option('--roster <file>', 'affected individuals, CSV or JSONL; every row is validated first')
     .option('--roster-encoding <name>', `the roster's text encoding: ${ROSTER_ENCODINGS.join('|')} (default utf-8)`)
     .option('--skip-invalid', 'start even if some roster rows are invalid; they are recorded as unreachable')
+    .option('--regimes <list>', 'the regimes that apply, comma-separated (default: the configured ones and those where the roster\'s people live)')
+    .option('--residents <counts>', 'affected people per country or US state, e.g. US-CA=600,US-TX=250 (default: counted from the roster)')
+    .option('--data-types <list>', 'kinds of data involved, comma-separated: phi, ssn, government-id, financial-account, payment-card, credentials, biometric, medical, contact, other')
+    .option('--discovered-at <iso>', 'when the breach was first known to anyone in the company (default: --aware-at)')
+    .option('--determined-at <iso>', 'when the company determined that a breach occurred')
     .option('--by <name>', 'who opens the breach (and assessed it)')
     .action((flags: StartFlags) =>
       run(async (session) => {
-        const { facts, initialAssessment } = parseBreach(startRequest(flags), flags.file);
+        const { facts, initialAssessment, regimeFacts } = parseBreach(startRequest(flags), flags.file);
         const encoding = rosterEncoding(flags);
         const roster = flags.roster ? await checkRoster(flags.roster, encoding, Boolean(flags.skipInvalid)) : undefined;
+        const regimes = breachRegimes(session.config, regimeFacts, facts.approxSubjects, roster);
         if (roster) await checkNotices(session.config, facts, roster.languages);
         const client = await session.client(flags.by ?? facts.reporter);
-        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster).catch((err: unknown) => {
+        const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster, regimes).catch((err: unknown) => {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
             throw new CommandFailed(`breach '${facts.breachId}' already exists; a breach can be started only once`);
           }
@@ -72,6 +84,7 @@ export function registerStart(program: Command, run: Run): void {
         say(`Started breach ${facts.breachId} (workflow ${breachWorkflowId(facts.breachId)}).`);
         say(`Authority deadline: ${deadline.toISOString()} (${describeTimeLeft(deadline, new Date())}).`);
         if (roster) say(`Roster: ${roster.total} row(s), SHA-256 ${roster.ref.sha256}.`);
+        say(`Regimes: ${regimes.packs.map((p) => p.id).join(', ')} (breach status lists their obligations).`);
       }),
     );
 }
@@ -102,6 +115,11 @@ function startRequest(flags: StartFlags): Record<string, unknown> {
     measures: flags.measures,
     contactPoint: flags.contact,
     advice: flags.advice,
+    regimes: flags.regimes?.split(',').map((r) => r.trim()).filter(Boolean),
+    residents: flags.residents === undefined ? undefined : parseResidents(flags.residents),
+    dataTypes: flags.dataTypes?.split(',').map((d) => d.trim()).filter(Boolean),
+    discoveredAt: flags.discoveredAt,
+    determinedAt: flags.determinedAt,
   });
   const request: Record<string, unknown> = { ...fromFile, ...fromFlags };
   if (flags.risk !== undefined || flags.rationale !== undefined) {
@@ -118,14 +136,14 @@ function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
  * Every row is checked before anything starts. Bad rows are listed by line number and reason
  * (never by content: it is personal data); they stop the start unless --skip-invalid is given.
  */
-async function checkRoster(file: string, encoding: RosterEncoding, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number; languages: string[] }> {
+async function checkRoster(file: string, encoding: RosterEncoding, skipInvalid: boolean): Promise<{ ref: RosterRef; total: number; languages: string[]; residents: Record<string, number> }> {
   let validation;
   try {
     validation = await validateRosterFile(file, encoding);
   } catch (err) {
     throw new UsageError(err instanceof RosterError ? err.message : `cannot read roster ${file}`);
   }
-  const { ref, valid, invalid, languages } = validation;
+  const { ref, valid, invalid, languages, residents } = validation;
   if (invalid.length > 0) {
     for (const row of invalid) warn(`${file}:${row.line}: ${row.problem}`);
     if (!skipInvalid) {
@@ -135,5 +153,5 @@ async function checkRoster(file: string, encoding: RosterEncoding, skipInvalid: 
     if (invalid.length > duplicates) warn(`${file}: ${invalid.length - duplicates} invalid row(s) will be recorded as unreachable`);
     if (duplicates > 0) warn(`${file}: ${duplicates} duplicate row(s) will be skipped: each subject is notified once, from its first row (the audit counts them)`);
   }
-  return { ref, total: valid + invalid.length, languages };
+  return { ref, total: valid + invalid.length, languages, residents };
 }

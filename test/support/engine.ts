@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { configSchema, type EngineConfig } from '../../config/schema';
@@ -135,6 +135,16 @@ export async function expectHistoryReplays(handle: WorkflowHandle, name: string,
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `${name}.json`), json);
   }
+}
+
+/** The reason a breach gave for refusing an update (the test fails if it was accepted). */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof WorkflowUpdateFailedError)) throw new Error(`expected the update to be refused, got ${err === undefined ? 'its result' : String(err)}`);
+  return err.cause?.message ?? '';
 }
 
 /** Polls `read` until `accept` holds; the workflow acts asynchronously to our requests. */

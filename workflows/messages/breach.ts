@@ -7,7 +7,8 @@ import type { AuthorityNotice, LateReasonRequest, PortalSubmissionRequest, Suppl
 import type { AssessRequest, Assessment } from '../../domain/breach';
 import type { CohortHeld, CohortReport, HoldNews } from '../../domain/cascade';
 import type { CohortRetried, ResolveSubjectRequest, RetryCohortRequest, SubjectResolved } from '../../domain/cohort-recovery';
-import type { Hold, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../../domain/holds';
+import type { Hold, HoldStatementRequest, PlaceHoldRequest, ReleaseHoldRequest, ReviewHoldRequest } from '../../domain/holds';
+import type { ObligationView, RecordAnchorRequest, RecordObligationRequest } from '../../domain/obligations';
 import type { BreachNotice } from '../../domain/notice';
 import type { BreachStatus, BreachSummary, CloseRequest } from '../../domain/status';
 
@@ -19,6 +20,12 @@ export const placeHoldUpdate = defineUpdate<Hold, [PlaceHoldRequest]>('placeHold
 export const releaseHoldUpdate = defineUpdate<Hold, [ReleaseHoldRequest]>('releaseHold');
 /** Legal confirms a hold is still needed, or moves its review later; the review reminder is set again. */
 export const reviewHoldUpdate = defineUpdate<Hold, [ReviewHoldRequest]>('reviewHold');
+/** The agency's written statement of a hold placed on its word: an oral hold no longer lapses. */
+export const recordHoldStatementUpdate = defineUpdate<Hold, [HoldStatementRequest]>('recordHoldStatement');
+/** Records when an event an obligation's deadline counts from happened; answers with the obligations as they now stand. */
+export const recordAnchorUpdate = defineUpdate<ObligationView[], [RecordAnchorRequest]>('recordAnchor');
+/** Records that an obligation was met outside the engine (a filing, a posting), or why it is not required. */
+export const recordObligationUpdate = defineUpdate<ObligationView, [RecordObligationRequest]>('recordObligation');
 export const closeUpdate = defineUpdate<BreachSummary, [CloseRequest]>('close');
 /** Starts again a cohort whose workflow ended before its people had a final state, from where each person's cascade stood. */
 export const retryCohortUpdate = defineUpdate<CohortRetried, [RetryCohortRequest]>('retryCohort');
