@@ -28,7 +28,8 @@ const auditEntrySchema = z
       .regex(/^[a-z0-9-]+$/)
       .describe(
         'What happened. Breach: opened, continued-as-new, assessed, reminder, escalation, overdue, hold-review-reminder, ' +
-          'authority-notified, authority-notice-failed, late-reason, supplement, hold-placed, hold-reviewed, hold-released, request-refused, ' +
+          'authority-notified, authority-notice-failed, late-reason, supplement, hold-placed, hold-reviewed, hold-statement, hold-lapse-reminder, hold-lapsed, hold-released, ' +
+          'regimes, anchor-recorded, obligation-reminder, obligation-escalation, obligation-overdue, obligation-done, obligation-not-required, request-refused, ' +
           'request-failed, signal-refused, signal-unknown, fan-out-started, fan-out-stopped, subject-notified, subject-unreachable, duplicate-rows, returned-mail, cohort-retried, subject-resolved, closed, workflow-completed, ' +
           'individual-totals. Subject (--subject): email-accepted, fax-accepted, fax-delivered, fax-failed, postal-accepted, ' +
           '<channel>-failed, <channel>-report, cascade-resumed, final.',

@@ -17,8 +17,13 @@ import {
   resolveSubjectUpdate,
   reviewHoldUpdate,
   retryCohortUpdate,
+  recordAnchorUpdate,
+  recordHoldStatementUpdate,
+  recordObligationUpdate,
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
+import type { ObligationView } from '../domain/obligations';
+import { anchorRecorded, describeObligation, holdLapseEntries, obligationRecorded, regimesOpened, type TrackedHold } from './obligation-entries';
 import type { CohortRetried } from '../domain/cohort-recovery';
 import { ignoredSignal } from './ignored-signals';
 import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
@@ -29,6 +34,8 @@ import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type
 export const AUTHORITY_REPORT_ACTIVITY = 'sendAuthorityReport' satisfies keyof MailActivities;
 const RESPONDER_REMINDER_ACTIVITY = 'sendResponderReminder' satisfies keyof MailActivities;
 const HOLD_REVIEW_REMINDER_ACTIVITY = 'sendHoldReviewReminder' satisfies keyof MailActivities;
+const OBLIGATION_REMINDER_ACTIVITY = 'sendObligationReminder' satisfies keyof MailActivities;
+const HOLD_LAPSE_REMINDER_ACTIVITY = 'sendHoldLapseReminder' satisfies keyof MailActivities;
 export const PLAN_COHORTS_ACTIVITY = 'planCohorts' satisfies keyof RosterActivities;
 
 interface ScheduledActivity {
@@ -96,6 +103,9 @@ export class TimelineBuilder implements HistoryObserver {
   private readonly list: AuditEntry[] = [];
   private childStarted = false;
   private readonly holdsPlacedAt = new Map<string, string>();
+  private readonly holds = new Map<string, TrackedHold>();
+  private input?: BreachWorkflowInput;
+  private lastAt = '';
   private run = newRun('', -1);
 
   /** Whether the breach has started a cohort. */
@@ -111,6 +121,7 @@ export class TimelineBuilder implements HistoryObserver {
   observe(runId: string, runIndex: number, event: HistoryEvent): void {
     if (runIndex !== this.run.runIndex) this.run = newRun(runId, runIndex);
     const add = (entry: Omit<AuditEntry, 'at' | 'runId' | 'eventId'>) => this.list.push({ at: timeOf(event), runId, eventId: String(event.eventId), ...entry });
+    this.lastAt = timeOf(event);
 
     const started = event.workflowExecutionStartedEventAttributes;
     if (started) {
@@ -128,6 +139,8 @@ export class TimelineBuilder implements HistoryObserver {
           const a = input.initialAssessment;
           add({ kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
         }
+        if (input.regimes) add(regimesOpened({ ...input, regimes: input.regimes }));
+        this.input = input;
       } else if (runIndex > 0) {
         add({ kind: 'continued-as-new', summary: `run ${runIndex + 1} continues the breach with its state carried over${fanOutSoFar(input?.carried?.fanOut)}` });
       }
@@ -145,6 +158,7 @@ export class TimelineBuilder implements HistoryObserver {
         add({ kind: 'request-failed', actor, identity, summary: `${update.name} failed: ${update.failure}` });
         return;
       }
+      this.followHold(update.name, update.result as Hold, { runId, eventId: String(event.eventId) }, timeOf(event));
       const entry = describeUpdate(update.name, update.request, update.result, this.holdsPlacedAt, timeOf(event));
       if (entry) add({ ...entry, actor, identity });
       return;
@@ -177,9 +191,18 @@ export class TimelineBuilder implements HistoryObserver {
     }
   }
 
-  /** The breach's own entries so far. */
+  private followHold(name: string, hold: Hold, where: TrackedHold['where'], at: string): void {
+    if (name === placeHoldUpdate.name) this.holds.set(hold.holdId, { placed: hold, where });
+    const tracked = this.holds.get(hold?.holdId);
+    if (!tracked) return;
+    if (name === recordHoldStatementUpdate.name) tracked.statementAt ??= at;
+    if (name === releaseHoldUpdate.name) tracked.releasedAt = at;
+  }
+
+  /** The breach's own entries so far, with the ends of hold periods that passed in them. */
   entries(): AuditEntry[] {
-    return [...this.list];
+    const lapses = this.input ? holdLapseEntries(this.input, this.holds, this.lastAt) : [];
+    return [...this.list, ...lapses].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 }
 
@@ -274,8 +297,18 @@ function describeUpdate(
       const hold = result as Hold;
       holdsPlacedAt.set(hold.holdId, at);
       const review = hold.reviewAt ? `; review ${hold.reviewAt}` : '';
-      return { kind: 'hold-placed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}` };
+      const form = hold.form ? `; ${hold.form} request` : '';
+      const regimes = hold.regimes ? `; delays notices under ${hold.regimes.join(', ')}` : '';
+      return { kind: 'hold-placed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}${form}${regimes}` };
     }
+    case recordHoldStatementUpdate.name: {
+      const hold = result as Hold;
+      return { kind: 'hold-statement', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, written statement recorded: ${request.reason}` };
+    }
+    case recordAnchorUpdate.name:
+      return anchorRecorded(request, result as ObligationView[] | undefined);
+    case recordObligationUpdate.name:
+      return obligationRecorded(result as ObligationView);
     case releaseHoldUpdate.name: {
       const hold = result as Hold;
       const placed = holdsPlacedAt.get(hold.holdId) ?? hold.placedAt;
@@ -309,8 +342,11 @@ function describeUpdate(
     }
     case resolveSubjectUpdate.name:
       return { kind: 'subject-resolved', summary: `subject ${request.subjectId} of cohort ${request.cohort} recorded by hand as ${request.state}: ${request.reason}` };
-    case closeUpdate.name:
-      return { kind: 'closed', summary: typeof request.incompleteReason === 'string' ? `breach closed, accepting that individuals were not all notified: ${request.incompleteReason}` : 'breach closed' };
+    case closeUpdate.name: {
+      const closed = typeof request.incompleteReason === 'string' ? `breach closed, accepting that individuals were not all notified: ${request.incompleteReason}` : 'breach closed';
+      const obligations = (result as BreachSummary | undefined)?.obligations;
+      return { kind: 'closed', summary: obligations ? `${closed}; obligations: ${obligations.map(describeObligation).join('; ')}` : closed };
+    }
     default:
       return { kind: 'request', summary: name };
   }
@@ -328,6 +364,12 @@ function describeActivity(type: string, input: Record<string, unknown> | undefin
       return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };
     case HOLD_REVIEW_REMINDER_ACTIVITY:
       return { kind: 'hold-review-reminder', summary: `legal asked to confirm or release ${(input?.hold as Hold | undefined)?.holdId}` };
+    case OBLIGATION_REMINDER_ACTIVITY: {
+      const o = input?.obligation as ObligationView | undefined;
+      return { kind: `obligation-${String(input?.kind ?? 'reminder')}`, summary: `responders reminded of ${o?.id} (${o?.citation}), due ${o?.deadline}` };
+    }
+    case HOLD_LAPSE_REMINDER_ACTIVITY:
+      return { kind: 'hold-lapse-reminder', summary: `legal told that ${(input?.hold as Hold | undefined)?.holdId} stops delaying ${input?.regime} notices at ${input?.lapsesAt} unless a written statement is recorded` };
     default:
       return undefined;
   }

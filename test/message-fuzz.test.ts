@@ -10,6 +10,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildAudit } from '../audit/build-audit';
+import { breachRegimes } from '../client/breach-regimes';
 import { cohortWorkflowId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { writeRoster } from './support/cascade';
@@ -39,6 +40,9 @@ const valid = {
   placeHold: { agency: 'City Police', caseRef: 'CP-1', reason: 'Investigation', by: 'Lena Legal' },
   releaseHold: { holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' },
   close: { by: 'Ines Responder' },
+  recordHoldStatement: { holdId: 'hold-1', reason: 'Letter from the agency', by: 'Lena Legal' },
+  recordAnchor: { event: 'determination', at: '2026-01-02T09:00:00Z', by: 'Counsel' },
+  recordObligation: { obligationId: 'nydfs:superintendent', reference: 'DFS-1', by: 'Ines Responder', lateReason: 'Filed late' },
   // The breach's one cohort is running, so even these are refused: only a cohort whose workflow ended can be retried or resolved.
   retryCohort: { cohort: 0, reason: 'Terminated by mistake', by: 'Ines Responder' },
   resolveSubject: { cohort: 0, subjectId: 'fuzz-1', state: 'unreachable', reason: 'Mailbox closed', by: 'Ines Responder' },
@@ -72,7 +76,9 @@ async function waitingBreach(name: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `breach-${name}-`));
   const breachId = `${name}-${Date.now()}`;
   const roster = await writeRoster(dir, name, [`${name}-1,Fay Fuzz,fay@example.org,,,,,,,,en`, `${name}-2,Flo Fuzz,flo@example.org,,,,,,,,en`]);
-  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
+  // Under regimes, so that their updates meet obligations, anchors and holds per regime.
+  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: '2026-01-01T09:00:00.000Z' } }, 2);
+  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster, regimes);
   await breach.executeUpdate('assess', { args: [valid.assess] });
   const notices = () => engine.sink.messages.filter((m) => m.messageId.startsWith(`<notice.${breachId}~`)).length;
   await eventually(() => state(breach), (s) => s.individuals.inProgress === 2 && notices() === 2, 30_000);
@@ -192,7 +198,9 @@ it("completes a hold only once the cohort itself says it stopped: a forged cohor
     const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-held-'));
     const breachId = `held-${Date.now()}`;
     const roster = await writeRoster(dir, 'held', ['h-1', 'h-2', 'h-3', 'h-4', 'h-5'].map((id) => `${id},Hal Held,${id}@example.org,,,,,,,,en`));
-    const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster);
+    // Under regimes, so that their updates meet obligations, anchors and holds per regime.
+  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: '2026-01-01T09:00:00.000Z' } }, 2);
+  const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster, regimes);
     await breach.executeUpdate('assess', { args: [valid.assess] });
     const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
     const sending = async () => (await cohort.query<{ sending?: boolean }>('cohortStatus')).sending === true;

@@ -9,6 +9,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addDays, differenceInHours, differenceInMinutes } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailTransport, type MailTransport } from '../activities/smtp';
+import type { WorkflowHandle } from '@temporalio/client';
+import { buildTimeline } from '../audit/timeline';
 import { breachRegimes } from '../client/breach-regimes';
 import { startBreachWorkflow } from '../client/start-breach';
 import type { EngineConfig } from '../config/schema';
@@ -60,6 +62,12 @@ async function start(breachId: string, regimeFacts: Omit<RegimeFacts, 'anchors'>
   const regimes = breachRegimes(config, { anchors: {}, ...regimeFacts }, facts.approxSubjects);
   const { handle } = await startBreachWorkflow(env.client, config, facts, undefined, undefined, regimes);
   return { handle, awareAt };
+}
+
+/** The audit timeline of the breach's one run (the time-skipping server cannot list runs, which buildAudit does). */
+async function timeline(handle: WorkflowHandle) {
+  const history = await handle.fetchHistory();
+  return buildTimeline([{ runId: (await handle.describe()).runId, events: history.events ?? [] }]);
 }
 
 const obligation = (status: BreachStatus, id: string) => status.obligations!.find((v) => v.id === id)!;
@@ -119,6 +127,15 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
     const sentBefore = overdue(await handle.query(statusQuery));
     await env.sleep('3 days');
     expect(overdue(await handle.query(statusQuery))).toBe(sentBefore);
+
+    // The audit shows each obligation's life: what the regimes gave the breach, the anchor, the reminders, the late filing.
+    const entries = await timeline(handle);
+    const about = (kind: string) => entries.filter((e) => e.kind === kind).map((e) => e.summary);
+    expect(about('regimes')[0]).toMatch(/^regimes gdpr, texas, sec; residents US-TX 300, DE 40; data types not stated .*; obligations at opening: .*texas:attorney-general awaiting-anchor \(counts from the determination/);
+    expect(about('anchor-recorded')[0]).toContain(`determination recorded as at ${determinedAt.toISOString()}; now due: texas:attorney-general by ${ag.deadline}, texas:residents by`);
+    expect(about('obligation-escalation')).toEqual([`responders reminded of texas:attorney-general (Tex. Bus. & Com. Code 521.053(i)), due ${ag.deadline}`]);
+    expect(about('obligation-done')[0]).toMatch(/^texas:attorney-general done \S+ \(TX-AG-991\), LATE; reason: the state portal was down for a week/);
+    expect(about('obligation-not-required')).toEqual([]);
     await expectHistoryReplays(handle, 'obligations-texas-sec');
   });
 
@@ -153,6 +170,14 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
     const stated = await handle.query(statusQuery);
     expect(stated.holds.active[0]).toMatchObject({ form: 'written', writtenStatement: { by: 'Legal' } });
     expect(obligation(stated, 'hipaa:individuals').status).toBe('held');
+
+    const entries = await timeline(handle);
+    const kinds = entries.map((e) => e.kind);
+    expect(kinds.indexOf('hold-placed')).toBeLessThan(kinds.indexOf('hold-lapse-reminder'));
+    expect(kinds.indexOf('hold-lapse-reminder')).toBeLessThan(kinds.indexOf('hold-lapsed'));
+    expect(kinds.indexOf('hold-lapsed')).toBeLessThan(kinds.indexOf('hold-statement'));
+    expect(entries.find((e) => e.kind === 'hold-placed')!.summary).toContain('; oral request; delays notices under hipaa, california');
+    expect(entries.find((e) => e.kind === 'hold-lapsed')).toMatchObject({ at: addDays(new Date(hold.placedAt), 30).toISOString(), summary: `${hold.holdId} (FBI, case F-7, oral) stopped delaying hipaa notices: its period ended without a written statement` });
     await expectHistoryReplays(handle, 'obligations-oral-hold');
   });
 });

@@ -1,3 +1,4 @@
+import type { BreachRegimes } from '../../domain/breach';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -73,8 +74,9 @@ export async function startBreach(
   facts: BreachFacts,
   initialAssessment?: AssessRequest,
   roster?: { ref: RosterRef; total: number },
+  regimes?: BreachRegimes,
 ) {
-  return (await startBreachWorkflow(client, config, facts, initialAssessment, roster)).handle;
+  return (await startBreachWorkflow(client, config, facts, initialAssessment, roster, regimes)).handle;
 }
 
 /** A worker, client and SMTP sink on the shared dev server, with a task queue of their own. */
