@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
 import type { Channel, NoticeContent, RenderNotice, Subject } from '../domain/individuals';
-import type { BreachNotice } from '../domain/notice';
+import type { BreachNotice, NoticeRegime } from '../domain/notice';
+import { residenceCode } from '../domain/residence';
 
 interface Templates {
   subject: string;
@@ -16,27 +17,52 @@ interface Templates {
 export const TEMPLATE_FILES = { subject: 'subject.txt', text: 'notice.txt', html: 'notice.html', advice: 'advice.txt' } as const;
 
 /**
- * Renders the Art. 34(2) notice from the templates in `templateDir/<language>/`, which can be
- * edited without code changes. A language without templates falls back to the default language.
- * The same content serves every channel: email (text and HTML), fax (text as PDF), letter (HTML).
+ * Where a template part is read from for readers under `regime` in `language`: the regime's own
+ * folder (`templateDir/<regime>/<language>/`) when it has that part, else the language's
+ * (`templateDir/<language>/`). A language without templates falls back to the default language.
+ */
+export function templateFile(templateDir: string, defaultLanguage: string, regime: string | undefined, language: string, part: keyof typeof TEMPLATE_FILES): string {
+  const chosen = existsSync(path.join(templateDir, language, TEMPLATE_FILES.text)) ? language : defaultLanguage;
+  const own = regime ? path.join(templateDir, regime, chosen, TEMPLATE_FILES[part]) : undefined;
+  return own && existsSync(own) ? own : path.join(templateDir, chosen, TEMPLATE_FILES[part]);
+}
+
+/**
+ * The regime whose templates a person reads: the regime where they live, if it has templates of
+ * its own, else a regime that applies to everyone affected (HIPAA) with templates of its own,
+ * else none (the language's templates).
+ */
+export function readerRegime(templateDir: string, regimes: NoticeRegime[] | undefined, subject: Pick<Subject, 'postal'>): string | undefined {
+  if (!regimes?.length) return undefined;
+  const hasTemplates = (id: string) => existsSync(path.join(templateDir, id));
+  const residence = residenceCode(subject.postal?.country, subject.postal?.region);
+  const local = regimes.find((r) => residence && r.jurisdiction.includes(residence) && hasTemplates(r.id));
+  return (local ?? regimes.find((r) => r.jurisdiction.length === 0 && hasTemplates(r.id)))?.id;
+}
+
+/**
+ * Renders the Art. 34(2) notice from the templates in `templateDir/<language>/` (or a regime's
+ * own, see `templateFile`), which can be edited without code changes. The same content serves
+ * every channel: email (text and HTML), fax (text as PDF), letter (HTML).
  */
 export function createNoticeRenderer(templateDir: string, defaultLanguage: string): RenderNotice {
-  // Keyed by the language asked for, so the disk is consulted once per language, not per notice.
+  // Keyed by the regime and language, so the disk is consulted once per pair, not per notice.
   const cache = new Map<string, Templates>();
-  const templatesFor = (language: string): Templates => {
-    let templates = cache.get(language);
+  const templatesFor = (regime: string | undefined, language: string): Templates => {
+    const key = `${regime ?? ''}|${language}`;
+    let templates = cache.get(key);
     if (!templates) {
-      const chosen = existsSync(path.join(templateDir, language, TEMPLATE_FILES.text)) ? language : defaultLanguage;
-      const read = (part: keyof typeof TEMPLATE_FILES) => readFileSync(path.join(templateDir, chosen, TEMPLATE_FILES[part]), 'utf8');
+      const read = (part: keyof typeof TEMPLATE_FILES) => readFileSync(templateFile(templateDir, defaultLanguage, regime, language, part), 'utf8');
       templates = { subject: read('subject').trim(), text: read('text'), html: read('html'), advice: read('advice').trim() };
-      cache.set(language, templates);
+      cache.set(key, templates);
     }
     return templates;
   };
 
   return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
-    const templates = templatesFor(subject.language ?? defaultLanguage);
-    const view = { ...notice, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
+    const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject), subject.language ?? defaultLanguage);
+    const { regimes: _, ...fields } = notice;
+    const view = { ...fields, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
     // Plain-text parts must not be HTML-escaped; the HTML part must be.
     const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });
     const content = { subject: plain(templates.subject), text: plain(templates.text), html: Mustache.render(templates.html, view) };

@@ -1,4 +1,10 @@
-import type { BreachFacts } from './breach';
+import type { BreachFacts, BreachRegimes } from './breach';
+
+/** A regime whose people may read a notice of its own (`templates/<regime>/`), with where they live. */
+export interface NoticeRegime {
+  id: string;
+  jurisdiction: string[];
+}
 
 /** The breach-level content of the notice to individuals (Art. 34(2)); it holds no personal data. */
 export interface BreachNotice {
@@ -9,9 +15,14 @@ export interface BreachNotice {
   likelyConsequences: string;
   measures: string;
   advice?: string;
+  /** The categories of personal data involved, as one line ("names, bank account numbers"). */
+  informationInvolved?: string;
+  /** The breach's regimes that notify individuals; absent for breaches started before regimes. */
+  regimes?: NoticeRegime[];
 }
 
-export function breachNotice(facts: BreachFacts): BreachNotice {
+export function breachNotice(facts: BreachFacts, regimes?: BreachRegimes): BreachNotice {
   const { breachId, title, description, contactPoint, likelyConsequences, measures, advice } = facts;
-  return { breachId, title, description, contactPoint, likelyConsequences, measures, advice };
+  const notifying = regimes?.packs.filter((p) => p.obligations.some((r) => r.completedBy === 'individual-notices')).map((p) => ({ id: p.id, jurisdiction: p.jurisdiction }));
+  return { breachId, title, description, contactPoint, likelyConsequences, measures, advice, informationInvolved: facts.dataCategories.join(', '), ...(notifying ? { regimes: notifying } : {}) };
 }

@@ -85,7 +85,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
 
   setHandler(statusQuery, () => record.status(now()));
   setHandler(holdStateQuery, () => ({ active: record.holdActive(), round: record.holdRound }));
-  setHandler(noticeQuery, () => breachNotice(input.facts));
+  setHandler(noticeQuery, () => breachNotice(input.facts, input.regimes));
   setHandler(assessUpdate, unlessRefused(assessRequestSchema, (r) => record.assessProblem(r), (r) => record.assess(r, now())));
   setHandler(provideLateReasonUpdate, unlessRefused(lateReasonRequestSchema, (r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
   setHandler(recordPortalSubmissionUpdate, unlessRefused(portalSubmissionRequestSchema, (r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));

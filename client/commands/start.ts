@@ -73,7 +73,7 @@ export function registerStart(program: Command, run: Run): void {
         const encoding = rosterEncoding(flags);
         const roster = flags.roster ? await checkRoster(flags.roster, encoding, Boolean(flags.skipInvalid)) : undefined;
         const regimes = breachRegimes(session.config, regimeFacts, facts.approxSubjects, roster);
-        if (roster) await checkNotices(session.config, facts, roster.languages);
+        if (roster) await checkNotices(session.config, facts, roster.languages, regimes);
         const client = await session.client(flags.by ?? facts.reporter);
         const { deadline } = await startBreachWorkflow(client, session.config, facts, initialAssessment, roster, regimes).catch((err: unknown) => {
           if (err instanceof WorkflowExecutionAlreadyStartedError) {
