@@ -496,15 +496,18 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     const notRequired = await breach('obligation', 'not-required', named, 'sec:8-k', '--reason', 'the board found it not material after all', '--by', 'Counsel');
     expect(notRequired.stdout).toBe('sec:8-k recorded as not required.\n');
     expect((await breach('assess', named, '--risk', 'risk', '--rationale', 'Card numbers', '--by', 'Ines Responder')).code).toBe(0);
+    await eventually(async () => JSON.parse((await breach('status', named, '--json')).stdout) as BreachStatus, (s) => s.authorityNotice !== undefined);
     const status = await breach('status', named);
     expect(status.stdout).toContain(`Next: notify the Department of Legal Affairs (Fla. Stat. 501.171(3)(a)), then breach obligation record ${named} florida:department --reference … --by "…"`);
     expect(status.stdout).toMatch(/florida:residents +\S+ +\S+ \S+ left +HELD +delayed by hold-1/);
     expect(status.stdout).toMatch(/sec:8-k +\S+ +NOT-REQUIRED +recorded by Counsel: the board found it not material after all/);
 
-    // The next deadline is the authority's 72 hours (awareness two hours ago), before Florida's 30 days.
+    // Once the authority is notified, the next open deadline is Florida's department notice, 30 days after the determination.
     const listed = async (...filters: string[]) => (JSON.parse((await breach('list', '--json', ...filters)).stdout) as { breachId: string }[]).map((b) => b.breachId);
-    await eventually(() => listed('--next-deadline-before', addHours(new Date(), 71).toISOString()), (ids) => ids.includes(named));
-    expect(await listed('--next-deadline-before', addHours(new Date(), 69).toISOString())).not.toContain(named);
+    const department = (JSON.parse((await breach('status', named, '--json')).stdout) as BreachStatus).obligations!.find((v) => v.id === 'florida:department')!.deadline!;
+    await eventually(() => listed('--next-deadline-before', addHours(new Date(department), 1).toISOString()), (ids) => ids.includes(named));
+    await eventually(() => listed('--next-deadline-before', addHours(new Date(department), -1).toISOString()), (ids) => !ids.includes(named));
+    expect(await listed('--next-deadline-after', addHours(new Date(department), -1).toISOString())).toContain(named);
   });
 
   it('shows the channels our side cannot reach in the status, with how many cohorts wait for each', () => {
