@@ -2,58 +2,25 @@
  * The 72-hour clock on the time-skipping test server, with the real policy (no shortened
  * durations) and a real SMTP server receiving what the activities send.
  */
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addHours, differenceInMinutes, subHours } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailTransport, type MailTransport } from '../activities/smtp';
-import type { EngineConfig } from '../config/schema';
-import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
+import { startTimeSkippingEngine, type TimeSkippingEngine } from './support/time-skipping';
 import type { BreachStatus } from '../domain/status';
-import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
-import { temporalTestServerPath } from '../scripts/temporal-binaries';
 import { assessUpdate, placeHoldUpdate, reviewHoldUpdate, provideLateReasonUpdate, statusQuery } from '../workflows/messages/breach';
-import { createBreachWorkers, type BreachWorkers } from '../worker/breach-worker';
-import { breachFacts, eventually, expectHistoryReplays, quietRuntime, startBreach, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, startBreach } from './support/engine';
 
-const { IndexedValueType } = temporal.api.enums.v1;
-const INDEXED_VALUE_TYPES = {
-  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-} as const;
-
-let env: TestWorkflowEnvironment;
-let sink: SmtpSink;
-let config: EngineConfig;
-let transport: MailTransport;
-let worker: BreachWorkers;
-let running: Promise<void>;
+let engine: TimeSkippingEngine;
+let env: TimeSkippingEngine['env'];
+let sink: TimeSkippingEngine['sink'];
+let config: TimeSkippingEngine['config'];
 
 beforeAll(async () => {
-  quietRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
-  });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, INDEXED_VALUE_TYPES[type]])),
-  });
-  sink = await startSmtpSink();
-  config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue('clock') });
-  transport = createMailTransport(config.smtp);
-  // The report is stamped with the time it is sent: here, the test server's skipped time.
-  const clock = async () => new Date(await env.currentTimeMs());
-  worker = await createBreachWorkers({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle(), clock });
-  running = worker.run();
+  engine = await startTimeSkippingEngine('clock');
+  ({ env, sink, config } = engine);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  transport?.close();
-  await sink?.stop();
-  await env?.teardown();
+  await engine?.stop();
 });
 
 async function testNow(): Promise<Date> {

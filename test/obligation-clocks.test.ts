@@ -4,56 +4,30 @@
  * escalation, a late completion with its reason, a hold that delays state and HIPAA notices but
  * not the GDPR authority notice, and an oral HIPAA hold that lapses after 30 days.
  */
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addDays, differenceInHours, differenceInMinutes } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailTransport, type MailTransport } from '../activities/smtp';
+import { startTimeSkippingEngine, type TimeSkippingEngine } from './support/time-skipping';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../audit/timeline';
 import { breachRegimes } from '../client/breach-regimes';
 import { startBreachWorkflow } from '../client/start-breach';
-import type { EngineConfig } from '../config/schema';
 import type { RegimeFacts } from '../client/breach-file';
-import { SEARCH_ATTRIBUTE_TYPES } from '../domain/search-attributes';
 import type { BreachStatus } from '../domain/status';
-import { startSmtpSink, type SmtpSink } from '../sandbox/smtp-sink';
-import { temporalTestServerPath } from '../scripts/temporal-binaries';
 import { assessUpdate, placeHoldUpdate, recordAnchorUpdate, recordHoldStatementUpdate, recordObligationUpdate, statusQuery } from '../workflows/messages/breach';
-import { createBreachWorkers, type BreachWorkers } from '../worker/breach-worker';
-import { breachFacts, eventually, expectHistoryReplays, quietRuntime, refusal, testConfig, uniqueTaskQueue, workflowBundle } from './support/engine';
+import { breachFacts, eventually, expectHistoryReplays, refusal } from './support/engine';
 
-const { IndexedValueType } = temporal.api.enums.v1;
-const INDEXED = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL } as const;
-
-let env: TestWorkflowEnvironment;
-let sink: SmtpSink;
-let config: EngineConfig;
-let transport: MailTransport;
-let worker: BreachWorkers;
-let running: Promise<void>;
+let engine: TimeSkippingEngine;
+let env: TimeSkippingEngine['env'];
+let sink: TimeSkippingEngine['sink'];
+let config: TimeSkippingEngine['config'];
 
 beforeAll(async () => {
-  quietRuntime();
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTE_TYPES).map(([name, type]) => [name, INDEXED[type]])),
-  });
-  sink = await startSmtpSink();
-  config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue('obligations') });
-  transport = createMailTransport(config.smtp);
-  const clock = async () => new Date(await env.currentTimeMs());
-  worker = await createBreachWorkers({ config, connection: env.nativeConnection, transport, workflowBundle: workflowBundle(), clock });
-  running = worker.run();
+  engine = await startTimeSkippingEngine('obligations');
+  ({ env, sink, config } = engine);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  transport?.close();
-  await sink?.stop();
-  await env?.teardown();
+  await engine?.stop();
 });
 
 async function start(breachId: string, regimeFacts: Omit<RegimeFacts, 'anchors'> & { anchors?: RegimeFacts['anchors'] }) {
@@ -116,11 +90,12 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
     const done = await handle.executeUpdate(recordObligationUpdate, { args: [{ obligationId: ag.id, reference: 'TX-AG-991', by: 'Ines Responder', lateReason: 'the state portal was down for a week' }] });
     expect(done).toMatchObject({ status: 'done', completion: { reference: 'TX-AG-991', onTime: false, lateReason: 'the state portal was down for a week' } });
 
-    // The SEC's four business days count from the materiality determination once it is recorded.
-    const decidedAt = new Date(await env.currentTimeMs());
-    const views = await handle.executeUpdate(recordAnchorUpdate, { args: [{ event: 'materiality-determination', at: decidedAt.toISOString(), by: 'Board' }] });
-    expect(views.find((v) => v.id === 'sec:8-k')).toMatchObject({ status: 'due', deadlineUnit: 'business-days' });
-    expect(differenceInHours(new Date(views.find((v) => v.id === 'sec:8-k')!.deadline!), decidedAt)).toBeGreaterThanOrEqual(4 * 24);
+    // The SEC's four business days count from the materiality determination once it is recorded, here back-dated to the
+    // Wednesday before Thanksgiving 2026: Thursday is a federal holiday, then Friday, the weekend, Monday to Wednesday.
+    const views = await handle.executeUpdate(recordAnchorUpdate, { args: [{ event: 'materiality-determination', at: '2026-11-25T16:00:00-05:00', by: 'Board' }] });
+    expect(views.find((v) => v.id === 'sec:8-k')).toMatchObject({ status: 'late', deadline: '2026-12-02T21:00:00.000Z', deadlineUnit: 'business-days' });
+    // A breach that learns of a deadline already past escalates at once.
+    await eventually(() => handle.query(statusQuery), (s) => s.reminders.some((r) => r.obligationId === 'sec:8-k' && r.kind === 'escalation'));
 
     // No reminder for an obligation once recorded.
     const overdue = (s: BreachStatus) => s.reminders.filter((r) => r.obligationId === ag.id && r.kind === 'overdue').length;
@@ -133,7 +108,10 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
     const about = (kind: string) => entries.filter((e) => e.kind === kind).map((e) => e.summary);
     expect(about('regimes')[0]).toMatch(/^regimes gdpr, texas, sec; residents US-TX 300, DE 40; data types not stated .*; obligations at opening: .*texas:attorney-general awaiting-anchor \(counts from the determination/);
     expect(about('anchor-recorded')[0]).toContain(`determination recorded as at ${determinedAt.toISOString()}; now due: texas:attorney-general by ${ag.deadline}, texas:residents by`);
-    expect(about('obligation-escalation')).toEqual([`responders reminded of texas:attorney-general (Tex. Bus. & Com. Code 521.053(i)), due ${ag.deadline}`]);
+    expect(about('obligation-escalation')).toEqual([
+      `responders reminded of texas:attorney-general (Tex. Bus. & Com. Code 521.053(i)), due ${ag.deadline}`,
+      'responders reminded of sec:8-k (Form 8-K Item 1.05(a)), due 2026-12-02T21:00:00.000Z',
+    ]);
     expect(about('obligation-done')[0]).toMatch(/^texas:attorney-general done \S+ \(TX-AG-991\), LATE; reason: the state portal was down for a week/);
     expect(about('obligation-not-required')).toEqual([]);
     await expectHistoryReplays(handle, 'obligations-texas-sec');

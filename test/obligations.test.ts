@@ -229,7 +229,11 @@ describe('the breach record', () => {
   it('carries the obligations whole into the next run', () => {
     const record = new BreachRecord(input());
     record.recordAnchor({ event: 'materiality-determination', at: AWARE, by: 'board' }, now);
-    const next = new BreachRecord({ ...input(), carried: record.snapshot() });
+    record.assess({ risk: 'risk', rationale: 'r', by: 'ines' }, now);
+    record.placeHold({ agency: 'DOJ', caseRef: 'N-1', reason: 'r', by: 'legal', regimes: ['sec'], form: 'written' }, now);
+    // The state goes across whole, through JSON as Temporal carries it.
+    const next = new BreachRecord({ ...input(), carried: JSON.parse(JSON.stringify(record.snapshot())) });
+    expect(next.snapshot()).toEqual({ ...record.snapshot(), runs: 1 });
     expect(next.obligations).toEqual(record.obligations);
     expect(next.obligationViews(now)!.find((v) => v.id === 'sec:8-k')!.deadline).toBe('2026-11-06T15:00:00.000Z');
   });

@@ -11,8 +11,8 @@ import type { Supplement, SupplementRequest } from '../domain/authority-notice';
 import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
 import { failureMessage, LATE_REASON_NEEDED, SMTP_REJECTED } from '../domain/failures';
 import { isActive, type Hold } from '../domain/holds';
-import type { ReminderRecord } from '../domain/status';
 import type { BreachRecord } from './breach-record';
+import { reminderMail, sendReminder } from './reminder-mail';
 
 /** Attempts of the authority report in one round; the breach then records the failing send in its status and tries again. */
 const REPORT_ATTEMPTS_PER_ROUND = 4;
@@ -25,11 +25,6 @@ const authorityMail = proxyActivities<MailActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: REPORT_ATTEMPTS_PER_ROUND, nonRetryableErrorTypes: [SMTP_REJECTED, LATE_REASON_NEEDED] },
 });
 
-/** A reminder that cannot be delivered is recorded and the next checkpoint tried; it never blocks the breach. */
-const reminderMail = proxyActivities<MailActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [SMTP_REJECTED] },
-});
 
 function now(): Date {
   return new Date();
@@ -87,7 +82,7 @@ async function mailNotice(rec: BreachRecord): Promise<void> {
         // The deadline passed while the report waited: the loop above asks for the reason first.
         if (type === LATE_REASON_NEEDED) return;
         // A permanent refusal: responders are reminded until someone records that the authority was notified another way.
-        if (type === SMTP_REJECTED) return void (rec.noticeFailure = failureMessage(err));
+        if (type === SMTP_REJECTED) return rec.noticeRefused(failureMessage(err));
         rec.noticeSendFailing(REPORT_ATTEMPTS_PER_ROUND, failureMessage(err), now());
       }
       await sleep(Math.min(LONGEST_ROUND_PAUSE_MS, FIRST_ROUND_PAUSE_MS * 2 ** round));
@@ -117,7 +112,7 @@ export async function sendSupplement(rec: BreachRecord, request: SupplementReque
           })
         ).messageId;
     const supplement: Supplement = { sequence, information: request.information, by: request.by, sentAt: now().toISOString(), messageId, portalReference: request.portalReference };
-    rec.supplements.push(supplement);
+    rec.addSupplement(supplement);
     return supplement;
   } finally {
     rec.supplementsInFlight--;
@@ -143,21 +138,16 @@ export async function remindResponders(rec: BreachRecord): Promise<void> {
 }
 
 async function remind(rec: BreachRecord, checkpoint: Checkpoint): Promise<void> {
-  const entry: ReminderRecord = { kind: checkpoint.kind, at: now().toISOString(), hoursBeforeDeadline: checkpoint.hoursBeforeDeadline, delivered: false };
-  rec.reminders.push(entry);
-  try {
-    await reminderMail.sendResponderReminder({
+  await sendReminder(rec, { kind: checkpoint.kind, at: now().toISOString(), hoursBeforeDeadline: checkpoint.hoursBeforeDeadline }, () =>
+    reminderMail.sendResponderReminder({
       facts: rec.input.facts,
       kind: checkpoint.kind,
       hoursBeforeDeadline: checkpoint.hoursBeforeDeadline,
       dueAt: checkpoint.at.toISOString(),
       deadline: rec.deadline.toISOString(),
       phase: rec.phase(now()),
-    });
-    entry.delivered = true;
-  } catch (err) {
-    entry.error = failureMessage(err);
-  }
+    }),
+  );
 }
 
 /** When a hold's review date passes while it is still active, legal is asked to confirm or release it. */
@@ -165,13 +155,5 @@ export async function remindAtHoldReview(rec: BreachRecord, hold: Hold): Promise
   // A review moves the date: the reminder for it is set anew, and this one stops.
   const reviewAt = hold.reviewAt!;
   if (await waitUntil(parseISO(reviewAt), () => !isActive(hold) || hold.reviewAt !== reviewAt)) return;
-  const entry: ReminderRecord = { kind: 'hold-review', at: now().toISOString(), holdId: hold.holdId, delivered: false };
-  rec.reminders.push(entry);
-  try {
-    await reminderMail.sendHoldReviewReminder({ facts: rec.input.facts, hold });
-    entry.delivered = true;
-    hold.reviewReminderSentAt = entry.at;
-  } catch (err) {
-    entry.error = failureMessage(err);
-  }
+  await sendReminder(rec, { kind: 'hold-review', at: now().toISOString(), holdId: hold.holdId }, () => reminderMail.sendHoldReviewReminder({ facts: rec.input.facts, hold }));
 }

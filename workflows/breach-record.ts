@@ -15,7 +15,8 @@ import type { Hold, HoldStatementRequest, PlaceHoldRequest, ReleaseHoldRequest, 
 import { isActive, placeHoldProblem, releaseHoldProblem, reviewHoldProblem } from '../domain/holds';
 import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
-import { channelFailures, fanOutDone, individualCounts, type FanOutProgress } from '../domain/fan-out';
+import { channelFailures, fanOutDone, individualCounts, newFanOut, type FanOutProgress } from '../domain/fan-out';
+import type { RosterRef } from '../domain/individuals';
 import type { BreachSnapshot } from '../domain/snapshot';
 import { evaluateObligations, holdCovers, OPEN_STATUSES, type ObligationState, type ObligationView, type RecordAnchorRequest, type RecordObligationRequest } from '../domain/obligations';
 import { holdRegimes, holdRegimesProblem } from '../domain/hold-regimes';
@@ -27,19 +28,17 @@ import { holdRegimes, holdRegimesProblem } from '../domain/hold-regimes';
  */
 export class BreachRecord {
   readonly deadline: Date;
-  readonly assessments: Assessment[] = [];
-  readonly holds: Hold[] = [];
-  readonly supplements: Supplement[] = [];
-  readonly reminders: ReminderRecord[] = [];
-  notice?: AuthorityNotice;
-  noticeFailure?: string;
+  /**
+   * Everything the breach has recorded, carried whole into the next run (continue-as-new). Only
+   * this class writes it; the workflow's modules read it through the getters below and change it
+   * through the methods.
+   */
+  private readonly state: BreachSnapshot;
   noticeInFlight = false;
   /** The mailed report's failing rounds: since when, how many attempts, the last error (cleared once it is sent). */
   noticeSending?: { failingSince: string; attempts: number; lastError: string };
   supplementsInFlight = 0;
-  lateReason?: { reason: string; by: string; at: string };
   closed?: { by: string; at: string; incompleteReason?: string };
-  fanOut?: FanOutProgress;
   /** Numbers the hold changes told to the cohorts, and the latest change each cohort confirmed it stopped for. */
   holdRound = 0;
   /** Cohort workflows whose start is under way. */
@@ -49,42 +48,80 @@ export class BreachRecord {
   readonly cohortsRecovering = new Set<number>();
   /** Whether a stopped notification shows as its own phase and blocks `close` (breaches older than that showed it as notified). */
   stoppedNotificationShown = false;
-  /** How many runs came before this one (continue-as-new). */
-  readonly runs: number;
-  /** The anchors and completions of the breach's obligations; absent for breaches started before regimes. */
-  readonly obligations?: ObligationState;
-
   constructor(readonly input: BreachWorkflowInput) {
     this.deadline = authorityDeadline(parseISO(input.facts.awareAt), input.policy.deadlineHours);
     const carried = input.carried;
-    this.runs = carried ? carried.runs + 1 : 0;
-    if (carried) {
-      this.assessments.push(...carried.assessments);
-      this.holds.push(...carried.holds);
-      this.supplements.push(...carried.supplements);
-      this.reminders.push(...carried.reminders);
-      this.notice = carried.notice;
-      this.noticeFailure = carried.noticeFailure;
-      this.lateReason = carried.lateReason;
-      this.fanOut = carried.fanOut;
-    }
-    const regimes = input.regimes;
-    if (regimes) this.obligations = carried?.obligations ?? initialObligationState(regimes.anchors, input.facts);
+    this.state = carried ? { ...carried, runs: carried.runs + 1 } : { assessments: [], holds: [], supplements: [], reminders: [], runs: 0 };
+    // Breaches that continued as new before regimes existed carry no obligations; those started under regimes always do.
+    if (input.regimes && !this.state.obligations) this.state.obligations = initialObligationState(input.regimes.anchors, input.facts);
   }
 
+  /** The state to carry into the next run. */
   snapshot(): BreachSnapshot {
-    return {
-      assessments: this.assessments,
-      holds: this.holds,
-      supplements: this.supplements,
-      reminders: this.reminders,
-      notice: this.notice,
-      noticeFailure: this.noticeFailure,
-      lateReason: this.lateReason,
-      fanOut: this.fanOut,
-      obligations: this.obligations,
-      runs: this.runs,
-    };
+    return this.state;
+  }
+
+  get assessments(): readonly Assessment[] {
+    return this.state.assessments;
+  }
+  get holds(): readonly Hold[] {
+    return this.state.holds;
+  }
+  get supplements(): readonly Supplement[] {
+    return this.state.supplements;
+  }
+  get reminders(): readonly ReminderRecord[] {
+    return this.state.reminders;
+  }
+  get notice(): AuthorityNotice | undefined {
+    return this.state.notice;
+  }
+  get noticeFailure(): string | undefined {
+    return this.state.noticeFailure;
+  }
+  get lateReason(): BreachSnapshot['lateReason'] {
+    return this.state.lateReason;
+  }
+  get fanOut(): FanOutProgress | undefined {
+    return this.state.fanOut;
+  }
+  /** The anchors and completions of the breach's obligations; absent for breaches started before regimes. */
+  get obligations(): ObligationState | undefined {
+    return this.state.obligations;
+  }
+  /** How many runs came before this one (continue-as-new). */
+  get runs(): number {
+    return this.state.runs;
+  }
+
+  /** The fan-out's progress, begun the first time individuals are notified. */
+  beginFanOut(roster: RosterRef, total: number): FanOutProgress {
+    return (this.state.fanOut ??= newFanOut(roster, total));
+  }
+
+  /** The authority's mail server refused the report for good: responders record the notice another way. */
+  noticeRefused(reason: string): void {
+    this.state.noticeFailure = reason;
+  }
+
+  addSupplement(supplement: Supplement): void {
+    this.state.supplements.push(supplement);
+  }
+
+  /** A reminder being sent; `reminderSettled` records whether it went out. */
+  addReminder(entry: Omit<ReminderRecord, 'delivered'>): ReminderRecord {
+    const reminder = { ...entry, delivered: false };
+    this.state.reminders.push(reminder);
+    return reminder;
+  }
+
+  reminderSettled(reminder: ReminderRecord, error?: string): void {
+    if (error === undefined) reminder.delivered = true;
+    else reminder.error = error;
+    if (error === undefined && reminder.kind === 'hold-review') {
+      const hold = this.state.holds.find((h) => h.holdId === reminder.holdId);
+      if (hold) hold.reviewReminderSentAt = reminder.at;
+    }
   }
 
   /** Individuals are notified when the risk is high and there is a roster to notify. */
@@ -93,25 +130,25 @@ export class BreachRecord {
   }
 
   fanOutPending(): boolean {
-    return this.fanOut !== undefined ? !fanOutDone(this.fanOut) : this.individualsDue();
+    return this.state.fanOut !== undefined ? !fanOutDone(this.state.fanOut) : this.individualsDue();
   }
 
   get assessment(): Assessment | undefined {
-    return this.assessments[this.assessments.length - 1];
+    return this.state.assessments[this.state.assessments.length - 1];
   }
 
   /** The authority must be told: the risk is not unlikely and no notice has been recorded. */
   noticeOutstanding(): boolean {
-    return this.notice === undefined && (this.assessment === undefined || this.assessment.risk !== 'unlikely');
+    return this.state.notice === undefined && (this.assessment === undefined || this.assessment.risk !== 'unlikely');
   }
 
   noticeRequired(): boolean {
-    return this.notice === undefined && this.assessment !== undefined && this.assessment.risk !== 'unlikely';
+    return this.state.notice === undefined && this.assessment !== undefined && this.assessment.risk !== 'unlikely';
   }
 
   /** Whether a hold stops the notices to individuals: under a regime that lets it delay them and has not lapsed there. */
   holdActive(): boolean {
-    return this.holds.some((h) => isActive(h) && this.holdDelaysIndividuals(h));
+    return this.state.holds.some((h) => isActive(h) && this.holdDelaysIndividuals(h));
   }
 
   private holdDelaysIndividuals(hold: Hold): boolean {
@@ -127,20 +164,20 @@ export class BreachRecord {
   }
 
   needsLateReason(now: Date): boolean {
-    return isPastDeadline(this.deadline, now) && this.lateReason === undefined;
+    return isPastDeadline(this.deadline, now) && this.state.lateReason === undefined;
   }
 
   /** Portal submissions are how notices go out under a portal policy, and the fallback when mail was refused. */
   acceptsPortalSubmission(): boolean {
-    return this.input.policy.notifyBy === 'portal' || this.noticeFailure !== undefined;
+    return this.input.policy.notifyBy === 'portal' || this.state.noticeFailure !== undefined;
   }
 
   phase(now: Date): BreachPhase {
     if (this.closed) return 'closed';
     if (!this.assessment) return 'awaiting-assessment';
-    if (this.fanOut?.error !== undefined && this.stoppedNotificationShown) return 'notification-stopped';
-    if (this.fanOut) return fanOutDone(this.fanOut) ? 'individuals-notified' : 'notifying-individuals';
-    if (this.notice) return 'authority-notified';
+    if (this.state.fanOut?.error !== undefined && this.stoppedNotificationShown) return 'notification-stopped';
+    if (this.state.fanOut) return fanOutDone(this.state.fanOut) ? 'individuals-notified' : 'notifying-individuals';
+    if (this.state.notice) return 'authority-notified';
     if (this.assessment.risk === 'unlikely') return 'documented';
     if (this.noticeHeldBack()) return 'notice-held';
     if (this.needsLateReason(now)) return 'awaiting-late-reason';
@@ -152,10 +189,10 @@ export class BreachRecord {
     if (this.closed) return 'the breach is closed';
     const missing = missingFields(request, ['rationale', 'by']);
     if (missing) return missing;
-    if (request.risk === 'unlikely' && (this.notice || this.noticeInFlight)) {
+    if (request.risk === 'unlikely' && (this.state.notice || this.noticeInFlight)) {
       return "the authority has already been notified, so the risk cannot be lowered below 'risk'";
     }
-    if (request.risk !== 'high' && this.fanOut) return "individuals are already being notified, so the risk cannot be lowered below 'high'";
+    if (request.risk !== 'high' && this.state.fanOut) return "individuals are already being notified, so the risk cannot be lowered below 'high'";
     return request.severity ? this.severityProblem(request, request.severity) : request.belowRecommendation ? 'a reason for deciding below the recommendation goes with a severity score' : undefined;
   }
 
@@ -171,23 +208,23 @@ export class BreachRecord {
   assess(request: AssessRequest, now: Date): Assessment {
     const { severity, ...decision } = request;
     const assessment: Assessment = { ...decision, at: now.toISOString(), ...(severity ? { severity: assessSeverity(severity, this.input.policy.recommend) } : {}) };
-    this.assessments.push(assessment);
+    this.state.assessments.push(assessment);
     return assessment;
   }
 
   lateReasonProblem(request: LateReasonRequest): string | undefined {
     if (this.closed) return 'the breach is closed';
-    if (this.notice) return 'the authority has already been notified';
+    if (this.state.notice) return 'the authority has already been notified';
     return missingFields(request, ['reason', 'by']);
   }
 
   giveLateReason(request: LateReasonRequest, now: Date): void {
-    this.lateReason = { reason: request.reason, by: request.by, at: now.toISOString() };
+    this.state.lateReason = { reason: request.reason, by: request.by, at: now.toISOString() };
   }
 
   portalSubmissionProblem(request: PortalSubmissionRequest, now: Date): string | undefined {
     if (this.closed) return 'the breach is closed';
-    if (this.notice) return `the authority was already notified at ${this.notice.sentAt}`;
+    if (this.state.notice) return `the authority was already notified at ${this.state.notice.sentAt}`;
     if (!this.acceptsPortalSubmission()) return 'this breach notifies the authority by email; a portal submission is not expected';
     if (!this.noticeRequired()) return "the breach must be assessed as 'risk' or 'high' before the authority is notified";
     const missing = missingFields(request, ['reference', 'by']);
@@ -199,9 +236,9 @@ export class BreachRecord {
   }
 
   recordPortalSubmission(request: PortalSubmissionRequest, now: Date): AuthorityNotice {
-    if (request.lateReason?.trim() && !this.lateReason) this.giveLateReason({ reason: request.lateReason, by: request.by }, now);
-    this.notice = this.noticeAt(now, { channel: 'portal', portalReference: request.reference, recordedBy: request.by }, this.lateReason?.reason);
-    return this.notice;
+    if (request.lateReason?.trim() && !this.state.lateReason) this.giveLateReason({ reason: request.lateReason, by: request.by }, now);
+    this.state.notice = this.noticeAt(now, { channel: 'portal', portalReference: request.reference, recordedBy: request.by }, this.state.lateReason?.reason);
+    return this.state.notice;
   }
 
   /**
@@ -211,9 +248,9 @@ export class BreachRecord {
    */
   recordMailedNotice(sent: AuthorityReportSent, now: Date): AuthorityNotice {
     const how = { channel: 'email' as const, messageId: sent.messageId };
-    this.notice = sent.acceptedAt ? this.noticeAt(parseISO(sent.acceptedAt), how, sent.lateReason) : this.noticeAt(now, how, this.lateReason?.reason);
+    this.state.notice = sent.acceptedAt ? this.noticeAt(parseISO(sent.acceptedAt), how, sent.lateReason) : this.noticeAt(now, how, this.state.lateReason?.reason);
     this.noticeSending = undefined;
-    return this.notice;
+    return this.state.notice;
   }
 
   noticeSendFailing(attempts: number, lastError: string, now: Date): void {
@@ -233,10 +270,10 @@ export class BreachRecord {
 
   supplementProblem(request: SupplementRequest): string | undefined {
     if (this.closed) return 'the breach is closed';
-    if (!this.notice) return 'the authority has not been notified yet; supplementary information follows the first notice';
+    if (!this.state.notice) return 'the authority has not been notified yet; supplementary information follows the first notice';
     const missing = missingFields(request, ['information', 'by']);
     if (missing) return missing;
-    if (this.notice.channel === 'portal' && !request.portalReference?.trim()) {
+    if (this.state.notice.channel === 'portal' && !request.portalReference?.trim()) {
       return 'the authority was notified through its portal; give the portal reference of the supplement';
     }
     return undefined;
@@ -252,30 +289,30 @@ export class BreachRecord {
   placeHold(request: PlaceHoldRequest, now: Date): Hold {
     const packs = this.input.regimes?.packs;
     const regimes = packs ? { regimes: holdRegimes(request, packs) } : {};
-    const hold: Hold = { ...request, ...regimes, holdId: `hold-${this.holds.length + 1}`, placedAt: now.toISOString() };
-    this.holds.push(hold);
+    const hold: Hold = { ...request, ...regimes, holdId: `hold-${this.state.holds.length + 1}`, placedAt: now.toISOString() };
+    this.state.holds.push(hold);
     return hold;
   }
 
   releaseProblem(request: ReleaseHoldRequest): string | undefined {
     if (this.closed) return 'the breach is closed';
-    return releaseHoldProblem(this.holds, request);
+    return releaseHoldProblem(this.state.holds, request);
   }
 
   releaseHold(request: ReleaseHoldRequest, now: Date): Hold {
-    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    const hold = this.state.holds.find((h) => h.holdId === request.holdId)!;
     hold.release = { at: now.toISOString(), by: request.by, reason: request.reason };
     return hold;
   }
 
   reviewHoldProblem(request: ReviewHoldRequest, now: Date): string | undefined {
     if (this.closed) return 'the breach is closed';
-    return reviewHoldProblem(this.holds, request, now);
+    return reviewHoldProblem(this.state.holds, request, now);
   }
 
   /** The review is recorded and the hold's next review is the new date, with its reminder not yet sent. */
   reviewHold(request: ReviewHoldRequest, now: Date): Hold {
-    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    const hold = this.state.holds.find((h) => h.holdId === request.holdId)!;
     const { holdId: _, ...review } = request;
     hold.reviews = [...(hold.reviews ?? []), { ...review, at: now.toISOString() }];
     hold.reviewAt = request.reviewAt;
@@ -287,7 +324,7 @@ export class BreachRecord {
     if (this.closed) return 'the breach is closed';
     const missing = missingFields(request, ['holdId', 'reason', 'by']);
     if (missing) return missing;
-    const hold = this.holds.find((h) => h.holdId === request.holdId);
+    const hold = this.state.holds.find((h) => h.holdId === request.holdId);
     if (!hold) return `no hold '${request.holdId}' on this breach`;
     if (!isActive(hold)) return `hold '${request.holdId}' was already released at ${hold.release?.at}`;
     return undefined;
@@ -295,7 +332,7 @@ export class BreachRecord {
 
   /** The hold is now on the agency's written word, and any period its regimes allow starts again. */
   recordHoldStatement(request: HoldStatementRequest, now: Date): Hold {
-    const hold = this.holds.find((h) => h.holdId === request.holdId)!;
+    const hold = this.state.holds.find((h) => h.holdId === request.holdId)!;
     hold.form = 'written';
     hold.writtenStatement = { at: now.toISOString(), by: request.by, reason: request.reason };
     hold.lapsed = undefined;
@@ -313,10 +350,10 @@ export class BreachRecord {
   /** The obligations of every regime of the breach, ordered by deadline; undefined for breaches started before regimes. */
   obligationViews(now: Date): ObligationView[] | undefined {
     const regimes = this.input.regimes;
-    const state = this.obligations;
+    const state = this.state.obligations;
     if (!regimes || !state) return undefined;
     const severity = this.assessment?.severity?.inputs;
-    const notice = this.notice && { at: this.notice.sentAt, reference: this.notice.messageId ?? this.notice.portalReference ?? this.notice.channel, onTime: this.notice.onTime, lateReason: this.notice.lateReason, by: this.notice.recordedBy ?? 'the engine' };
+    const notice = this.state.notice && { at: this.state.notice.sentAt, reference: this.state.notice.messageId ?? this.state.notice.portalReference ?? this.state.notice.channel, onTime: this.state.notice.onTime, lateReason: this.state.notice.lateReason, by: this.state.notice.recordedBy ?? 'the engine' };
     return evaluateObligations(
       { packs: regimes.packs, residents: regimes.residents, affected: this.input.roster?.total ?? this.input.facts.approxSubjects, dataTypes: regimes.dataTypes },
       {
@@ -325,8 +362,8 @@ export class BreachRecord {
         disproportionateEffort: Boolean(severity?.disproportionateEffort),
         anchors: state.anchors,
         completions: state.completions,
-        holds: this.holds,
-        unreachable: this.fanOut ? individualCounts(this.fanOut).unreachable : 0,
+        holds: this.state.holds,
+        unreachable: this.state.fanOut ? individualCounts(this.state.fanOut).unreachable : 0,
         authorityNotice: notice,
         individualsNotifiedAt: state.individualsNotifiedAt,
       },
@@ -336,7 +373,7 @@ export class BreachRecord {
 
   anchorProblem(request: RecordAnchorRequest, now: Date): string | undefined {
     if (this.closed) return 'the breach is closed';
-    if (!this.obligations) return 'this breach was started before regimes; its only deadline counts from awareness';
+    if (!this.state.obligations) return 'this breach was started before regimes; its only deadline counts from awareness';
     const missing = missingFields(request, ['by']);
     if (missing) return missing;
     if (request.event === 'awareness') return 'awareness is the breach\'s aware-at and cannot be changed';
@@ -347,7 +384,7 @@ export class BreachRecord {
   }
 
   recordAnchor(request: RecordAnchorRequest, now: Date): ObligationView[] {
-    this.obligations!.anchors[request.event] = { at: parseISO(request.at).toISOString(), by: request.by, recordedAt: now.toISOString(), ...(request.reason?.trim() ? { reason: request.reason } : {}) };
+    this.state.obligations!.anchors[request.event] = { at: parseISO(request.at).toISOString(), by: request.by, recordedAt: now.toISOString(), ...(request.reason?.trim() ? { reason: request.reason } : {}) };
     return this.obligationViews(now)!;
   }
 
@@ -377,18 +414,18 @@ export class BreachRecord {
   recordObligation(request: RecordObligationRequest, now: Date): ObligationView {
     const view = this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
     if (request.notRequiredReason !== undefined) {
-      this.obligations!.completions[view.id] = { at: now.toISOString(), by: request.by, reference: request.reference, onTime: true, notRequiredReason: request.notRequiredReason };
+      this.state.obligations!.completions[view.id] = { at: now.toISOString(), by: request.by, reference: request.reference, onTime: true, notRequiredReason: request.notRequiredReason };
       return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
     }
     const at = request.at ? parseISO(request.at) : now;
     const onTime = !view.deadline || !isAfter(at, parseISO(view.deadline));
-    this.obligations!.completions[view.id] = { at: at.toISOString(), by: request.by, reference: request.reference, onTime, ...(onTime ? {} : { lateReason: request.lateReason }) };
+    this.state.obligations!.completions[view.id] = { at: at.toISOString(), by: request.by, reference: request.reference, onTime, ...(onTime ? {} : { lateReason: request.lateReason }) };
     return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
   }
 
   /** Called when every cohort is final: the notices to individuals complete the obligations they satisfy. */
   noteIndividualsNotified(now: Date): void {
-    if (this.obligations && !this.obligations.individualsNotifiedAt) this.obligations.individualsNotifiedAt = now.toISOString();
+    if (this.state.obligations && !this.state.obligations.individualsNotifiedAt) this.state.obligations.individualsNotifiedAt = now.toISOString();
   }
 
   /** Why a cohort cannot be retried or one of its people resolved now; the cohort's workflow itself decides the rest. */
@@ -396,9 +433,9 @@ export class BreachRecord {
     if (this.closed) return 'the breach is closed';
     const missing = missingFields(request, ['reason', 'by']);
     if (missing) return missing;
-    if (!this.fanOut) return 'no individuals are being notified in this breach';
-    const summary = this.fanOut.cohorts[request.cohort];
-    if (!summary) return `the breach has no cohort ${request.cohort} (it has started ${this.fanOut.cohorts.length})`;
+    if (!this.state.fanOut) return 'no individuals are being notified in this breach';
+    const summary = this.state.fanOut.cohorts[request.cohort];
+    if (!summary) return `the breach has no cohort ${request.cohort} (it has started ${this.state.fanOut.cohorts.length})`;
     if (summary.stage === 'final') return `cohort ${request.cohort} is final: everyone in it has a final state`;
     if (this.cohortsRecovering.has(request.cohort)) return `a retry or resolution of cohort ${request.cohort} is under way`;
     if ('state' in request && summary.resolved?.some((r) => r.subjectId === request.subjectId)) return `subject '${request.subjectId}' has already been resolved`;
@@ -409,7 +446,7 @@ export class BreachRecord {
     if (this.closed) return 'the breach is already closed';
     const missing = missingFields(request, ['by']);
     if (missing) return missing;
-    const active = this.holds.filter(isActive).map((h) => h.holdId);
+    const active = this.state.holds.filter(isActive).map((h) => h.holdId);
     if (active.length > 0) return `holds are still active (${active.join(', ')}); release them first`;
     if (!this.assessment) return 'the breach has not been assessed yet';
     if (this.noticeOutstanding()) return 'the authority has not been notified yet';
@@ -417,8 +454,8 @@ export class BreachRecord {
     if (this.fanOutPending()) return 'individuals are still being notified';
     const open = this.obligationViews(now)?.filter((v) => OPEN_STATUSES.includes(v.status));
     if (open?.length) return `obligations are still open: ${open.map((v) => `${v.id} (${v.status})`).join(', ')}; record each (breach obligation record), or record why it is not required`;
-    if (this.fanOut?.error !== undefined && this.stoppedNotificationShown && !request.incompleteReason?.trim()) {
-      return `notifying individuals stopped (${this.fanOut.error}); fix the cause, or close with --accept-incomplete and a --reason`;
+    if (this.state.fanOut?.error !== undefined && this.stoppedNotificationShown && !request.incompleteReason?.trim()) {
+      return `notifying individuals stopped (${this.state.fanOut.error}); fix the cause, or close with --accept-incomplete and a --reason`;
     }
     return undefined;
   }
@@ -431,11 +468,11 @@ export class BreachRecord {
       risk: this.assessment?.risk,
       closedAt: this.closed.at,
       closedBy: this.closed.by,
-      authorityNotice: this.notice,
-      supplements: this.supplements.length,
-      holdsPlaced: this.holds.length,
-      remindersSent: this.reminders.filter((r) => r.delivered).length,
-      ...(this.obligations ? { obligations: this.obligationViews(now) } : {}),
+      authorityNotice: this.state.notice,
+      supplements: this.state.supplements.length,
+      holdsPlaced: this.state.holds.length,
+      remindersSent: this.state.reminders.filter((r) => r.delivered).length,
+      ...(this.state.obligations ? { obligations: this.obligationViews(now) } : {}),
     };
   }
 
@@ -449,18 +486,18 @@ export class BreachRecord {
       asOf: now.toISOString(),
       pastDeadline: isPastDeadline(this.deadline, now),
       risk: this.assessment?.risk,
-      assessments: this.assessments,
-      authorityNotice: this.notice,
-      authorityNoticeFailure: this.noticeFailure,
-      authorityNoticeSending: this.notice ? undefined : this.noticeSending,
-      lateReason: this.lateReason,
-      supplements: this.supplements,
-      holds: { active: this.holds.filter(isActive), released: this.holds.filter((h) => !isActive(h)) },
-      reminders: this.reminders,
-      individuals: individualCounts(this.fanOut, this.input.roster?.total),
-      unreachableSubjects: this.fanOut?.unreachable ?? [],
-      fanOutError: this.fanOut?.error,
-      channelFailures: channelFailures(this.fanOut),
+      assessments: this.state.assessments,
+      authorityNotice: this.state.notice,
+      authorityNoticeFailure: this.state.noticeFailure,
+      authorityNoticeSending: this.state.notice ? undefined : this.noticeSending,
+      lateReason: this.state.lateReason,
+      supplements: this.state.supplements,
+      holds: { active: this.state.holds.filter(isActive), released: this.state.holds.filter((h) => !isActive(h)) },
+      reminders: this.state.reminders,
+      individuals: individualCounts(this.state.fanOut, this.input.roster?.total),
+      unreachableSubjects: this.state.fanOut?.unreachable ?? [],
+      fanOutError: this.state.fanOut?.error,
+      channelFailures: channelFailures(this.state.fanOut),
       closed: this.closed,
       obligations: this.obligationViews(now),
     };

@@ -6,7 +6,7 @@
 import { ParentClosePolicy, condition, getExternalWorkflowHandle, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RosterActivities } from '../activities/roster-activities';
 import { failureMessage, ROSTER_CHANGED } from '../domain/failures';
-import { allStarted, fanOutDone, newFanOut, sendingCohorts, startCohort, type FanOutProgress } from '../domain/fan-out';
+import { allStarted, fanOutDone, sendingCohorts, startCohort, type FanOutProgress } from '../domain/fan-out';
 import { cohortWorkflowId } from '../domain/ids';
 import type { BreachRecord } from './breach-record';
 import { breachClosedSignal, holdChangedSignal } from './messages/cohort';
@@ -32,7 +32,7 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
   const { cascade, roster } = rec.input;
   if (!cascade || !roster) return false;
   await condition(() => rec.individualsDue() || rec.fanOut !== undefined);
-  const fan: FanOutProgress = (rec.fanOut ??= newFanOut(roster.ref, roster.total));
+  const fan: FanOutProgress = rec.beginFanOut(roster.ref, roster.total);
   const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents;
   while (!allStarted(fan) && fan.error === undefined) {
     if (historyFull()) return true;

@@ -3,24 +3,17 @@
  * deadline, the escalation at it and overdue reminders after it, and the end of holds whose
  * period a regime limits. Each function takes the breach's record, the one owner of its state.
  */
-import { condition, proxyActivities } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { isAfter, subDays } from 'date-fns';
-import type { MailActivities } from '../activities/mail-activities';
 import { upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
-import { failureMessage, SMTP_REJECTED } from '../domain/failures';
 import { fanOutDone } from '../domain/fan-out';
 import { holdLapses } from '../domain/hold-regimes';
 import { isActive, type Hold } from '../domain/holds';
 import { OPEN_STATUSES, type ObligationView } from '../domain/obligations';
-import type { ReminderRecord } from '../domain/status';
 import { waitUntil } from './authority-clock';
 import type { BreachRecord } from './breach-record';
+import { reminderMail, sendReminder } from './reminder-mail';
 import { tellCohortsAboutHolds } from './individuals';
-
-const reminderMail = proxyActivities<MailActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [SMTP_REJECTED] },
-});
 
 const DEFAULT_REMINDER_DAYS = [7, 3, 1];
 const DEFAULT_LAPSE_REMINDER_DAYS = 5;
@@ -74,14 +67,9 @@ async function remindUnlessHeld(rec: BreachRecord, view: ObligationView, checkpo
   const dueAt = checkpoint.at.toISOString();
   // A later run starts the clocks again: the escalation it would repeat was already sent.
   if (rec.reminders.some((r) => r.obligationId === view.id && r.kind === checkpoint.kind && r.dueAt === dueAt)) return;
-  const entry: ReminderRecord = { kind: checkpoint.kind, at: now().toISOString(), obligationId: view.id, dueAt, delivered: false };
-  rec.reminders.push(entry);
-  try {
-    await reminderMail.sendObligationReminder({ facts: rec.input.facts, kind: checkpoint.kind, obligation: view, dueAt });
-    entry.delivered = true;
-  } catch (err) {
-    entry.error = failureMessage(err);
-  }
+  await sendReminder(rec, { kind: checkpoint.kind, at: now().toISOString(), obligationId: view.id, dueAt }, () =>
+    reminderMail.sendObligationReminder({ facts: rec.input.facts, kind: checkpoint.kind, obligation: view, dueAt }),
+  );
 }
 
 /**
@@ -114,12 +102,7 @@ export async function watchHoldLapses(rec: BreachRecord, hold: Hold): Promise<vo
 async function remindOfLapse(rec: BreachRecord, hold: Hold, regime: string, at: Date): Promise<void> {
   const lapsesAt = at.toISOString();
   if (rec.reminders.some((r) => r.kind === 'hold-lapse' && r.holdId === hold.holdId && r.regime === regime && r.dueAt === lapsesAt)) return;
-  const entry: ReminderRecord = { kind: 'hold-lapse', at: now().toISOString(), holdId: hold.holdId, regime, dueAt: lapsesAt, delivered: false };
-  rec.reminders.push(entry);
-  try {
-    await reminderMail.sendHoldLapseReminder({ facts: rec.input.facts, hold, regime, lapsesAt });
-    entry.delivered = true;
-  } catch (err) {
-    entry.error = failureMessage(err);
-  }
+  await sendReminder(rec, { kind: 'hold-lapse', at: now().toISOString(), holdId: hold.holdId, regime, dueAt: lapsesAt }, () =>
+    reminderMail.sendHoldLapseReminder({ facts: rec.input.facts, hold, regime, lapsesAt }),
+  );
 }
