@@ -79,6 +79,8 @@ export interface ObligationSituation {
   authorityNotice?: { at: string; reference: string; onTime: boolean; lateReason?: string; by: string };
   /** When every cohort of the notices to individuals reached a final state. */
   individualsNotifiedAt?: string;
+  /** People whose notice went out by fax alone. */
+  reachedOnlyByFax?: number;
 }
 
 const ANCHOR_WORDS: Record<AnchorEvent, string> = {
@@ -143,14 +145,22 @@ function evaluateRule(pack: RulePack, rule: ObligationRule, facts: ObligationFac
 
   const notRequired = notRequiredBecause(pack, rule, facts, situation);
   if (notRequired) return view('not-required', { reason: notRequired });
-  const completion = situation.completions[id] ?? automaticCompletion(rule, situation, deadline);
+  const faxOnly = faxDoesNotCount(pack, rule, situation);
+  const completion = situation.completions[id] ?? (faxOnly ? undefined : automaticCompletion(rule, situation, deadline));
   if (completion?.notRequiredReason) return view('not-required', { completion, reason: `recorded by ${completion.by}: ${completion.notRequiredReason}` });
   if (completion) return view('done', { completion });
   if (situation.risk === undefined && rule.trigger.minRisk) return view('awaiting-assessment', { reason: 'owed only if the assessed risk calls for it; assess the breach first' });
   if (!('at' in anchor)) return view('awaiting-anchor', { reason: anchor.waiting });
   const heldBy = holdsDelaying(pack, rule, situation.holds);
   if (heldBy.length) return view('held', { heldBy, reason: `delayed by ${heldBy.join(', ')} (${pack.name} lets a law-enforcement hold delay it)` });
-  return view(deadline && isAfter(now, deadline) ? 'late' : 'due');
+  return view(deadline && isAfter(now, deadline) ? 'late' : 'due', faxOnly ? { reason: faxOnly } : {});
+}
+
+/** US statutes do not list fax: people reached by fax alone are not notified under them until a letter or e-mail follows. */
+function faxDoesNotCount(pack: RulePack, rule: ObligationRule, situation: ObligationSituation): string | undefined {
+  const people = situation.reachedOnlyByFax ?? 0;
+  if (rule.completedBy !== 'individual-notices' || !situation.individualsNotifiedAt || people === 0 || !pack.notice || pack.notice.channels.includes('fax')) return undefined;
+  return `${people} people were reached only by fax, which ${pack.name} does not accept as notice; send them a letter or an e-mail, then record it (breach obligation record)`;
 }
 
 /** The engine's own notices complete the obligations they satisfy. */

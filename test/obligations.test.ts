@@ -96,6 +96,16 @@ describe('which obligations a breach has', () => {
     expect(after['california:attorney-general']!).toMatchObject({ status: 'due', deadline: '2026-12-05T18:00:00.000Z' });
   });
 
+  it('does not count a fax as notice under the US statutes: people reached by fax alone keep the residents\' notice open', () => {
+    const facts = { packs: packs('gdpr', 'california'), residents: { 'US-CA': 20, DE: 5 } };
+    const notified = { individualsNotifiedAt: '2026-11-20T18:00:00.000Z' };
+    expect(evaluate(facts, { ...notified, reachedOnlyByFax: 0 })['california:residents']!.status).toBe('done');
+    const byFax = evaluate(facts, { ...notified, reachedOnlyByFax: 3 });
+    expect(byFax['california:residents']).toMatchObject({ status: 'due', reason: expect.stringContaining('3 people were reached only by fax, which California Civil Code 1798.82 does not accept as notice') });
+    // The GDPR lets any channel reach the data subjects.
+    expect(byFax['gdpr:data-subjects']!.status).toBe('done');
+  });
+
   it('owes nothing where the data was encrypted with an uncompromised key, or the risk is below the trigger', () => {
     const encrypted = evaluate({ packs: packs('gdpr', 'california'), residents: { 'US-CA': 900 } }, { unintelligible: true });
     expect(encrypted['california:residents']!.status).toBe('not-required');

@@ -366,6 +366,7 @@ export class BreachRecord {
         unreachable: this.state.fanOut ? individualCounts(this.state.fanOut).unreachable : 0,
         authorityNotice: notice,
         individualsNotifiedAt: state.individualsNotifiedAt,
+        reachedOnlyByFax: this.state.fanOut ? individualCounts(this.state.fanOut).notifiedByFax : 0,
       },
       now,
     );
@@ -397,7 +398,8 @@ export class BreachRecord {
     const view = views.find((v) => v.id === request.obligationId);
     if (!view) return `no obligation '${request.obligationId}' on this breach (it has ${views.map((v) => v.id).join(', ')})`;
     if (view.completedBy === 'authority-notice') return `${view.id} is met by the authority notice; record a portal submission with breach portal`;
-    if (view.completedBy === 'individual-notices' && this.input.roster) return `${view.id} is met by the engine's notices to the roster's people`;
+    // Once the notices have all gone out, what they did not satisfy (people reached by fax alone) is recorded by hand.
+    if (view.completedBy === 'individual-notices' && this.input.roster && !this.state.obligations?.individualsNotifiedAt) return `${view.id} is met by the engine's notices to the roster's people`;
     if (view.status === 'done') return `${view.id} was already recorded at ${view.completion!.at}`;
     if (view.status === 'not-required') return `${view.id} is not required: ${view.reason}`;
     if (view.status === 'awaiting-anchor') return `${view.id} ${view.reason}`;
