@@ -5,6 +5,7 @@ import Mustache from 'mustache';
 import type { Channel, NoticeContent, RenderNotice, Subject } from '../domain/individuals';
 import type { BreachNotice, NoticeRegime } from '../domain/notice';
 import { residenceCode } from '../domain/residence';
+import type { ControllerConfig, EngineConfig } from '../config/schema';
 
 interface Templates {
   subject: string;
@@ -45,7 +46,17 @@ export function readerRegime(templateDir: string, regimes: NoticeRegime[] | unde
  * own, see `templateFile`), which can be edited without code changes. The same content serves
  * every channel: email (text and HTML), fax (text as PDF), letter (HTML).
  */
-export function createNoticeRenderer(templateDir: string, defaultLanguage: string): RenderNotice {
+/** What every notice may name beside the breach: the company (`controller`) and the authority people may complain to. */
+export interface NoticeContext {
+  controller?: ControllerConfig;
+  authorityName?: string;
+}
+
+export function noticeContext(config: Pick<EngineConfig, 'controller' | 'authority'>): NoticeContext {
+  return { controller: config.controller, authorityName: config.authority.name };
+}
+
+export function createNoticeRenderer(templateDir: string, defaultLanguage: string, context: NoticeContext = {}): RenderNotice {
   // Keyed by the regime and language, so the disk is consulted once per pair, not per notice.
   const cache = new Map<string, Templates>();
   const templatesFor = (regime: string | undefined, language: string): Templates => {
@@ -62,7 +73,7 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
   return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
     const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject), subject.language ?? defaultLanguage);
     const { regimes: _, ...fields } = notice;
-    const view = { ...fields, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
+    const view = { ...context, ...fields, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
     // Plain-text parts must not be HTML-escaped; the HTML part must be.
     const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });
     const content = { subject: plain(templates.subject), text: plain(templates.text), html: Mustache.render(templates.html, view) };

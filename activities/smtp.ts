@@ -26,7 +26,9 @@ export function createMailTransport(smtp: EngineConfig['smtp'], env: NodeJS.Proc
 }
 
 export interface OutgoingMail {
-  from: string;
+  /** The address, or the address with the display name recipients see. */
+  from: string | { name: string; address: string };
+  replyTo?: string;
   to: string[];
   subject: string;
   text: string;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_INLINE_HTML } from '../activities/channels/postal';
-import { createNoticeRenderer, readerRegime, templateFile } from '../activities/notice-renderer';
+import { createNoticeRenderer, noticeContext, readerRegime, templateFile } from '../activities/notice-renderer';
 import type { EngineConfig } from '../config/schema';
 import type { BreachFacts, BreachRegimes } from '../domain/breach';
 import type { PostalAddress } from '../domain/individuals';
@@ -27,7 +27,7 @@ interface Readers {
 export async function checkNotices(config: EngineConfig, facts: BreachFacts, languages: string[], regimes?: BreachRegimes): Promise<void> {
   const { templateDir, defaultLanguage, channels } = config.individuals;
   const dir = path.resolve(templateDir);
-  const render = createNoticeRenderer(dir, defaultLanguage);
+  const render = createNoticeRenderer(dir, defaultLanguage, noticeContext(config));
   const notice = breachNotice(facts, regimes);
   const longestName = 'W'.repeat(TEXT_LIMITS.name);
   const problems: string[] = [];

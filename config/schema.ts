@@ -56,6 +56,20 @@ const authority = z.strictObject({
   holdsDelayNotice: z.boolean().default(false),
 });
 
+/** The company that holds the data (the controller): named in every notice and in the authority report. */
+const controller = z.strictObject({
+  name: text,
+  address: text.optional(),
+  phone: text.optional(),
+  website: z.url().optional(),
+  /** The data protection officer or other contact point, as the notices and the report name them. */
+  dpo: text.optional(),
+  /** Where replies to notices go (a monitored mailbox); notices come from `notifications.from`. */
+  replyTo: email.optional(),
+});
+
+export type ControllerConfig = z.infer<typeof controller>;
+
 const notifications = z.strictObject({
   from: email,
   responders: z.array(email).min(1, 'expected at least one responder address'),
@@ -190,6 +204,7 @@ export const configSchema = z
   .strictObject({
     temporal: temporal.default(temporal.parse({})),
     authority,
+    controller: controller.optional(),
     assessment: assessment.default({ recommend: DEFAULT_RECOMMENDATION }),
     notifications,
     smtp,

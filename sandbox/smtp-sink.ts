@@ -7,6 +7,9 @@ export interface ReceivedMail {
   /** The envelope sender (MAIL FROM), where bounces go. */
   envelopeFrom: string;
   to: string[];
+  /** The From and Reply-To headers as written ("Name" <address>). */
+  from: string;
+  replyTo?: string;
   subject: string;
   text: string;
   inReplyTo?: string;
@@ -62,6 +65,8 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
             messageId: parsed.messageId ?? '',
             envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: recipients,
+            from: parsed.from?.text ?? '',
+            replyTo: parsed.replyTo?.text,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             inReplyTo: typeof parsed.inReplyTo === 'string' ? parsed.inReplyTo : undefined,

@@ -47,6 +47,7 @@ beforeAll(async () => {
         sendingCohorts: 2,
       };
       config.channels = sandboxChannels(telnyx, lob);
+      config.controller = { name: 'Acme Payroll Ltd', address: '1 Quay Street, Dublin 2, Ireland', dpo: 'Dana DPO, dpo@company.test', replyTo: 'privacy@company.test' };
     },
   });
 });
@@ -128,6 +129,17 @@ describe('the email → fax → postal cascade in cohorts', () => {
     expect(ada.noticeId).toBe(`${breachId}~0~s-email`);
     expect(ada.text).toContain('Dear Ada Email');
     expect(ada.text).toContain(breachFacts(breachId).measures);
+    // The notice names the company, comes from it, and answers go to its privacy mailbox.
+    expect(ada).toMatchObject({ from: '"Acme Payroll Ltd" <engine@company.test>', replyTo: 'privacy@company.test', subject: 'Notice of Data Breach from Acme Payroll Ltd' });
+    for (const element of [
+      'a personal data breach at Acme Payroll Ltd',
+      'What information was involved\nnames, bank account numbers, salaries',
+      'Data protection officer: Dana DPO, dpo@company.test',
+      'You have the right to lodge a complaint with the supervisory authority, Test Authority.',
+      'Yours sincerely,\nAcme Payroll Ltd, 1 Quay Street, Dublin 2, Ireland',
+    ]) {
+      expect(ada.text).toContain(element);
+    }
 
     // The fax sandbox received Ben's fax and Cy's (which failed); Lob one letter, for Cy.
     const faxes = telnyx.faxes.filter((f) => [faxClientState({ breachId, cohort: 0, subjectId: 's-bounce' }), faxClientState({ breachId, cohort: 0, subjectId: 's-postal' })].includes(f.clientState ?? ''));

@@ -41,7 +41,7 @@ describe('notices per regime', () => {
     const notice = breachNotice(facts, regimesFor(config, ['gdpr', 'california', 'texas'], { 'US-CA': 2, 'US-TX': 2 }));
     const render = createNoticeRenderer(config.individuals.templateDir, 'en');
     const californian = await render(notice, { subjectId: 's-1', fullName: 'Cal', postal: postal('US', 'California') }, 'email');
-    expect(californian.subject).toBe('Notice of Data Breach (notice-regimes)');
+    expect(californian.subject).toBe("Notice of Data Breach");
     expect(californian.text).toContain('NOTICE OF DATA BREACH');
     expect(californian.text).toContain(`What Information Was Involved\n${facts.dataCategories.join(', ')}`);
     const texan = await render(notice, { subjectId: 's-2', fullName: 'Tex', postal: postal('US', 'TX') }, 'email');

@@ -8,7 +8,7 @@ import { createEmailActivities } from '../activities/channels/email';
 import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
 import { createPostalActivities } from '../activities/channels/postal';
 import { createMailActivities, type Clock } from '../activities/mail-activities';
-import { createNoticeRenderer } from '../activities/notice-renderer';
+import { createNoticeRenderer, noticeContext } from '../activities/notice-renderer';
 import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
 import type { BatchOptions } from '../activities/batch-sender';
@@ -54,12 +54,12 @@ function batchOptions(config: EngineConfig, channel: Channel): BatchOptions & { 
 
 /** The activities of each notification channel that temporal.yaml configures. */
 function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv, readNotice: ReadNotice): Partial<Record<Channel, object>> {
-  const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage);
+  const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage, noticeContext(config));
   const from = config.notifications.from;
   const { fax, postal } = config.channels;
   const loadSubjects = loadSubjectsAt;
   return {
-    email: createEmailActivities({ transport, from, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
+    email: createEmailActivities({ transport, from, senderName: config.controller?.name, replyTo: config.controller?.replyTo, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
     fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
     postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'postal') }) : undefined,
   };

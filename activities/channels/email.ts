@@ -10,6 +10,9 @@ import { sendMail, type MailTransport } from '../smtp';
 export interface EmailChannelDeps {
   transport: MailTransport;
   from: string;
+  /** The company's name as the sender's display name, and where replies go (`controller` in temporal.yaml). */
+  senderName?: string;
+  replyTo?: string;
   /** The VERP pattern of the envelope sender (`smtp.returnPath`); the envelope sender is `from` without it. */
   returnPath?: string;
   domain: string;
@@ -39,7 +42,8 @@ export function createEmailActivities(deps: EmailChannelDeps) {
         const messageId = noticeMessageId(ref, deps.domain);
         try {
           const smtpReply = await sendMail(deps.transport, {
-            from: deps.from,
+            from: deps.senderName ? { name: deps.senderName, address: deps.from } : deps.from,
+            ...(deps.replyTo ? { replyTo: deps.replyTo } : {}),
             to: [subject.email],
             subject: content.subject,
             text: content.text,
