@@ -9,6 +9,8 @@ import { LATE_REASON_NEEDED } from '../domain/failures';
 import type { Hold } from '../domain/holds';
 import type { ObligationView } from '../domain/obligations';
 import type { BreachPhase } from '../domain/status';
+import { createHash } from 'node:crypto';
+import { renderNoticePdf } from './channels/notice-pdf';
 import { messageIdDomain, sendMail, type MailTransport } from './smtp';
 
 export interface AuthorityReportRequest {
@@ -19,6 +21,10 @@ export interface AuthorityReportRequest {
   lateReason?: string;
   /** Histories recorded before the send time was taken at sending: the time the report was stamped with. */
   reportedAt?: string;
+  /** When the breach was discovered, when recorded apart from awareness. */
+  discoveredAt?: string;
+  /** Whether individuals are being told, or held back by a hold (reports sent before this was added say nothing). */
+  individuals?: string;
 }
 
 /** What the authority was sent: the time the report states, when the relay accepted it, and the reason for a delay it carried. */
@@ -102,8 +108,9 @@ export function createMailActivities(config: EngineConfig, transport: MailTransp
         throw ApplicationFailure.nonRetryable(`the report would reach the authority after the deadline (${request.deadline}) without the reason for the delay`, LATE_REASON_NEEDED);
       }
       const lateReason = late ? request.lateReason : undefined;
-      const report = renderAuthorityReport({ ...request, reportedAt: reportedAt.toISOString(), lateReason, authorityName: config.authority.name });
-      await sendMail(transport, { from, to: authorityAddress(), messageId, ...report });
+      const report = renderAuthorityReport({ ...request, reportedAt: reportedAt.toISOString(), lateReason, authorityName: config.authority.name, controller: config.controller });
+      const pdf = await renderNoticePdf({ ...report, html: '', contentSha256: createHash('sha256').update(report.text).digest('hex') });
+      await sendMail(transport, { from, to: authorityAddress(), messageId, ...report, attachments: [{ filename: `breach-notification-${request.facts.breachId}.pdf`, content: pdf, contentType: 'application/pdf' }] });
       return { messageId, reportedAt: reportedAt.toISOString(), acceptedAt: (await clock()).toISOString(), ...(lateReason ? { lateReason } : {}) };
     },
 

@@ -38,6 +38,7 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
   /** The envelope sender (MAIL FROM), where bounces go; `from` when absent. */
   envelopeFrom?: string;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
 }
 
 /**

@@ -44,6 +44,9 @@ const breachSchema = z.strictObject({
   measures: text(FACT_LIMITS.description),
   contactPoint: text(TEXT_LIMITS.reason),
   advice: text(FACT_LIMITS.description).optional(),
+  occurredFrom: instantField.optional(),
+  occurredUntil: instantField.optional(),
+  subjectCategories: z.array(text(TEXT_LIMITS.name)).min(1).max(FACT_LIMITS.categories, `must name at most ${FACT_LIMITS.categories} categories`).optional(),
   assessment: assessmentSchema.optional(),
   regimes: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be regime ids such as gdpr, california')).min(1, 'must name at least one regime').optional(),
   residents: z.record(z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'must be keyed by ISO 3166 codes such as US-CA or DE'), count).optional(),
@@ -72,6 +75,9 @@ const FLAG_OF: Record<string, string> = {
   'assessment.risk': '--risk',
   'assessment.rationale': '--rationale',
   'assessment.by': '--by',
+  occurredFrom: '--occurred-from',
+  occurredUntil: '--occurred-until',
+  subjectCategories: '--subject-categories',
   regimes: '--regimes',
   residents: '--residents',
   dataTypes: '--data-types',
@@ -109,11 +115,20 @@ export function parseBreach(raw: unknown, file: string | undefined, now: Date = 
     throw fail([...(missing.length ? [`missing: ${missing.join(', ')}`] : []), ...others]);
   }
   const { id, assessment, regimes, residents, dataTypes, discoveredAt, determinedAt, ...rest } = parsed.data;
-  const future = (['awareAt', 'discoveredAt', 'determinedAt'] as const).filter((f) => parsed.data[f] && isAfter(new Date(parsed.data[f]), addMinutes(now, FUTURE_TOLERANCE_MINUTES)));
+  if (parsed.data.occurredFrom && parsed.data.occurredUntil && parsed.data.occurredUntil < parsed.data.occurredFrom) {
+    throw fail([`${named(['occurredUntil'])} is before ${named(['occurredFrom'])}`]);
+  }
+  const future = (['awareAt', 'discoveredAt', 'determinedAt', 'occurredFrom', 'occurredUntil'] as const).filter((f) => parsed.data[f] && isAfter(new Date(parsed.data[f]), addMinutes(now, FUTURE_TOLERANCE_MINUTES)));
   if (future.length) throw fail(future.map((f) => `${named([f])} ${parsed.data[f]} is in the future; give the time it happened`));
   const anchors = { ...(discoveredAt ? { discovery: new Date(discoveredAt).toISOString() } : {}), ...(determinedAt ? { determination: new Date(determinedAt).toISOString() } : {}) };
   return {
-    facts: { breachId: id, ...rest, awareAt: new Date(rest.awareAt).toISOString() },
+    facts: {
+      breachId: id,
+      ...rest,
+      awareAt: new Date(rest.awareAt).toISOString(),
+      ...(rest.occurredFrom ? { occurredFrom: new Date(rest.occurredFrom).toISOString() } : {}),
+      ...(rest.occurredUntil ? { occurredUntil: new Date(rest.occurredUntil).toISOString() } : {}),
+    },
     initialAssessment: assessment,
     regimeFacts: { regimes, residents, dataTypes, anchors },
   };

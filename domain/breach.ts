@@ -30,6 +30,11 @@ export interface BreachFacts {
   contactPoint: string;
   /** What affected people can do to protect themselves (Art. 34(2)); a general text when absent. */
   advice?: string;
+  /** When the breach itself began and ended, when known (the authority report gives them). */
+  occurredFrom?: string;
+  occurredUntil?: string;
+  /** The categories of people affected (customers, employees, patients), for the authority report (Art. 33(3)(a)). */
+  subjectCategories?: string[];
 }
 
 export interface AssessRequest {

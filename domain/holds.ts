@@ -14,6 +14,8 @@ export interface PlaceHoldRequest {
   form?: HoldForm;
   /** The regimes whose notices the hold delays; by default every regime of the breach that accepts its form. */
   regimes?: string[];
+  /** The agency asked that its name and case stay out of what the authority is sent. */
+  confidential?: boolean;
 }
 
 export interface ReleaseHoldRequest {

@@ -71,6 +71,7 @@ export const placeHoldRequestSchema = z.strictObject({
   reviewAt: instant.optional(),
   form: oneOf(HOLD_FORMS).optional(),
   regimes: z.array(name).min(1, 'name at least one regime').max(20).optional(),
+  confidential: z.boolean().optional(),
 });
 export const holdStatementRequestSchema = z.strictObject({ holdId: name, reason, by: name });
 export const recordAnchorRequestSchema = z.strictObject({ event: oneOf(ANCHOR_EVENTS), at: instant, by: name, reason: reason.optional() });

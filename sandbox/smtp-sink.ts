@@ -13,6 +13,7 @@ export interface ReceivedMail {
   subject: string;
   text: string;
   inReplyTo?: string;
+  attachments: { filename?: string; contentType: string; size: number }[];
   /** The X-Notice-Id header of a notice to an individual. */
   noticeId?: string;
   /** When the client began the transaction (MAIL FROM), and when the sink accepted the message. */
@@ -69,6 +70,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
             replyTo: parsed.replyTo?.text,
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
+            attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
             inReplyTo: typeof parsed.inReplyTo === 'string' ? parsed.inReplyTo : undefined,
             noticeId: typeof parsed.headers.get('x-notice-id') === 'string' ? (parsed.headers.get('x-notice-id') as string) : undefined,
             beganAt: began.get(session.id) ?? new Date(),

@@ -22,7 +22,9 @@ let sink: TimeSkippingEngine['sink'];
 let config: TimeSkippingEngine['config'];
 
 beforeAll(async () => {
-  engine = await startTimeSkippingEngine('obligations');
+  engine = await startTimeSkippingEngine('obligations', (c) => {
+    c.controller = { name: 'Acme Clinics Inc.', address: '500 Main Street, Austin, TX 78701', phone: '+1 512 555 0100', dpo: 'Dana DPO, dpo@company.test' };
+  });
   ({ env, sink, config } = engine);
 });
 
@@ -61,6 +63,19 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
       ['sec:8-k', 'awaiting-anchor'],
     ]);
     expect(obligation(first, 'gdpr:authority').deadline).toBe(first.deadline);
+    // The report names the company and says whether individuals are told; a PDF of it goes with it.
+    const report = await sink.waitFor((m) => m.messageId === first.authorityNotice!.messageId);
+    expect(report.subject).toBe('Personal data breach notification from Acme Clinics Inc.: obligations-texas-sec');
+    for (const element of [
+      'Controller\nAcme Clinics Inc.\n500 Main Street, Austin, TX 78701\nTelephone: +1 512 555 0100',
+      'Breach occurred: dates not yet known',
+      'Categories of data subjects concerned: not stated',
+      'Art. 33(3)(b) Contact point\nData protection officer: Dana DPO, dpo@company.test',
+      'Communication to the data subjects (Art. 34)\nnot required: the risk to individuals is not assessed as high',
+    ]) {
+      expect(report.text).toContain(element);
+    }
+    expect(report.attachments).toEqual([{ filename: 'breach-notification-obligations-texas-sec.pdf', contentType: 'application/pdf', size: expect.any(Number) }]);
 
     // Texas counts from the determination that a breach occurred, two days after awareness.
     await env.sleep('2 days');
@@ -126,6 +141,8 @@ describe('obligations with their own clocks (time-skipping, built-in packs)', ()
 
     const held = await eventually(() => handle.query(statusQuery), (s) => s.authorityNotice !== undefined);
     expect(obligation(held, 'gdpr:authority').status).toBe('done');
+    const report = await sink.waitFor((m) => m.messageId === held.authorityNotice!.messageId);
+    expect(report.text).toContain('Communication to the data subjects (Art. 34)\ndelayed: a law-enforcement authority has asked that individuals not be told yet (FBI, case F-7)');
     for (const id of ['hipaa:individuals', 'hipaa:hhs-annual-log', 'hipaa:media', 'california:residents']) expect(obligation(held, id)).toMatchObject({ status: 'held', heldBy: [hold.holdId] });
     // The hold was placed under HIPAA and California only: the GDPR communication to data subjects is not delayed by it.
     expect(obligation(held, 'gdpr:data-subjects').status).toBe('due');

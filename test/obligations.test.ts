@@ -236,6 +236,18 @@ describe('the breach record', () => {
     expect(oral.release).toMatchObject({ by: 'the engine', reason: 'its period ran out under hipaa without a written statement extending it' });
   });
 
+  it('tells the authority whether individuals are told, naming the agency only when the hold allows it', () => {
+    const record = new BreachRecord(input({ regimes: { packs: packs('gdpr'), residents: { DE: 3 }, anchors: {} } }));
+    record.assess({ risk: 'risk', rationale: 'r', by: 'ines' }, now);
+    expect(record.individualsForAuthority()).toBe('not required: the risk to individuals is not assessed as high');
+    record.assess({ risk: 'high', rationale: 'r', by: 'ines' }, now);
+    expect(record.individualsForAuthority()).toBe('to be communicated by the controller');
+    record.placeHold({ agency: 'BKA', caseRef: 'K-4', reason: 'r', by: 'legal', confidential: true }, now);
+    expect(record.individualsForAuthority()).toBe('delayed: a law-enforcement authority has asked that individuals not be told yet');
+    record.placeHold({ agency: 'Europol', caseRef: 'E-9', reason: 'r', by: 'legal' }, now);
+    expect(record.individualsForAuthority()).toBe('delayed: a law-enforcement authority has asked that individuals not be told yet (Europol, case E-9)');
+  });
+
   it('carries the obligations whole into the next run', () => {
     const record = new BreachRecord(input());
     record.recordAnchor({ event: 'materiality-determination', at: AWARE, by: 'board' }, now);

@@ -74,6 +74,8 @@ async function mailNotice(rec: BreachRecord): Promise<void> {
           assessment: rec.assessment!,
           deadline: rec.deadline.toISOString(),
           lateReason: rec.lateReason?.reason,
+          discoveredAt: rec.obligations?.anchors.discovery?.at,
+          individuals: rec.individualsForAuthority(),
         });
         rec.recordMailedNotice(sent, now());
         return;

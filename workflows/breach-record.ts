@@ -425,6 +425,20 @@ export class BreachRecord {
     return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
   }
 
+  /** Whether individuals are being told, for the authority (Art. 33(3) asks what the controller does about the consequences). */
+  individualsForAuthority(): string {
+    if (this.assessment?.risk !== 'high') return 'not required: the risk to individuals is not assessed as high';
+    const holds = this.state.holds.filter((h) => isActive(h) && this.holdDelaysIndividuals(h));
+    if (holds.length) {
+      const named = holds.filter((h) => !h.confidential).map((h) => `${h.agency}, case ${h.caseRef}`);
+      return `delayed: a law-enforcement authority has asked that individuals not be told yet${named.length ? ` (${named.join('; ')})` : ''}`;
+    }
+    const fan = this.state.fanOut;
+    if (!fan) return this.input.roster ? 'about to be notified by the engine' : 'to be communicated by the controller';
+    const c = individualCounts(fan, this.input.roster?.total);
+    return `being notified: ${c.notifiedByEmail + c.notifiedByFax + c.notifiedByPostal} notified and ${c.unreachable} unreachable so far, of ${fan.total}`;
+  }
+
   /** Called when every cohort is final: the notices to individuals complete the obligations they satisfy. */
   noteIndividualsNotified(now: Date): void {
     if (this.state.obligations && !this.state.obligations.individualsNotifiedAt) this.state.obligations.individualsNotifiedAt = now.toISOString();

@@ -22,7 +22,8 @@ export function registerHolds(program: Command, run: Run): void {
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
     .option('--form <form>', "whether the agency asked in writing or orally: written|oral (some regimes accept one form, or limit an oral hold's length)")
     .option('--regimes <list>', "the regimes whose notices it delays, comma-separated (default: every regime of the breach that accepts its form)")
-    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string; form?: string; regimes?: string }) =>
+    .option('--confidential', "keep the agency and its case out of what the authority is sent (the report says only that a hold delays the individuals' notice)")
+    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string; form?: string; regimes?: string; confidential?: boolean }) =>
       run(async (session) => {
         const request = {
           ...flags,

@@ -37,6 +37,9 @@ interface StartFlags {
   dataTypes?: string;
   discoveredAt?: string;
   determinedAt?: string;
+  occurredFrom?: string;
+  occurredUntil?: string;
+  subjectCategories?: string;
 }
 
 export function registerStart(program: Command, run: Run): void {
@@ -64,6 +67,9 @@ export function registerStart(program: Command, run: Run): void {
     .option('--regimes <list>', 'the regimes that apply, comma-separated (default: the configured ones and those where the roster\'s people live)')
     .option('--residents <counts>', 'affected people per country or US state, e.g. US-CA=600,US-TX=250 (default: counted from the roster)')
     .option('--data-types <list>', 'kinds of data involved, comma-separated: phi, ssn, government-id, financial-account, payment-card, credentials, biometric, medical, contact, other')
+    .option('--occurred-from <iso>', 'when the breach itself began, if known')
+    .option('--occurred-until <iso>', 'when it ended, if known')
+    .option('--subject-categories <list>', 'categories of people affected, comma-separated (customers, employees, …)')
     .option('--discovered-at <iso>', 'when the breach was first known to anyone in the company (default: --aware-at)')
     .option('--determined-at <iso>', 'when the company determined that a breach occurred')
     .option('--by <name>', 'who opens the breach (and assessed it)')
@@ -120,6 +126,9 @@ function startRequest(flags: StartFlags): Record<string, unknown> {
     dataTypes: flags.dataTypes?.split(',').map((d) => d.trim()).filter(Boolean),
     discoveredAt: flags.discoveredAt,
     determinedAt: flags.determinedAt,
+    occurredFrom: flags.occurredFrom,
+    occurredUntil: flags.occurredUntil,
+    subjectCategories: flags.subjectCategories?.split(',').map((c) => c.trim()).filter(Boolean),
   });
   const request: Record<string, unknown> = { ...fromFile, ...fromFlags };
   if (flags.risk !== undefined || flags.rationale !== undefined) {

@@ -27,7 +27,7 @@ export interface TimeSkippingEngine {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingEngine(name: string): Promise<TimeSkippingEngine> {
+export async function startTimeSkippingEngine(name: string, configure?: (config: EngineConfig) => void): Promise<TimeSkippingEngine> {
   quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() } } });
   await env.connection.operatorService.addSearchAttributes({
@@ -36,6 +36,7 @@ export async function startTimeSkippingEngine(name: string): Promise<TimeSkippin
   });
   const sink = await startSmtpSink();
   const config = testConfig({ address: 'time-skipping', smtpPort: sink.port, taskQueue: uniqueTaskQueue(name) });
+  configure?.(config);
   const transport = createMailTransport(config.smtp);
   // Reports are stamped with the time they are sent: here, the test server's skipped time.
   const now = async () => new Date(await env.currentTimeMs());
