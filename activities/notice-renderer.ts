@@ -46,6 +46,11 @@ export function readerRegime(templateDir: string, regimes: NoticeRegime[] | unde
  * own, see `templateFile`), which can be edited without code changes. The same content serves
  * every channel: email (text and HTML), fax (text as PDF), letter (HTML).
  */
+/** An email notice as its evidence hash covers it: the subject, the text and the HTML part, one after another. */
+export function emailDocument(content: Pick<NoticeContent, 'subject' | 'text' | 'html'>): string {
+  return `${content.subject}\n${content.text}\n${content.html}`;
+}
+
 /** What every notice may name beside the breach: the company (`controller`) and the authority people may complain to. */
 export interface NoticeContext {
   controller?: ControllerConfig;
@@ -77,7 +82,7 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
     // Plain-text parts must not be HTML-escaped; the HTML part must be.
     const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });
     const content = { subject: plain(templates.subject), text: plain(templates.text), html: Mustache.render(templates.html, view) };
-    const contentSha256 = createHash('sha256').update(`${content.subject}\n${content.text}\n${content.html}`).digest('hex');
+    const contentSha256 = createHash('sha256').update(emailDocument(content)).digest('hex');
     return { ...content, contentSha256 };
   };
 }

@@ -7,6 +7,7 @@ import { registerAuthority } from './commands/authority';
 import { registerClose } from './commands/close';
 import { registerHoldList, registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
+import { registerNotice } from './commands/notice';
 import { registerObligations } from './commands/obligations';
 import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerHolds(program, run);
   registerHoldList(program, run);
   registerObligations(program, run);
+  registerNotice(program, run);
   registerStatus(program, run);
   registerSubjects(program, run);
   registerList(program, run);

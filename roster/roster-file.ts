@@ -137,6 +137,17 @@ export async function loadSubjectsAt(ref: RosterRef, rows: { subjectId: string; 
   return subjects;
 }
 
+/** The first row of one subject, read from the verified roster (for a notice preview); undefined when no row has the id. */
+export async function findSubject(ref: RosterRef, subjectId: string): Promise<Subject | undefined> {
+  await verifyRoster(ref);
+  const parser = new RowParser(ref.format);
+  for await (const line of readLines(ref, 0)) {
+    const result = parser.parse(line);
+    if (result !== 'header' && 'subject' in result && result.subject.subjectId === subjectId) return result.subject;
+  }
+  return undefined;
+}
+
 /**
  * Where each cohort of `cohortSize` rows begins, from byte `cursor` (line `line`), for at most
  * `count` cohorts. Only line breaks are counted, so planning a 1,000,000-row roster reads it once

@@ -337,6 +337,20 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     );
     // Who is where, by id only: the cohorts are asked, never the roster.
     expect((await breach('subjects', rosterId, '--state', 'awaiting-report')).stdout.trim()).toBe('r-1');
+
+    // The preview is what was sent: the same document, and the SHA-256 the evidence of the send records.
+    const sentTo = (await findSubjectCohort(engine.client, rosterId, 'r-1'))!;
+    const previewFile = path.join(dir, 'preview-r-1.txt');
+    const preview = await breach('notice', 'preview', rosterId, '--subject', 'r-1', '--out', previewFile);
+    expect(preview.stderr).toBe('');
+    expect(preview.stdout).toContain(`Content SHA-256 (what the evidence of this send records): ${sentTo.attempts[0]!.contentSha256}`);
+    expect(readFileSync(previewFile, 'utf8')).toMatch(/^Notice of a personal data breach that affects you\nDear Ada Lovelace,/);
+    // The fax is the PDF a fax would send.
+    const faxFile = path.join(dir, 'preview.pdf');
+    expect((await breach('notice', 'preview', rosterId, '--channel', 'fax', '--out', faxFile)).stdout).toContain('for preview to');
+    expect(readFileSync(faxFile).subarray(0, 5).toString()).toBe('%PDF-');
+    expectOneLineError(await breach('notice', 'preview', rosterId, '--subject', 'nobody', '--out', faxFile), 1, `breach: no subject 'nobody' in the roster of breach '${rosterId}'`);
+    expectOneLineError(await breach('notice', 'preview', rosterId, '--channel', 'pigeon', '--out', faxFile), 2, 'breach: --channel must be one of email, fax, postal');
     const bounced = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops');
     expect(bounced.stderr).toBe('');
     expect(bounced.code).toBe(0);
@@ -471,6 +485,11 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(derived.stdout).toContain('Regimes: gdpr, california, texas (breach status lists their obligations).');
     const derivedStatus = JSON.parse((await breach('status', `${id}-reg-roster`, '--json')).stdout) as BreachStatus;
     expect(derivedStatus.obligations!.find((v) => v.id === 'texas:attorney-general')).toMatchObject({ status: 'not-required', reason: '2 resident(s) of US-TX affected; owed from 250' });
+
+    // Rosa lives in California: her letter follows California's format.
+    const letterFile = path.join(dir, 'preview-r-3.html');
+    expect((await breach('notice', 'preview', `${id}-reg-roster`, '--subject', 'r-3', '--channel', 'postal', '--out', letterFile)).code).toBe(0);
+    expect(readFileSync(letterFile, 'utf8')).toContain('<h2>Notice of Data Breach</h2>');
 
     expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--regimes', 'gdpr,calfornia'), 2, "breach: --regimes: unknown regime 'calfornia'; known: gdpr, uk-gdpr, hipaa, nydfs, sec, california");
     expectOneLineError(await breach(...startFlags(`${id}-reg-bad`), '--regimes', 'california'), 2, 'california:attorney-general depends on how many people of US-CA are affected; give a --roster with country and region, or --residents US-CA=N');

@@ -5,7 +5,7 @@ import type { Fax } from 'telnyx/resources/faxes/faxes';
 import type { MediaUploadParams } from 'telnyx/resources/media';
 import type { FaxStatus, SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { faxClientState } from '../../domain/ids';
-import type { LoadSubjects, RenderNotice } from '../../domain/individuals';
+import type { LoadSubjects, NoticeContent, RenderNotice } from '../../domain/individuals';
 import { sendBatch, type BatchOptions } from '../batch-sender';
 import type { ReadNotice } from '../notice-source';
 import { renderNoticePdf } from './notice-pdf';
@@ -34,6 +34,12 @@ const MEDIA_TTL_SECS = 6 * 3600;
  * receiver, so a notice that may already have been faxed (a retried batch, a batch cancelled
  * or crashed mid-way) is first looked up by its correlation id and never sent twice.
  */
+/** The PDF a fax sends of a rendered notice, and its SHA-256 as the evidence records it (`breach notice preview` shows the same). */
+export async function faxDocument(content: NoticeContent): Promise<{ pdf: Buffer; contentSha256: string }> {
+  const pdf = await renderNoticePdf(content);
+  return { pdf, contentSha256: createHash('sha256').update(pdf).digest('hex') };
+}
+
 export function createFaxActivities(deps: { config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; readNotice: ReadNotice; batch: BatchOptions }) {
   const { config } = deps;
   const telnyx = () => telnyxClient(config, deps.env ?? process.env);
@@ -45,9 +51,7 @@ export function createFaxActivities(deps: { config: FaxChannelConfig; env?: Node
       return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref, item) => {
         const to = subject.fax;
         if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
-        const content = await deps.renderNotice(notice, subject, 'fax');
-        const pdf = await renderNoticePdf(content);
-        const contentSha256 = createHash('sha256').update(pdf).digest('hex');
+        const { pdf, contentSha256 } = await faxDocument(await deps.renderNotice(notice, subject, 'fax'));
         const clientState = faxClientState(ref);
         if (item.mayExist) {
           const earlier = await findFaxByClientState(client, to, clientState);

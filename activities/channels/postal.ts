@@ -17,7 +17,7 @@ import {
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { noticeId } from '../../domain/ids';
-import type { LoadSubjects, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
+import type { LoadSubjects, NoticeContent, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
 import type { ReadNotice } from '../notice-source';
 import { sendBatch, type BatchOptions } from '../batch-sender';
 import { LETTER_REJECTED, NO_CONTACT_DATA, POSTAL_NOT_CONFIGURED, UNDELIVERABLE_ADDRESS } from '../../domain/failures';
@@ -72,6 +72,12 @@ const RETRYABLE_STATUS = new Set([408, 429]);
  * Letters in batches. Each letter's Idempotency-Key is its notice id, so whatever a crash or a
  * retry makes us send again, Lob returns the letter it already made instead of mailing a second.
  */
+/** The letter's HTML as Lob receives it, and its SHA-256 as the evidence records it (`breach notice preview` shows the same). */
+export function letterDocument(content: NoticeContent): { file: string; contentSha256: string } {
+  const file = noticeFile(content.html);
+  return { file, contentSha256: sha256(file) };
+}
+
 export function createPostalActivities(deps: PostalActivityDeps) {
   return {
     async sendLetterBatch(request: SendBatchRequest): Promise<SendBatchResult> {
@@ -82,10 +88,9 @@ export function createPostalActivities(deps: PostalActivityDeps) {
         if (isUnitedStates(address)) await verifyUsAddress(lob.verifications, address);
         // Lob's international verification is a separate product with its own contract; addresses
         // outside the US are mailed as given and Lob's own checks on letter creation apply.
-        const content = await deps.renderNotice(notice, subject, 'postal');
-        const file = noticeFile(content.html);
+        const { file, contentSha256 } = letterDocument(await deps.renderNotice(notice, subject, 'postal'));
         const letter = await createLetter(lob.letters, { to: recipientOf(subject.fullName, address), from: deps.config.from, file, correlationId: noticeId(ref), breachId: ref.breachId });
-        return { providerId: letter.letterId, expectedDeliveryDate: letter.expectedDeliveryDate, contentSha256: sha256(file) };
+        return { providerId: letter.letterId, expectedDeliveryDate: letter.expectedDeliveryDate, contentSha256 };
       });
     },
   };

@@ -1,0 +1,73 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { faxDocument } from '../../activities/channels/fax';
+import { letterDocument } from '../../activities/channels/postal';
+import { createNoticeRenderer, emailDocument, noticeContext } from '../../activities/notice-renderer';
+import { firstPayload } from '../../audit/history-events';
+import { scanRun } from '../../audit/read-history';
+import type { BreachWorkflowInput } from '../../domain/breach';
+import { breachWorkflowId } from '../../domain/ids';
+import { CHANNELS, type Channel, type Subject } from '../../domain/individuals';
+import { findSubject } from '../../roster/roster-file';
+import { noticeQuery } from '../../workflows/messages/breach';
+import { CommandFailed, UsageError } from '../errors';
+import type { Run } from '../run';
+import { say } from '../terminal';
+
+/** Whom a preview is addressed to without --subject: nobody's data, a name of typical length. */
+const SAMPLE_READER: Subject = { subjectId: 'preview', fullName: 'Alex Example' };
+
+/**
+ * `breach notice preview`: renders the notice exactly as a channel would send it (the same
+ * templates, the same renderer, the same document), so legal can approve the text before anyone
+ * is told, and prints the SHA-256 the evidence of that send records.
+ */
+export function registerNotice(program: Command, run: Run): void {
+  const notice = program.command('notice').description('the notice to individuals');
+  notice
+    .command('preview <id>')
+    .description('write the notice as a channel sends it: the email (subject, text and HTML), the fax PDF or the letter HTML')
+    .requiredOption('--out <file>', 'where to write it')
+    .option('--subject <subjectId>', "render it for one person of the roster (their name, language and regime's template); default a sample reader")
+    .option('--channel <channel>', CHANNELS.join('|'), 'email')
+    .action((id: string, flags: { out: string; subject?: string; channel: string }) =>
+      run(async (session) => {
+        if (!CHANNELS.includes(flags.channel as Channel)) throw new UsageError(`--channel must be one of ${CHANNELS.join(', ')}`);
+        const { config } = session;
+        const { breachNotice, input } = await session.withWorker(undefined, async (client) => {
+          const handle = client.workflow.getHandle(breachWorkflowId(id));
+          const { runId } = await handle.describe();
+          let started: BreachWorkflowInput | undefined;
+          await scanRun(client, handle.workflowId, runId, { observe: (_run, _index, event) => void (started ??= firstPayload<BreachWorkflowInput>(event.workflowExecutionStartedEventAttributes?.input)) }, () => true);
+          return { breachNotice: await handle.query(noticeQuery), input: started };
+        });
+        const reader = flags.subject === undefined ? SAMPLE_READER : await rosterSubject(input, id, flags.subject);
+        const render = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage, noticeContext(config));
+        const content = await render(breachNotice, reader, flags.channel as Channel);
+        const { bytes, sha256 } = await documentOf(flags.channel as Channel, content);
+        writeFileSync(flags.out, bytes);
+        say(`Wrote the ${flags.channel} notice of breach ${id} for ${reader.subjectId} to ${flags.out}.`);
+        say(`Content SHA-256 (what the evidence of this send records): ${sha256}`);
+      }, id),
+    );
+}
+
+async function rosterSubject(input: BreachWorkflowInput | undefined, breachId: string, subjectId: string): Promise<Subject> {
+  if (!input?.roster) throw new CommandFailed(`breach '${breachId}' has no roster; preview without --subject`);
+  const subject = await findSubject(input.roster.ref, subjectId);
+  if (!subject) throw new CommandFailed(`no subject '${subjectId}' in the roster of breach '${breachId}'`);
+  return subject;
+}
+
+async function documentOf(channel: Channel, content: Awaited<ReturnType<ReturnType<typeof createNoticeRenderer>>>): Promise<{ bytes: Buffer | string; sha256: string }> {
+  if (channel === 'fax') {
+    const { pdf, contentSha256 } = await faxDocument(content);
+    return { bytes: pdf, sha256: contentSha256 };
+  }
+  if (channel === 'postal') {
+    const { file, contentSha256 } = letterDocument(content);
+    return { bytes: file, sha256: contentSha256 };
+  }
+  return { bytes: emailDocument(content), sha256: content.contentSha256 };
+}
