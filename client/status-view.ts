@@ -27,10 +27,7 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
   for (const hold of [...status.holds.active, ...status.holds.released]) lines.push(`    ${describeHold(hold, now)}`);
   const delivered = status.reminders.filter((r) => r.delivered).length;
   lines.push(`  reminders:  ${delivered} sent${status.reminders.length > delivered ? `, ${status.reminders.length - delivered} failed` : ''}`);
-  const i = status.individuals;
-  lines.push(
-    `  individuals: ${i.pending} pending, ${i.inProgress} in progress, notified ${i.notifiedByEmail} by email / ${i.notifiedByFax} by fax / ${i.notifiedByPostal} by post, ${i.unreachable} unreachable`,
-  );
+  lines.push(...describeIndividuals(status, now));
   for (const f of status.channelFailures) {
     lines.push(`  ${f.channel} channel failing since ${f.since} (${f.cohorts} cohort${f.cohorts === 1 ? '' : 's'}): ${f.reason}`);
   }
@@ -44,6 +41,38 @@ export function formatStatus(status: BreachStatus, now: Date, stuck: StuckCohort
   return lines.join('\n');
 }
 
+/**
+ * Where the people stand: not contacted yet, being sent, sent and waiting for delivery reports,
+ * paused while a hold is in force, notified by channel, unreachable; with an estimate of when
+ * everyone will have been contacted, from the rate so far.
+ */
+function describeIndividuals(status: BreachStatus, now: Date): string[] {
+  const i = status.individuals;
+  const final = i.notifiedByEmail + i.notifiedByFax + i.notifiedByPostal + i.unreachable;
+  const notified = `notified ${i.notifiedByEmail} by email / ${i.notifiedByFax} by fax / ${i.notifiedByPostal} by post, ${i.unreachable} unreachable`;
+  if (i.sending === undefined) return [`  individuals: ${i.pending} pending, ${i.inProgress} in progress, ${notified}`];
+  const held = status.holds.active.length > 0 && i.pending + i.sending! > 0;
+  const lines = [
+    `  individuals: ${i.pending} not contacted yet, ${i.sending} being sent, ${i.awaitingReports} sent and waiting for delivery reports, ${notified}`,
+  ];
+  if (held) lines.push(`    PAUSED by the hold: ${i.pending + i.sending!} not yet sent wait for its release`);
+  const eta = contactedBy(status, now, final);
+  if (eta && !held) lines.push(`    ETA: everyone contacted by about ${eta}`);
+  return lines;
+}
+
+/** When, at the rate since notifying began, nobody will be left to contact; undefined when it cannot be said yet. */
+function contactedBy(status: BreachStatus, now: Date, final: number): string | undefined {
+  const i = status.individuals;
+  const left = i.pending + (i.sending ?? 0);
+  if (!status.fanOutStartedAt || left === 0) return undefined;
+  const contacted = i.awaitingReports! + final;
+  const elapsed = now.getTime() - Date.parse(status.fanOutStartedAt);
+  if (contacted === 0 || elapsed <= 0) return undefined;
+  const at = new Date(now.getTime() + (left * elapsed) / contacted);
+  return `${at.toUTCString().slice(0, -7)} UTC (${Math.round((contacted / elapsed) * 60_000)} people a minute so far)`;
+}
+
 /** The first line: how long until the authority deadline, or how late, or what settled it. */
 function headline(status: BreachStatus, now: Date): string {
   const deadline = new Date(status.deadline);
@@ -51,10 +80,18 @@ function headline(status: BreachStatus, now: Date): string {
   const when = `${deadline.toUTCString().slice(0, -7)} UTC`;
   if (status.closed) return `CLOSED at ${status.closed.at} by ${status.closed.by}`;
   const notice = status.authorityNotice;
-  if (notice) return `Authority notified at ${notice.sentAt}, ${notice.onTime ? 'on time' : 'LATE'} (deadline ${when})`;
+  if (notice) return `Authority notified at ${notice.sentAt}, ${notice.onTime ? 'on time' : 'LATE'} (deadline ${when})${nextObligation(status, now)}`;
   if (status.risk === 'unlikely') return `No authority notice due: the risk is assessed as unlikely (deadline would have been ${when})`;
   const left = describeTimeLeft(deadline, now);
   return left.startsWith('overdue') ? `LATE: the authority deadline passed ${left.replace('overdue by ', '')} ago (${when})` : `DEADLINE in ${left.replace(' left', '')}: ${when}`;
+}
+
+/** Once the authority is notified, the next deadline that matters is an obligation's. */
+function nextObligation(status: BreachStatus, now: Date): string {
+  const next = status.obligations?.find((v) => v.deadline && v.status !== 'held' && OPEN_STATUSES.includes(v.status));
+  if (!next) return '';
+  const left = describeTimeLeft(new Date(next.deadline!), now);
+  return `; NEXT DEADLINE ${next.id} ${left.startsWith('overdue') ? `passed, ${left}` : `in ${left.replace(' left', '')}`} (${new Date(next.deadline!).toUTCString().slice(0, -7)} UTC)`;
 }
 
 function holdBanner(status: BreachStatus): string[] {

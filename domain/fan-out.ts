@@ -45,10 +45,12 @@ export interface FanOutProgress {
   cohorts: CohortSummary[];
   unreachable: { subjectId: string; reasons: string[] }[];
   error?: string;
+  /** When notifying began (workflow time); fan-outs begun before this was kept have none. */
+  startedAt?: string;
 }
 
-export function newFanOut(roster: RosterRef, total: number): FanOutProgress {
-  return { roster, total, next: { cursor: 0, line: 1 }, planned: [], cohorts: [], unreachable: [] };
+export function newFanOut(roster: RosterRef, total: number, now: Date): FanOutProgress {
+  return { roster, total, next: { cursor: 0, line: 1 }, planned: [], cohorts: [], unreachable: [], startedAt: now.toISOString() };
 }
 
 export function allStarted(fan: FanOutProgress): boolean {
@@ -115,11 +117,14 @@ function emptyCounts(rows: number): CohortCounts {
 }
 
 export function individualCounts(fan: FanOutProgress | undefined, rosterTotal = 0): IndividualCounts {
-  const counts: IndividualCounts = { pending: fan?.total ?? rosterTotal, inProgress: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
-  for (const { tally } of fan?.cohorts ?? []) {
+  const counts: IndividualCounts = { pending: fan?.total ?? rosterTotal, inProgress: 0, sending: 0, awaitingReports: 0, notifiedByEmail: 0, notifiedByFax: 0, notifiedByPostal: 0, unreachable: 0 };
+  for (const { tally, stage } of fan?.cohorts ?? []) {
     const c = countsOf(tally);
+    const open = c.rows - finalRows(c);
     counts.pending -= c.rows;
-    counts.inProgress += c.rows - finalRows(c);
+    counts.inProgress += open;
+    if (stage === 'sending') counts.sending! += open;
+    else counts.awaitingReports! += open;
     counts.notifiedByEmail += c['notified-email'];
     counts.notifiedByFax += c['notified-fax'];
     counts.notifiedByPostal += c['notified-postal'];

@@ -38,8 +38,12 @@ export interface ReminderRecord {
 
 /** Filled in by the individual-notification cascade; zero until it runs. */
 export interface IndividualCounts {
+  /** Not contacted yet: in no cohort started so far. */
   pending: number;
   inProgress: number;
+  /** Of those in progress: in cohorts still sending, and in cohorts that have sent everything and wait for delivery reports. */
+  sending?: number;
+  awaitingReports?: number;
   notifiedByEmail: number;
   notifiedByFax: number;
   notifiedByPostal: number;
@@ -72,6 +76,8 @@ export interface BreachStatus {
   /** Channels our side cannot reach (relay or provider down): nobody is marked unreachable for it while it is retried. */
   channelFailures: (ChannelFailure & { cohorts: number })[];
   closed?: { by: string; at: string; incompleteReason?: string };
+  /** When the first cohort started, for the rate the status's ETA is worked out from. */
+  fanOutStartedAt?: string;
   /** Each regime's obligations ordered by deadline; absent for breaches started before regimes. */
   obligations?: ObligationView[];
 }

@@ -119,7 +119,7 @@ describe('the email → fax → postal cascade in cohorts', () => {
     await cohort.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 's-bounce', channel: 'email', reason: '550 5.1.1 mailbox unknown', source: 'test' }] });
 
     const status: BreachStatus = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
-    expect(status.individuals).toEqual({ pending: 0, inProgress: 0, notifiedByEmail: 1, notifiedByFax: 1, notifiedByPostal: 1, unreachable: 0 });
+    expect(status.individuals).toEqual({ pending: 0, inProgress: 0, sending: 0, awaitingReports: 0, notifiedByEmail: 1, notifiedByFax: 1, notifiedByPostal: 1, unreachable: 0 });
 
     // The mail went to the right people, one recipient each, with the notice content.
     const mails = notices(breachId);

@@ -13,7 +13,7 @@ import { formatStatus } from '../client/status-view';
 import { breachWorkflowId, noticeMessageId } from '../domain/ids';
 import type { BreachStatus } from '../domain/status';
 import { ROSTER_HEADER } from './support/cascade';
-import { runBreachCli, type CliResult } from './support/cli';
+import { runBreachCli, spawnBreachCli, type CliResult } from './support/cli';
 import { eventually, startDevEngine, type DevEngine } from './support/engine';
 
 const root = path.resolve(__dirname, '..');
@@ -527,6 +527,27 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     await eventually(() => listed('--next-deadline-before', addHours(new Date(department), 1).toISOString()), (ids) => ids.includes(named));
     await eventually(() => listed('--next-deadline-before', addHours(new Date(department), -1).toISOString()), (ids) => !ids.includes(named));
     expect(await listed('--next-deadline-after', addHours(new Date(department), -1).toISOString())).toContain(named);
+  });
+
+  it('status --watch --json prints one line per change until the breach closes', async () => {
+    const watched = `${id}-watch`;
+    expect((await breach(...startFlags(watched), '--risk', 'risk', '--rationale', 'Contact data', '--by', 'Ines Responder')).code).toBe(0);
+    const watch = spawnBreachCli(configFile, dir, ['status', watched, '--watch', '0.5', '--json']);
+    const views = () => watch.lines.map((line) => JSON.parse(line) as BreachStatus);
+    await eventually(async () => views(), (v) => v.some((s) => s.authorityNotice !== undefined));
+    expect((await breach('hold', 'place', watched, '--agency', 'Police', '--case-ref', 'P-2', '--reason', 'R', '--by', 'Lena Legal', '--review-at', '2099-01-01T00:00:00Z')).code).toBe(0);
+    await eventually(async () => views(), (v) => v.at(-1)!.holds.active.length === 1);
+    expect((await breach('hold', 'release', watched, 'hold-1', '--reason', 'Done', '--by', 'Lena Legal')).code).toBe(0);
+    await eventually(async () => views(), (v) => v.at(-1)!.holds.active.length === 0);
+    expect((await breach('close', watched, '--by', 'Ines Responder')).code).toBe(0);
+    const result = await watch.exited;
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const phases = views().map((v) => `${v.phase}${v.holds.active.length ? '+hold' : ''}`);
+    // Each line is a change: the hold appears and goes, and the last line is the closed breach.
+    expect(phases.filter((p, i) => p !== phases[i - 1])).toEqual(expect.arrayContaining(['authority-notified', 'authority-notified+hold', 'closed']));
+    expect(phases.at(-1)).toBe('closed');
+    expect(new Set(watch.lines).size).toBe(watch.lines.length);
+    expectOneLineError(await breach('status', watched, '--watch', 'often'), 2, "breach: --watch takes the seconds between redraws, from 0.5 to 3600, not 'often'");
   });
 
   it('shows the channels our side cannot reach in the status, with how many cohorts wait for each', () => {

@@ -73,4 +73,34 @@ describe('the first lines of breach status', () => {
     const lines = formatStatus(status({ phase: 'notifying-individuals', ...assessed('high') }), now, [{ cohort: 3, workflowId: 'breach-2026-031:cohort-3', ended: 'terminated' }]).split('\n');
     expect(lines[1]).toBe('Next: breach cohort retry 2026-031 3 --reason "…" --by "…" (or resolve its people by hand)');
   });
+
+  it('shows the people by state: not contacted, being sent, waiting for reports, paused by a hold, notified, unreachable; with an ETA', () => {
+    const individuals = { pending: 600, inProgress: 400, sending: 100, awaitingReports: 300, notifiedByEmail: 950, notifiedByFax: 30, notifiedByPostal: 15, unreachable: 5 };
+    const notifying = status({ phase: 'notifying-individuals', ...assessed('high'), individuals, fanOutStartedAt: '2026-12-01T14:28:00.000Z' });
+    const lines = formatStatus(notifying, now).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  individuals:'));
+    // 1,300 contacted in 20 minutes: the 700 left take about 10 more.
+    expect(lines.slice(at, at + 2)).toEqual([
+      '  individuals: 600 not contacted yet, 100 being sent, 300 sent and waiting for delivery reports, notified 950 by email / 30 by fax / 15 by post, 5 unreachable',
+      '    ETA: everyone contacted by about Tue, 01 Dec 2026 14:58 UTC (65 people a minute so far)',
+    ]);
+    const held = formatStatus({ ...notifying, holds: { active: [hold], released: [] } }, now).split('\n');
+    expect(held).toContain('    PAUSED by the hold: 700 not yet sent wait for its release');
+    expect(held.some((l) => l.includes('ETA'))).toBe(false);
+  });
+
+  it('names the next obligation deadline once the authority is notified', () => {
+    const notified = status({
+      phase: 'authority-notified',
+      ...assessed('risk'),
+      authorityNotice: { channel: 'email', messageId: '<m@x>', sentAt: '2026-12-01T10:00:00.000Z', deadline: '2026-12-03T08:00:00.000Z', onTime: true },
+      obligations: [
+        { id: 'texas:attorney-general', regime: 'texas', recipient: 'the Texas Attorney General', citation: 'c', status: 'due', deadline: '2026-12-31T14:00:00.000Z', counts: 'determination', completedBy: 'submission' },
+      ],
+    });
+    expect(head(notified)).toEqual([
+      'Authority notified at 2026-12-01T10:00:00.000Z, on time (deadline Thu, 03 Dec 2026 08:00 UTC); NEXT DEADLINE texas:attorney-general in 719h 12m (Thu, 31 Dec 2026 14:00 UTC)',
+      'Next: notify the Texas Attorney General (c), then breach obligation record 2026-031 texas:attorney-general --reference … --by "…"',
+    ]);
+  });
 });

@@ -95,8 +95,8 @@ export class BreachRecord {
   }
 
   /** The fan-out's progress, begun the first time individuals are notified. */
-  beginFanOut(roster: RosterRef, total: number): FanOutProgress {
-    return (this.state.fanOut ??= newFanOut(roster, total));
+  beginFanOut(roster: RosterRef, total: number, now: Date): FanOutProgress {
+    return (this.state.fanOut ??= newFanOut(roster, total, now));
   }
 
   /** The authority's mail server refused the report for good: responders record the notice another way. */
@@ -516,6 +516,7 @@ export class BreachRecord {
       channelFailures: channelFailures(this.state.fanOut),
       closed: this.closed,
       obligations: this.obligationViews(now),
+      fanOutStartedAt: this.state.fanOut?.startedAt,
     };
   }
 }

@@ -32,7 +32,7 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
   const { cascade, roster } = rec.input;
   if (!cascade || !roster) return false;
   await condition(() => rec.individualsDue() || rec.fanOut !== undefined);
-  const fan: FanOutProgress = rec.beginFanOut(roster.ref, roster.total);
+  const fan: FanOutProgress = rec.beginFanOut(roster.ref, roster.total, new Date());
   const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= cascade.continueAsNewAfterEvents;
   while (!allStarted(fan) && fan.error === undefined) {
     if (historyFull()) return true;
