@@ -8,6 +8,7 @@ import { registerClose } from './commands/close';
 import { registerHoldList, registerHolds } from './commands/holds';
 import { registerList } from './commands/list';
 import { registerNotice } from './commands/notice';
+import { registerDashboard } from './commands/dashboard';
 import { registerObligations } from './commands/obligations';
 import { registerRecovery } from './commands/recovery';
 import { registerStart } from './commands/start';
@@ -33,6 +34,7 @@ function buildProgram(): Command {
   registerHoldList(program, run);
   registerObligations(program, run);
   registerNotice(program, run);
+  registerDashboard(program, run);
   registerStatus(program, run);
   registerSubjects(program, run);
   registerList(program, run);

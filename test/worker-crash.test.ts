@@ -93,7 +93,7 @@ it('survives kill -9 of the worker processes mid-cascade: everyone final, no sec
   }
 
   const status = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 240_000);
-  expect(status.individuals).toEqual({ pending: 0, inProgress: 0, notifiedByEmail: 800, notifiedByFax: 100, notifiedByPostal: 100, unreachable: 0 });
+  expect(status.individuals).toEqual({ pending: 0, inProgress: 0, sending: 0, awaitingReports: 0, notifiedByEmail: 800, notifiedByFax: 100, notifiedByPostal: 100, unreachable: 0 });
 
   // No second fax: one fax per correlation id (the 100 refused-email people and the 100 failing faxes).
   const faxStates = telnyx.faxes.map((f) => f.clientState);

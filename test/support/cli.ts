@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -20,7 +20,7 @@ export function runBreachCli(config: string, cwd: string, args: string[], worker
 }
 
 /** The `breach` executable left running (`status --watch`): its stdout lines as they come, and its exit. */
-export function spawnBreachCli(config: string, cwd: string, args: string[]): { lines: string[]; exited: Promise<CliResult> } {
+export function spawnBreachCli(config: string, cwd: string, args: string[]): { lines: string[]; exited: Promise<CliResult>; child: ChildProcess } {
   const lines: string[] = [];
   const child = spawn(path.join(root, 'bin', 'breach'), ['--config', config, ...args], { cwd, env: { ...process.env, BREACH_CLI_TIMEOUT_SECONDS: '10' } });
   let stdout = '';
@@ -34,5 +34,5 @@ export function spawnBreachCli(config: string, cwd: string, args: string[]): { l
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
-  return { lines, exited };
+  return { lines, exited, child };
 }
