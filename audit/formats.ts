@@ -1,10 +1,16 @@
 import { exportJson, type AuditEntry, type AuditExport } from './export-schema';
+import { auditHtml, auditPdf } from './report-document';
 
-export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md'] as const;
+export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md', 'html', 'pdf'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
-export function formatAudit(report: AuditExport, format: AuditFormat): string {
+/** The report in a format; a PDF is bytes, the others text. */
+export async function formatAudit(report: AuditExport, format: AuditFormat): Promise<string | Buffer> {
   switch (format) {
+    case 'pdf':
+      return auditPdf(report);
+    case 'html':
+      return auditHtml(report);
     case 'json':
       return exportJson(report);
     case 'csv':

@@ -225,6 +225,38 @@ it("lists every attempt for one person with the providers' evidence, from their 
   expect((await breach('audit', breachId, '--subject', 'nobody')).stderr).toContain(`no subject 'nobody' in breach '${breachId}'`);
 });
 
+it('renders an HTML and a PDF report an auditor can hand on, whose summary agrees with the JSON export', async () => {
+  const report = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
+  const htmlFile = path.join(dir, 'audit.html');
+  expect((await breach('audit', breachId, '--format', 'html', '--out', htmlFile)).code).toBe(0);
+  const html = readFileSync(htmlFile, 'utf8');
+  const cell = (label: string) => html.split(`data-summary="${label}">`)[1]?.split('<')[0];
+  // The figures, worked out here from the JSON export's own entries.
+  const opened = report.entries.find((e) => e.kind === 'opened')!;
+  const awareAt = /aware at (\S+);/.exec(opened.summary)![1]!;
+  const waits = report.entries.filter((e) => e.kind === 'subject-notified').map((e) => Math.round(((Date.parse(e.at) - Date.parse(awareAt)) / 3_600_000) * 10) / 10).sort((a, b) => a - b);
+  expect(cell('Became aware')).toBe(awareAt);
+  expect(cell('Authority notified')).toMatch(/h after awareness, LATE\)$/);
+  expect(cell('Time under a law-enforcement hold')).toMatch(/^\d+(\.\d)? h \(2 holds\)$/);
+  expect(cell('Individuals')).toBe('2 notified, 1 unreachable (coverage 66.7%)');
+  expect(cell('Time to notify (from awareness)')).toBe(`median ${waits[0]} h, longest ${waits[1]} h`);
+  expect(cell('Findings')).toBe(String(report.findings.length));
+  expect(html).toContain(`<code id="sha256">${report.sha256}</code>`);
+  // The chart: awareness, the deadline and the notice marked, both holds as bars, the notified curve.
+  const svg = /<svg id="timeline"[\s\S]*?<\/svg>/.exec(html)![0];
+  expect(svg.match(/<rect /g)).toHaveLength(2);
+  for (const label of ['aware', 'deadline', 'authority notified', 'people notified']) expect(svg).toContain(label);
+  // What people typed is text in the page, never markup.
+  expect(html).not.toMatch(/<script/i);
+
+  const pdfFile = path.join(dir, 'audit.pdf');
+  expect((await breach('audit', breachId, '--format', 'pdf', '--out', pdfFile)).code).toBe(0);
+  const pdf = readFileSync(pdfFile);
+  expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  expect(pdf.toString('latin1')).toContain(`entries-sha256:${report.sha256}`);
+  expect((await breach('audit', breachId, '--format', 'pdf')).stderr).toContain('--format pdf needs --out FILE');
+});
+
 it('raises no finding for a complete breach, and each finding for a breach with the defect', async () => {
   const clean = JSON.parse((await breach('audit', breachId, '--format', 'json')).stdout) as AuditExport;
   // Complete but for one thing: Ben could not be reached, and the breach closed without a substitute notice for him.

@@ -23,13 +23,14 @@ export function registerAudit(program: Command, run: Run): void {
         const report = fromHistory ?? (flags.subject ? undefined : await openAuditArchive(session.config.audit).read(id));
         if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
         if (!fromHistory) warn(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
-        const text = formatAudit(report, flags.format as AuditFormat);
+        if (flags.format === 'pdf' && !flags.out) throw new UsageError('--format pdf needs --out FILE');
+        const text = await formatAudit(report, flags.format as AuditFormat);
         if (flags.out) {
           writeFileSync(flags.out, text);
           say(`Audit of breach ${id} written to ${flags.out}.`);
         } else {
           // JSON escapes control characters itself; every other format is shown as a terminal can print it.
-          process.stdout.write(flags.format === 'json' ? text : printable(text));
+          process.stdout.write(flags.format === 'json' ? text : printable(text as string));
         }
         if (flags.format === 'table') say(`Web UI: ${session.webUiLink(id)}`);
       }, id),
