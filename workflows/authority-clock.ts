@@ -25,7 +25,6 @@ const authorityMail = proxyActivities<MailActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: REPORT_ATTEMPTS_PER_ROUND, nonRetryableErrorTypes: [SMTP_REJECTED, LATE_REASON_NEEDED] },
 });
 
-
 function now(): Date {
   return new Date();
 }
