@@ -15,3 +15,17 @@ export function cohortArgument(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new UsageError(`cohort '${value}' is not a cohort number (a whole number from 0, as breach status names cohorts)`);
   return Number(value);
 }
+
+/**
+ * A review date, given as an instant (`--review-at 2026-12-20T09:00:00Z`) or as a time from now
+ * (`--review-in 14d`, `36h`, `2w`); at most one of the two.
+ */
+export function reviewDateFlag(flags: { reviewAt?: string; reviewIn?: string }, now: Date = new Date()): string | undefined {
+  if (flags.reviewAt !== undefined && flags.reviewIn !== undefined) throw new UsageError('give --review-at or --review-in, not both');
+  if (flags.reviewAt !== undefined) return isoDateFlag('--review-at', flags.reviewAt);
+  if (flags.reviewIn === undefined) return undefined;
+  const match = /^(\d{1,4})([hdw])$/.exec(flags.reviewIn.trim());
+  if (!match || Number(match[1]) === 0) throw new UsageError(`--review-in '${flags.reviewIn}' must be a number of hours, days or weeks, e.g. 36h, 14d or 2w`);
+  const hours = Number(match[1]) * { h: 1, d: 24, w: 168 }[match[2] as 'h' | 'd' | 'w'];
+  return new Date(now.getTime() + hours * 3_600_000).toISOString();
+}

@@ -16,8 +16,9 @@ import { registerStatus } from './commands/status';
 import { registerSubjects } from './commands/subjects';
 import { EXIT_OK, EXIT_USAGE } from './errors';
 import { runner } from './run';
+import { addHelp } from './help-examples';
 
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command('breach')
     .description('Breach-notification engine: open breaches, assess them, hold and release notices, follow the deadline.')
     .option('--config <file>', 'configuration file', process.env.BREACH_CONFIG ?? DEFAULT_CONFIG_PATH)
@@ -42,6 +43,7 @@ function buildProgram(): Command {
   registerBounce(program, run);
   registerRecovery(program, run);
   registerClose(program, run);
+  addHelp(program);
   return program;
 }
 

@@ -4,7 +4,7 @@ import { HoldActiveKey } from '../../domain/search-attributes';
 import { placeHoldUpdate, recordHoldStatementUpdate, releaseHoldUpdate, reviewHoldUpdate, statusQuery } from '../../workflows/messages/breach';
 import { HOLD_FORMS, type HoldForm } from '../../domain/regimes/rule-pack';
 import { UsageError } from '../errors';
-import { isoDateFlag } from '../flags';
+import { reviewDateFlag } from '../flags';
 import type { Run } from '../run';
 import { columns } from '../table';
 import { say } from '../terminal';
@@ -20,14 +20,16 @@ export function registerHolds(program: Command, run: Run): void {
     .requiredOption('--reason <text>', 'why notice would impede the investigation')
     .requiredOption('--by <name>', 'who places the hold')
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
+    .option('--review-in <duration>', 'the review date as a time from now: 36h, 14d, 2w')
     .option('--form <form>', "whether the agency asked in writing or orally: written|oral (some regimes accept one form, or limit an oral hold's length)")
     .option('--regimes <list>', "the regimes whose notices it delays, comma-separated (default: every regime of the breach that accepts its form)")
     .option('--confidential', "keep the agency and its case out of what the authority is sent (the report says only that a hold delays the individuals' notice)")
-    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string; form?: string; regimes?: string; confidential?: boolean }) =>
+    .action((id: string, flags: { agency: string; caseRef: string; reason: string; by: string; reviewAt?: string; reviewIn?: string; form?: string; regimes?: string; confidential?: boolean }) =>
       run(async (session) => {
+        const { reviewIn: _, ...given } = flags;
         const request = {
-          ...flags,
-          reviewAt: flags.reviewAt === undefined ? undefined : isoDateFlag('--review-at', flags.reviewAt),
+          ...given,
+          reviewAt: reviewDateFlag(flags),
           form: flags.form === undefined ? undefined : holdForm(flags.form),
           regimes: flags.regimes?.split(',').map((r) => r.trim()).filter(Boolean),
         };
@@ -56,12 +58,15 @@ export function registerHolds(program: Command, run: Run): void {
     hold
       .command(`${verb} <id> <holdId>`)
       .description(description)
-      .requiredOption('--review-at <iso>', 'the next review date; legal is reminded then')
+      .option('--review-at <iso>', 'the next review date; legal is reminded then')
+      .option('--review-in <duration>', 'the next review date as a time from now: 36h, 14d, 2w')
       .requiredOption('--reason <text>', kind === 'confirmed' ? 'why the hold is still needed (the agency\'s word, and when it was given)' : 'why the review can wait')
       .requiredOption('--by <name>', 'who reviewed it')
-      .action((id: string, holdId: string, flags: { reviewAt: string; reason: string; by: string }) =>
+      .action((id: string, holdId: string, flags: { reviewAt?: string; reviewIn?: string; reason: string; by: string }) =>
         run(async (session) => {
-          const request = { holdId, kind, reviewAt: isoDateFlag('--review-at', flags.reviewAt), reason: flags.reason, by: flags.by };
+          const reviewAt = reviewDateFlag(flags);
+          if (!reviewAt) throw new UsageError('give the next review date: --review-at ISO or --review-in 14d');
+          const request = { holdId, kind, reviewAt, reason: flags.reason, by: flags.by };
           const reviewed = await session.ask(id, flags.by, (handle) => handle.executeUpdate(reviewHoldUpdate, { args: [request] }));
           say(`Hold ${reviewed.holdId} on breach ${id} ${kind === 'confirmed' ? 'confirmed as still needed' : 'review moved'}; next review ${reviewed.reviewAt}.`);
         }, id),
