@@ -149,6 +149,10 @@ describe('the email → fax → postal cascade in cohorts', () => {
     expect(letters[0]!.to).toMatchObject({ address_line1: '210 King St', address_zip: '94107' });
     expect(letters[0]!.useType).toBe('operational');
     expect(letters[0]!.file).toContain('Dear Cy Postal');
+    // A letter, not a web page: page size and margins, the company's letterhead, a title, a signature.
+    for (const part of ['@page { size: letter; margin: 1in; }', '<div class="letterhead"><strong style="font-size: 13pt;">Acme Payroll Ltd</strong><br>1 Quay Street, Dublin 2, Ireland</div>', '<h1>Notice of a personal data breach</h1>', '<p class="signature">Yours sincerely,<br><br>Dana DPO, dpo@company.test<br>Acme Payroll Ltd</p>']) {
+      expect(letters[0]!.file).toContain(part);
+    }
 
     // The delivered cohort keeps only outcomes; the attempts are the history's (the audit reads them).
     expect(await cohort.query(subjectQuery, 's-bounce')).toMatchObject({ state: 'notified-fax' });
