@@ -160,7 +160,7 @@ function evaluateRule(pack: RulePack, rule: ObligationRule, facts: ObligationFac
 function faxDoesNotCount(pack: RulePack, rule: ObligationRule, situation: ObligationSituation): string | undefined {
   const people = situation.reachedOnlyByFax ?? 0;
   if (rule.completedBy !== 'individual-notices' || !situation.individualsNotifiedAt || people === 0 || !pack.notice || pack.notice.channels.includes('fax')) return undefined;
-  return `${people} people were reached only by fax, which ${pack.name} does not accept as notice; send them a letter or an e-mail, then record it (breach obligation record)`;
+  return `${people === 1 ? '1 person was' : `${people} people were`} reached only by fax, which ${pack.name} does not accept as notice; send them a letter or an e-mail, then record it (breach obligation record)`;
 }
 
 /** The engine's own notices complete the obligations they satisfy. */
