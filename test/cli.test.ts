@@ -345,10 +345,12 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(preview.stderr).toBe('');
     expect(preview.stdout).toContain(`Content SHA-256 (what the evidence of this send records): ${sentTo.attempts[0]!.contentSha256}`);
     expect(readFileSync(previewFile, 'utf8')).toMatch(/^Notice of a personal data breach that affects you\nDear Ada Lovelace,/);
-    // The fax is the PDF a fax would send.
+    // A channel this configuration does not send on has nothing to preview.
     const faxFile = path.join(dir, 'preview.pdf');
-    expect((await breach('notice', 'preview', rosterId, '--channel', 'fax', '--out', faxFile)).stdout).toContain('for preview to');
-    expect(readFileSync(faxFile).subarray(0, 5).toString()).toBe('%PDF-');
+    expectOneLineError(await breach('notice', 'preview', rosterId, '--channel', 'fax', '--out', faxFile), 2, 'breach: this configuration has no fax channel (channels.fax)');
+    const sample = await breach('notice', 'preview', rosterId, '--out', previewFile);
+    expect(sample.stdout).toContain('for preview to');
+    expect(readFileSync(previewFile, 'utf8')).toContain('Dear Alex Example,');
     expectOneLineError(await breach('notice', 'preview', rosterId, '--subject', 'nobody', '--out', faxFile), 1, `breach: no subject 'nobody' in the roster of breach '${rosterId}'`);
     expectOneLineError(await breach('notice', 'preview', rosterId, '--channel', 'pigeon', '--out', faxFile), 2, 'breach: --channel must be one of email, fax, postal');
     const bounced = await breach('bounce', rosterId, 'r-1', '--channel', 'email', '--reason', '550 5.1.1 mailbox unknown', '--by', 'Mo Mailops');

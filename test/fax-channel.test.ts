@@ -6,7 +6,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchOptions } from '../activities/batch-sender';
 import { noticeInRequest } from '../activities/notice-source';
-import { createFaxActivities, type FaxActivities } from '../activities/channels/fax';
+import { createFaxActivities, faxCover, faxDocument, type FaxActivities } from '../activities/channels/fax';
 import { renderNoticePdf } from '../activities/channels/notice-pdf';
 import type { BatchItem, FaxStatus, SendBatchRequest, SendBatchResult } from '../domain/batch';
 import { faxClientState, noticeOfFaxClientState, type NoticeRef } from '../domain/ids';
@@ -432,5 +432,16 @@ describe('notice PDF', () => {
     const [a, b] = await Promise.all([renderNoticePdf(content), renderNoticePdf(content)]);
     expect(a.equals(b)).toBe(true);
     expect(pdfText(a)).toContain(normalize(content.text));
+  });
+
+  it('puts a cover sheet first: to whom, from whom and the number to call back', async () => {
+    const person = subject('s-0001');
+    const content = await renderNotice(notice, person, 'fax');
+    const { pdf } = await faxDocument(content, faxCover(person, '+13125550100', 'Acme Payroll Ltd'));
+    expect(pdf.toString('latin1').match(/\/Type \/Page\b(?!s)/g)!.length).toBeGreaterThanOrEqual(2);
+    const text = pdfText(pdf);
+    expect(text.indexOf('FAX')).toBeLessThan(text.indexOf(normalize(content.text).slice(0, 20)));
+    expect(text).toContain(normalize(`From: Acme Payroll Ltd, fax +13125550100`));
+    expect(text).toContain(normalize(`Subject: ${content.subject}`));
   });
 });

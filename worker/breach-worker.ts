@@ -60,7 +60,7 @@ function channelActivities(config: EngineConfig, transport: MailTransport, env: 
   const loadSubjects = loadSubjectsAt;
   return {
     email: createEmailActivities({ transport, from, senderName: config.controller?.name, replyTo: config.controller?.replyTo, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
-    fax: fax ? createFaxActivities({ config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
+    fax: fax ? createFaxActivities({ senderName: config.controller?.name, config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
     postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'postal') }) : undefined,
   };
 }

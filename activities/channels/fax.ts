@@ -5,10 +5,10 @@ import type { Fax } from 'telnyx/resources/faxes/faxes';
 import type { MediaUploadParams } from 'telnyx/resources/media';
 import type { FaxStatus, SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { faxClientState } from '../../domain/ids';
-import type { LoadSubjects, NoticeContent, RenderNotice } from '../../domain/individuals';
+import type { LoadSubjects, NoticeContent, RenderNotice, Subject } from '../../domain/individuals';
 import { sendBatch, type BatchOptions } from '../batch-sender';
 import type { ReadNotice } from '../notice-source';
-import { renderNoticePdf } from './notice-pdf';
+import { renderNoticePdf, type FaxCover } from './notice-pdf';
 import { FAX_NOT_CONFIGURED, FAX_REJECTED, NO_CONTACT_DATA } from '../../domain/failures';
 
 export interface FaxChannelConfig {
@@ -35,12 +35,17 @@ const MEDIA_TTL_SECS = 6 * 3600;
  * or crashed mid-way) is first looked up by its correlation id and never sent twice.
  */
 /** The PDF a fax sends of a rendered notice, and its SHA-256 as the evidence records it (`breach notice preview` shows the same). */
-export async function faxDocument(content: NoticeContent): Promise<{ pdf: Buffer; contentSha256: string }> {
-  const pdf = await renderNoticePdf(content);
+export async function faxDocument(content: NoticeContent, cover: FaxCover): Promise<{ pdf: Buffer; contentSha256: string }> {
+  const pdf = await renderNoticePdf(content, cover);
   return { pdf, contentSha256: createHash('sha256').update(pdf).digest('hex') };
 }
 
-export function createFaxActivities(deps: { config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; readNotice: ReadNotice; batch: BatchOptions }) {
+/** The cover sheet of one person's fax. */
+export function faxCover(subject: Pick<Subject, 'fullName' | 'fax'>, fromFax: string, senderName?: string): FaxCover {
+  return { to: subject.fullName, toFax: subject.fax, fromFax, ...(senderName ? { from: senderName } : {}) };
+}
+
+export function createFaxActivities(deps: { senderName?: string; config: FaxChannelConfig; env?: NodeJS.ProcessEnv; loadSubjects: LoadSubjects; renderNotice: RenderNotice; readNotice: ReadNotice; batch: BatchOptions }) {
   const { config } = deps;
   const telnyx = () => telnyxClient(config, deps.env ?? process.env);
 
@@ -51,7 +56,7 @@ export function createFaxActivities(deps: { config: FaxChannelConfig; env?: Node
       return sendBatch(request, deps.loadSubjects, deps.batch, async (subject, ref, item) => {
         const to = subject.fax;
         if (!to) throw ApplicationFailure.nonRetryable('The subject has no fax number', NO_CONTACT_DATA);
-        const { pdf, contentSha256 } = await faxDocument(await deps.renderNotice(notice, subject, 'fax'));
+        const { pdf, contentSha256 } = await faxDocument(await deps.renderNotice(notice, subject, 'fax'), faxCover(subject, config.from, deps.senderName));
         const clientState = faxClientState(ref);
         if (item.mayExist) {
           const earlier = await findFaxByClientState(client, to, clientState);

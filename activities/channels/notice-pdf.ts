@@ -9,8 +9,26 @@ import type { NoticeContent } from '../../domain/individuals';
  */
 const FIXED_CREATION_DATE = new Date(0);
 
-/** Renders the plain-text notice as a Letter-size PDF for the fax channel. */
-export function renderNoticePdf(notice: NoticeContent): Promise<Buffer> {
+/** What a fax's cover sheet says: to whom, from whom, and the numbers to call back. */
+export interface FaxCover {
+  to: string;
+  toFax?: string;
+  from?: string;
+  fromFax: string;
+}
+
+/** A heading of the plain-text notice: a short line after a blank one, without a full stop, followed by its text. */
+function isHeading(lines: string[], i: number): boolean {
+  const line = lines[i]!;
+  return (i === 0 || lines[i - 1]!.trim() === '') && line.length > 0 && line.length <= 60 && !/[.,;:]$/.test(line) && (lines[i + 1] ?? '').trim() !== '';
+}
+
+/**
+ * Renders the plain-text notice as a Letter-size PDF for the fax channel (or the authority
+ * report's attachment): with a cover sheet when `cover` is given, the title, and the notice's
+ * headings in bold so that it reads on a fax machine's paper.
+ */
+export function renderNoticePdf(notice: NoticeContent, cover?: FaxCover): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'LETTER',
     margin: 72,
@@ -27,9 +45,19 @@ export function renderNoticePdf(notice: NoticeContent): Promise<Buffer> {
     },
   });
   const done = collect(doc);
+  if (cover) {
+    doc.font('Helvetica-Bold').fontSize(28).text('FAX');
+    doc.moveDown();
+    doc.fontSize(12).text('To: ', { continued: true }).font('Helvetica').text(`${cover.to}${cover.toFax ? ` (${cover.toFax})` : ''}`);
+    doc.font('Helvetica-Bold').text('From: ', { continued: true }).font('Helvetica').text(`${cover.from ? `${cover.from}, ` : ''}fax ${cover.fromFax}`);
+    doc.font('Helvetica-Bold').text('Subject: ', { continued: true }).font('Helvetica').text(notice.subject);
+    doc.moveDown().text('The following pages are a notice addressed to you personally. If you are not its addressee, please tell the sender and destroy it.');
+    doc.addPage();
+  }
   doc.font('Helvetica-Bold').fontSize(14).text(notice.subject);
   doc.moveDown();
-  doc.font('Helvetica').fontSize(11).text(notice.text, { align: 'left' });
+  const lines = notice.text.split('\n');
+  for (const [i, line] of lines.entries()) doc.font(isHeading(lines, i) ? 'Helvetica-Bold' : 'Helvetica').fontSize(11).text(line, { align: 'left' });
   doc.end();
   return done;
 }

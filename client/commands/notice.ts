@@ -1,14 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { faxDocument } from '../../activities/channels/fax';
+import { faxCover, faxDocument } from '../../activities/channels/fax';
+import type { EngineConfig } from '../../config/schema';
 import { letterDocument } from '../../activities/channels/postal';
 import { createNoticeRenderer, emailDocument, noticeContext } from '../../activities/notice-renderer';
 import { firstPayload } from '../../audit/history-events';
 import { scanRun } from '../../audit/read-history';
 import type { BreachWorkflowInput } from '../../domain/breach';
 import { breachWorkflowId } from '../../domain/ids';
-import { CHANNELS, type Channel, type Subject } from '../../domain/individuals';
+import { CHANNELS, type Channel, type NoticeContent, type Subject } from '../../domain/individuals';
 import { findSubject } from '../../roster/roster-file';
 import { noticeQuery } from '../../workflows/messages/breach';
 import { CommandFailed, UsageError } from '../errors';
@@ -45,7 +46,7 @@ export function registerNotice(program: Command, run: Run): void {
         const reader = flags.subject === undefined ? SAMPLE_READER : await rosterSubject(input, id, flags.subject);
         const render = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage, noticeContext(config));
         const content = await render(breachNotice, reader, flags.channel as Channel);
-        const { bytes, sha256 } = await documentOf(flags.channel as Channel, content);
+        const { bytes, sha256 } = await documentOf(flags.channel as Channel, content, reader, config);
         writeFileSync(flags.out, bytes);
         say(`Wrote the ${flags.channel} notice of breach ${id} for ${reader.subjectId} to ${flags.out}.`);
         say(`Content SHA-256 (what the evidence of this send records): ${sha256}`);
@@ -60,9 +61,10 @@ async function rosterSubject(input: BreachWorkflowInput | undefined, breachId: s
   return subject;
 }
 
-async function documentOf(channel: Channel, content: Awaited<ReturnType<ReturnType<typeof createNoticeRenderer>>>): Promise<{ bytes: Buffer | string; sha256: string }> {
+async function documentOf(channel: Channel, content: NoticeContent, reader: Subject, config: EngineConfig): Promise<{ bytes: Buffer | string; sha256: string }> {
   if (channel === 'fax') {
-    const { pdf, contentSha256 } = await faxDocument(content);
+    if (!config.channels.fax) throw new UsageError('this configuration has no fax channel (channels.fax)');
+    const { pdf, contentSha256 } = await faxDocument(content, faxCover(reader, config.channels.fax.from, config.controller?.name));
     return { bytes: pdf, sha256: contentSha256 };
   }
   if (channel === 'postal') {
