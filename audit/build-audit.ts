@@ -16,7 +16,10 @@ const COHORT_READS_AT_ONCE = 16;
  * cohort's, page by page: a cohort's history is reduced to one entry per person and the sends
  * made during a hold as it streams, so a breach of any size is audited in little memory.
  */
-export async function buildAudit(client: Client, breachId: string, subjectId?: string): Promise<AuditExport | undefined> {
+/** Told how many of the breach's cohorts have been read, for a progress line. */
+export type AuditProgress = (cohortsRead: number, cohorts: number) => void;
+
+export async function buildAudit(client: Client, breachId: string, subjectId?: string, progress?: AuditProgress): Promise<AuditExport | undefined> {
   if (subjectId) return subjectAudit(client, breachId, subjectId);
   const workflowId = breachWorkflowId(breachId);
   const runIds = await runIdsOf(client, workflowId);
@@ -26,10 +29,13 @@ export async function buildAudit(client: Client, breachId: string, subjectId?: s
   const collector = new FindingsCollector(new Date());
   // The breach first: its holds must all be known when the cohorts' sends are checked against them.
   await streamRuns(client, workflowId, runIds, timeline, collector);
-  const cohorts = await mapConcurrently([...(await cohortRunsOf(client, breachId))], COHORT_READS_AT_ONCE, async ([cohort, cohortRunIds]) => {
+  const cohortRuns = [...(await cohortRunsOf(client, breachId))];
+  let read = 0;
+  const cohorts = await mapConcurrently(cohortRuns, COHORT_READS_AT_ONCE, async ([cohort, cohortRunIds]) => {
     const entries = new CohortTimeline(cohort);
     const record = collector.cohortRecord(cohort);
     await streamRuns(client, cohortWorkflowId(breachId, cohort), cohortRunIds, new CohortHistory([entries, record]));
+    progress?.(++read, cohortRuns.length);
     return { entries, record };
   });
   // Added in cohort order, whatever order the reads finished in, so the findings come out the same every time.

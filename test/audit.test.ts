@@ -357,7 +357,11 @@ describe('a cascade through fax and post', () => {
   });
 
   it('gives each person their final state and the returned letter, and counts the letter as not delivered', async () => {
-    const report = (await buildAudit(cascade.client, cascadeId))!;
+    const read: [number, number][] = [];
+    const report = (await buildAudit(cascade.client, cascadeId, undefined, (done, of) => read.push([done, of])))!;
+    // The progress line is told of each cohort read, ending at all of them.
+    expect(read.at(-1)).toEqual([read.length, read.length]);
+    expect(read.length).toBeGreaterThan(0);
     const individuals = report.entries.filter((e) => ['subject-notified', 'subject-unreachable', 'returned-mail', 'individual-totals'].includes(e.kind));
     expect(individuals.map((e) => [e.kind, e.summary, e.actor ?? ''])).toEqual([
       ['subject-notified', 'subject p-1 notified by post', ''],

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
 import { openAuditArchive } from '../../audit/archive';
-import { buildAudit } from '../../audit/build-audit';
+import { buildAudit, type AuditProgress } from '../../audit/build-audit';
 import { InvalidExport, readExport, type AuditExport } from '../../audit/export-schema';
 import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
@@ -18,7 +18,7 @@ export function registerAudit(program: Command, run: Run): void {
     .action((id: string, file: string | undefined, flags: { format: string; out?: string; subject?: string }) =>
       id === 'verify' ? verifyCommand(file) : run(async (session) => {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
-        const fromHistory = await buildAudit(await session.client(), id, flags.subject);
+        const fromHistory = await buildAudit(await session.client(), id, flags.subject, progressLine());
         // Once Temporal's retention has deleted the history, the archived export is the record.
         const report = fromHistory ?? (flags.subject ? undefined : await openAuditArchive(session.config.audit).read(id));
         if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
@@ -35,6 +35,17 @@ export function registerAudit(program: Command, run: Run): void {
         if (flags.format === 'table') say(`Web UI: ${session.webUiLink(id)}`);
       }, id),
     );
+}
+
+/** On a terminal, how far the reading of the cohorts' histories has come, redrawn on one line of stderr. */
+function progressLine(): AuditProgress | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (read, total) => {
+    if (read < total && Date.now() - last < 250) return;
+    last = Date.now();
+    process.stderr.write(`\rreading the histories of the cohorts: ${read} of ${total}${read === total ? '\n' : ''}`);
+  };
 }
 
 /** Verification needs neither the configuration nor Temporal, so it runs without a session. */
