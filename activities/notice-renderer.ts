@@ -33,9 +33,13 @@ export function templateFile(templateDir: string, defaultLanguage: string, regim
  * its own, else a regime that applies to everyone affected (HIPAA) with templates of its own,
  * else none (the language's templates).
  */
-export function readerRegime(templateDir: string, regimes: NoticeRegime[] | undefined, subject: Pick<Subject, 'postal'>): string | undefined {
+export function readerRegime(
+  templateDir: string,
+  regimes: NoticeRegime[] | undefined,
+  subject: Pick<Subject, 'postal'>,
+  hasTemplates: (id: string) => boolean = (id) => existsSync(path.join(templateDir, id)),
+): string | undefined {
   if (!regimes?.length) return undefined;
-  const hasTemplates = (id: string) => existsSync(path.join(templateDir, id));
   const residence = residenceCode(subject.postal?.country, subject.postal?.region);
   const local = regimes.find((r) => residence && r.jurisdiction.includes(residence) && hasTemplates(r.id));
   return (local ?? regimes.find((r) => r.jurisdiction.length === 0 && hasTemplates(r.id)))?.id;
@@ -64,6 +68,13 @@ export function noticeContext(config: Pick<EngineConfig, 'controller' | 'authori
 export function createNoticeRenderer(templateDir: string, defaultLanguage: string, context: NoticeContext = {}): RenderNotice {
   // Keyed by the regime and language, so the disk is consulted once per pair, not per notice.
   const cache = new Map<string, Templates>();
+  // Asked for every notice: the disk is consulted once per regime.
+  const regimeFolders = new Map<string, boolean>();
+  const hasTemplates = (id: string) => {
+    let known = regimeFolders.get(id);
+    if (known === undefined) regimeFolders.set(id, (known = existsSync(path.join(templateDir, id))));
+    return known;
+  };
   const templatesFor = (regime: string | undefined, language: string): Templates => {
     const key = `${regime ?? ''}|${language}`;
     let templates = cache.get(key);
@@ -76,7 +87,7 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
   };
 
   return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
-    const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject), subject.language ?? defaultLanguage);
+    const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject, hasTemplates), subject.language ?? defaultLanguage);
     const { regimes: _, ...fields } = notice;
     const view = { ...context, ...fields, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
     // Plain-text parts must not be HTML-escaped; the HTML part must be.

@@ -169,8 +169,11 @@ function reviewHold(record: BreachRecord, request: Parameters<BreachRecord['revi
 }
 
 function recordHoldStatement(record: BreachRecord, request: Parameters<BreachRecord['recordHoldStatement']>[0]): Hold {
+  const held = record.holdActive();
   const hold = record.recordHoldStatement(request, now());
   void watchHoldLapses(record, hold);
+  // A statement after a lapse puts the hold back over the notices it had stopped delaying.
+  if (!held && record.holdActive()) void tellCohortsAboutHolds(record);
   return hold;
 }
 
