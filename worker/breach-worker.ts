@@ -18,6 +18,7 @@ import { channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import { loadSubjectsAt } from '../roster/roster-file';
 import { preflightProblems } from './preflight';
+import { ensureSearchAttributes } from './search-attributes';
 import type { WorkerRole } from './roles';
 
 export interface BreachWorkerDeps {
@@ -87,6 +88,7 @@ export class BreachWorkers {
     }
     const problems = preflightProblems(config, roles, env);
     if (problems.length > 0) throw new Error(`the worker cannot start: ${problems.join('; ')}`);
+    if (roles.includes('workflows')) await ensureSearchAttributes(connection, config.temporal.namespace);
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const main = roles.includes('workflows')
       ? [
