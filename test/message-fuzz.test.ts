@@ -41,7 +41,8 @@ const valid = {
   releaseHold: { holdId: 'hold-1', reason: 'Agency agreed', by: 'Lena Legal' },
   close: { by: 'Ines Responder' },
   recordHoldStatement: { holdId: 'hold-1', reason: 'Letter from the agency', by: 'Lena Legal' },
-  recordAnchor: { event: 'determination', at: '2026-01-02T09:00:00Z', by: 'Counsel' },
+  // Recent, so that no deadline is already past: a reminder the breach sends by itself would change its state between two requests.
+  recordAnchor: { event: 'determination', at: new Date(Date.now() - 60_000).toISOString(), by: 'Counsel' },
   recordObligation: { obligationId: 'nydfs:superintendent', reference: 'DFS-1', by: 'Ines Responder', lateReason: 'Filed late' },
   // The breach's one cohort is running, so even these are refused: only a cohort whose workflow ended can be retried or resolved.
   retryCohort: { cohort: 0, reason: 'Terminated by mistake', by: 'Ines Responder' },
@@ -71,17 +72,17 @@ async function failedWorkflowTasks(handle: WorkflowHandle): Promise<number> {
   return (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
 }
 
-/** A breach assessed high whose one cohort of two people has emailed them and waits out its bounce window. */
+/** A breach assessed high whose one cohort of two people has emailed them and told the breach it waits out its bounce window. */
 async function waitingBreach(name: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `breach-${name}-`));
   const breachId = `${name}-${Date.now()}`;
   const roster = await writeRoster(dir, name, [`${name}-1,Fay Fuzz,fay@example.org,,,,,,,,en`, `${name}-2,Flo Fuzz,flo@example.org,,,,,,,,en`]);
   // Under regimes, so that their updates meet obligations, anchors and holds per regime.
-  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: '2026-01-01T09:00:00.000Z' } }, 2);
+  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: new Date(Date.now() - 120_000).toISOString() } }, 2);
   const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster, regimes);
   await breach.executeUpdate('assess', { args: [valid.assess] });
   const notices = () => engine.sink.messages.filter((m) => m.messageId.startsWith(`<notice.${breachId}~`)).length;
-  await eventually(() => state(breach), (s) => s.individuals.inProgress === 2 && notices() === 2, 30_000);
+  await eventually(() => state(breach), (s) => s.individuals.awaitingReports === 2 && notices() === 2, 30_000);
   return { breachId, breach, cohort: engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0)) };
 }
 
@@ -199,7 +200,7 @@ it("completes a hold only once the cohort itself says it stopped: a forged cohor
     const breachId = `held-${Date.now()}`;
     const roster = await writeRoster(dir, 'held', ['h-1', 'h-2', 'h-3', 'h-4', 'h-5'].map((id) => `${id},Hal Held,${id}@example.org,,,,,,,,en`));
     // Under regimes, so that their updates meet obligations, anchors and holds per regime.
-  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: '2026-01-01T09:00:00.000Z' } }, 2);
+  const regimes = breachRegimes(engine.config, { regimes: ['gdpr', 'california', 'nydfs'], residents: { 'US-CA': 2 }, anchors: { determination: new Date(Date.now() - 120_000).toISOString() } }, 2);
   const breach = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, roster, regimes);
     await breach.executeUpdate('assess', { args: [valid.assess] });
     const cohort = engine.client.workflow.getHandle(cohortWorkflowId(breachId, 0));
