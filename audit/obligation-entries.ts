@@ -6,22 +6,20 @@
 import type { BreachRegimes, BreachWorkflowInput } from '../domain/breach';
 import { holdLapses } from '../domain/hold-regimes';
 import type { Hold } from '../domain/holds';
-import { anchorWords, evaluateObligations, type ObligationView } from '../domain/obligations';
+import { countingFrom, type ObligationView } from '../domain/obligations';
+import { BreachRecord } from '../workflows/breach-record';
 import type { AnchorEvent } from '../domain/regimes/rule-pack';
 import type { AuditEntry } from './export-schema';
 
 type Described = Pick<AuditEntry, 'kind' | 'summary'>;
 
-/** The regimes a breach opened under and what each obligation was then. */
+/** The regimes a breach opened under and what each obligation was then, evaluated by the breach's own record. */
 export function regimesOpened(input: BreachWorkflowInput & { regimes: BreachRegimes }): Described {
   const { regimes, facts } = input;
-  const anchors = { awareness: facts.awareAt, discovery: regimes.anchors.discovery ?? facts.awareAt, ...regimes.anchors };
-  const recorded = Object.fromEntries(Object.entries(anchors).map(([event, at]) => [event, { at: at!, by: facts.reporter, recordedAt: facts.awareAt }]));
-  const views = evaluateObligations(
-    { packs: regimes.packs, residents: regimes.residents, affected: input.roster?.total ?? facts.approxSubjects, dataTypes: regimes.dataTypes },
-    { risk: input.initialAssessment?.risk, unintelligible: false, disproportionateEffort: false, anchors: recorded, completions: {}, holds: [], unreachable: 0 },
-    new Date(facts.awareAt),
-  );
+  const opened = new Date(facts.awareAt);
+  const record = new BreachRecord(input);
+  if (input.initialAssessment) record.assess(input.initialAssessment, opened);
+  const views = record.obligationViews(opened)!;
   const residents = regimes.residents ? `; residents ${Object.entries(regimes.residents).map(([code, n]) => `${code} ${n}`).join(', ')}` : '';
   const types = regimes.dataTypes ? `; data types ${regimes.dataTypes.join(', ')}` : '; data types not stated (every trigger on them counts as met)';
   return { kind: 'regimes', summary: `regimes ${regimes.packs.map((p) => p.id).join(', ')}${residents}${types}; obligations at opening: ${views.map(describeObligation).join('; ')}` };
@@ -36,7 +34,7 @@ export function describeObligation(v: ObligationView): string {
 
 export function anchorRecorded(request: Record<string, unknown>, views: ObligationView[] | undefined): Described {
   const reason = typeof request.reason === 'string' ? `: ${request.reason}` : '';
-  const starts = (views ?? []).filter((v) => v.deadline && v.counts.startsWith(anchorWords(request.event as AnchorEvent)));
+  const starts = countingFrom(views ?? [], request.event as AnchorEvent);
   const started = starts.length ? `; now due: ${starts.map((v) => `${v.id} by ${v.deadline}`).join(', ')}` : '';
   return { kind: 'anchor-recorded', summary: `${request.event} recorded as at ${request.at}${reason}${started}` };
 }

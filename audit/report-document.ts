@@ -4,6 +4,7 @@
  * Both are drawn from the export itself, so an archived export gives the same document.
  */
 import PDFDocument from 'pdfkit';
+import { pdfBytes } from '../activities/channels/notice-pdf';
 import type { AuditExport } from './export-schema';
 import { summarizeAudit, type AuditSummary } from './summary';
 
@@ -69,12 +70,7 @@ ${curve ? `<polyline points="20,150 ${curve}" fill="none" stroke="#4a6cf7" strok
 
 export function auditPdf(report: AuditExport, now: Date = new Date()): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Audit report: breach ${report.breachId}`, Keywords: `entries-sha256:${report.sha256}` } });
-  const done = new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   doc.font('Helvetica-Bold').fontSize(16).text(`Audit report: breach ${report.breachId}`);
   doc.font('Helvetica').fontSize(9).text(`Workflow ${report.workflowId}, runs ${report.runIds.join(', ')}`).moveDown();
   doc.font('Helvetica-Bold').fontSize(12).text('Summary');

@@ -115,7 +115,7 @@ export function parseBreach(raw: unknown, file: string | undefined, now: Date = 
     throw fail([...(missing.length ? [`missing: ${missing.join(', ')}`] : []), ...others]);
   }
   const { id, assessment, regimes, residents, dataTypes, discoveredAt, determinedAt, ...rest } = parsed.data;
-  if (parsed.data.occurredFrom && parsed.data.occurredUntil && parsed.data.occurredUntil < parsed.data.occurredFrom) {
+  if (parsed.data.occurredFrom && parsed.data.occurredUntil && Date.parse(parsed.data.occurredUntil) < Date.parse(parsed.data.occurredFrom)) {
     throw fail([`${named(['occurredUntil'])} is before ${named(['occurredFrom'])}`]);
   }
   const future = (['awareAt', 'discoveredAt', 'determinedAt', 'occurredFrom', 'occurredUntil'] as const).filter((f) => parsed.data[f] && isAfter(new Date(parsed.data[f]), addMinutes(now, FUTURE_TOLERANCE_MINUTES)));

@@ -91,8 +91,9 @@ const ANCHOR_WORDS: Record<AnchorEvent, string> = {
   'extortion-payment': 'the extortion payment',
 };
 
-export function anchorWords(event: AnchorEvent): string {
-  return ANCHOR_WORDS[event];
+/** The obligations with a deadline that count from `event`: what recording it starts. */
+export function countingFrom(views: ObligationView[], event: AnchorEvent): ObligationView[] {
+  return views.filter((v) => v.deadline && v.counts.startsWith(ANCHOR_WORDS[event]));
 }
 
 /** The earliest deadline among the obligations still open. */

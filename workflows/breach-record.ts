@@ -154,9 +154,7 @@ export class BreachRecord {
   private holdDelaysIndividuals(hold: Hold): boolean {
     const packs = this.input.regimes?.packs;
     if (!packs || !hold.regimes) return true;
-    return packs.some(
-      (p) => holdCovers(hold, p.id) && hold.regimes!.includes(p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)),
-    );
+    return packs.some((p) => holdCovers(hold, p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)));
   }
 
   noticeHeldBack(): boolean {
@@ -353,6 +351,7 @@ export class BreachRecord {
     const state = this.state.obligations;
     if (!regimes || !state) return undefined;
     const severity = this.assessment?.severity?.inputs;
+    const counts = this.state.fanOut && individualCounts(this.state.fanOut);
     const notice = this.state.notice && { at: this.state.notice.sentAt, reference: this.state.notice.messageId ?? this.state.notice.portalReference ?? this.state.notice.channel, onTime: this.state.notice.onTime, lateReason: this.state.notice.lateReason, by: this.state.notice.recordedBy ?? 'the engine' };
     return evaluateObligations(
       { packs: regimes.packs, residents: regimes.residents, affected: this.input.roster?.total ?? this.input.facts.approxSubjects, dataTypes: regimes.dataTypes },
@@ -363,10 +362,10 @@ export class BreachRecord {
         anchors: state.anchors,
         completions: state.completions,
         holds: this.state.holds,
-        unreachable: this.state.fanOut ? individualCounts(this.state.fanOut).unreachable : 0,
+        unreachable: counts?.unreachable ?? 0,
         authorityNotice: notice,
         individualsNotifiedAt: state.individualsNotifiedAt,
-        reachedOnlyByFax: this.state.fanOut ? individualCounts(this.state.fanOut).notifiedByFax : 0,
+        reachedOnlyByFax: counts?.notifiedByFax ?? 0,
       },
       now,
     );
@@ -414,15 +413,13 @@ export class BreachRecord {
   }
 
   recordObligation(request: RecordObligationRequest, now: Date): ObligationView {
-    const view = this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
-    if (request.notRequiredReason !== undefined) {
-      this.state.obligations!.completions[view.id] = { at: now.toISOString(), by: request.by, reference: request.reference, onTime: true, notRequiredReason: request.notRequiredReason };
-      return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
-    }
-    const at = request.at ? parseISO(request.at) : now;
-    const onTime = !view.deadline || !isAfter(at, parseISO(view.deadline));
-    this.state.obligations!.completions[view.id] = { at: at.toISOString(), by: request.by, reference: request.reference, onTime, ...(onTime ? {} : { lateReason: request.lateReason }) };
-    return this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
+    const viewOf = () => this.obligationViews(now)!.find((v) => v.id === request.obligationId)!;
+    const { deadline } = viewOf();
+    const at = request.notRequiredReason === undefined && request.at ? parseISO(request.at) : now;
+    const onTime = request.notRequiredReason !== undefined || !deadline || !isAfter(at, parseISO(deadline));
+    const why = request.notRequiredReason !== undefined ? { notRequiredReason: request.notRequiredReason } : onTime ? {} : { lateReason: request.lateReason };
+    this.state.obligations!.completions[request.obligationId] = { at: at.toISOString(), by: request.by, reference: request.reference, onTime, ...why };
+    return viewOf();
   }
 
   /** Whether individuals are being told, for the authority (Art. 33(3) asks what the controller does about the consequences). */

@@ -44,7 +44,7 @@ export function renderNoticePdf(notice: NoticeContent, cover?: FaxCover): Promis
       CreationDate: FIXED_CREATION_DATE,
     },
   });
-  const done = collect(doc);
+  const done = pdfBytes(doc);
   if (cover) {
     doc.font('Helvetica-Bold').fontSize(28).text('FAX');
     doc.moveDown();
@@ -62,7 +62,8 @@ export function renderNoticePdf(notice: NoticeContent, cover?: FaxCover): Promis
   return done;
 }
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+/** The bytes of a PDFKit document once it has ended. */
+export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     doc.on('data', (chunk: Buffer) => chunks.push(chunk));

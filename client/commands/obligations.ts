@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { anchorWords } from '../../domain/obligations';
+import { countingFrom } from '../../domain/obligations';
 import { ANCHOR_EVENTS, type AnchorEvent } from '../../domain/regimes/rule-pack';
 import { recordAnchorUpdate, recordObligationUpdate } from '../../workflows/messages/breach';
 import { UsageError } from '../errors';
@@ -21,7 +21,7 @@ export function registerObligations(program: Command, run: Run): void {
         const request = { event: event as AnchorEvent, at: isoDateFlag('--at', flags.at), by: flags.by, reason: flags.reason };
         const views = await session.ask(id, flags.by, (handle) => handle.executeUpdate(recordAnchorUpdate, { args: [request] }));
         say(`${event} recorded on breach ${id} at ${request.at}.`);
-        for (const v of views.filter((v) => v.counts.startsWith(anchorWords(event as AnchorEvent)) && v.deadline)) say(`  ${v.id} is due at ${v.deadline}.`);
+        for (const v of countingFrom(views, event as AnchorEvent)) say(`  ${v.id} is due at ${v.deadline}.`);
       }, id),
     );
 
