@@ -23,7 +23,7 @@ export const TEMPLATE_FILES = { subject: 'subject.txt', text: 'notice.txt', html
  * (`templateDir/<language>/`). A language without templates falls back to the default language.
  */
 export function templateFile(templateDir: string, defaultLanguage: string, regime: string | undefined, language: string, part: keyof typeof TEMPLATE_FILES): string {
-  const chosen = existsSync(path.join(templateDir, language, TEMPLATE_FILES.text)) ? language : defaultLanguage;
+  const chosen = isLanguageTag(language) && existsSync(path.join(templateDir, language, TEMPLATE_FILES.text)) ? language : defaultLanguage;
   const own = regime ? path.join(templateDir, regime, chosen, TEMPLATE_FILES[part]) : undefined;
   return own && existsSync(own) ? own : path.join(templateDir, chosen, TEMPLATE_FILES[part]);
 }
@@ -61,6 +61,26 @@ export interface NoticeContext {
   authorityName?: string;
 }
 
+/** A roster's language names a folder and a calendar only when it is a BCP 47 tag (`en`, `de-AT`); anything else reads as the default language. */
+function isLanguageTag(language: string): boolean {
+  if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(language)) return false;
+  try {
+    Intl.getCanonicalLocales(language);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The breach's instants as the reader's calendar dates ("3 November 2026"), in the company's time
+ * zone (`controller.timeZone`, UTC by default), and the notice's own date: the day it is rendered.
+ */
+function noticeDates(notice: BreachNotice, format: Intl.DateTimeFormat, today: Date) {
+  const date = (iso: string | undefined) => (iso ? format.format(new Date(iso)) : undefined);
+  return { noticeDate: format.format(today), awareOn: date(notice.awareAt), occurredFrom: date(notice.occurredFrom), occurredUntil: date(notice.occurredUntil) };
+}
+
 export function noticeContext(config: Pick<EngineConfig, 'controller' | 'authority'>): NoticeContext {
   return { controller: config.controller, authorityName: config.authority.name };
 }
@@ -75,6 +95,13 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
     if (known === undefined) regimeFolders.set(id, (known = existsSync(path.join(templateDir, id))));
     return known;
   };
+  // A formatter is costly to make and the same for every notice in a language.
+  const dateFormats = new Map<string, Intl.DateTimeFormat>();
+  const dateFormat = (language: string) => {
+    let format = dateFormats.get(language);
+    if (!format) dateFormats.set(language, (format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: context.controller?.timeZone ?? 'UTC' })));
+    return format;
+  };
   const templatesFor = (regime: string | undefined, language: string): Templates => {
     const key = `${regime ?? ''}|${language}`;
     let templates = cache.get(key);
@@ -87,9 +114,11 @@ export function createNoticeRenderer(templateDir: string, defaultLanguage: strin
   };
 
   return async (notice: BreachNotice, subject: Subject, _channel: Channel): Promise<NoticeContent> => {
-    const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject, hasTemplates), subject.language ?? defaultLanguage);
+    const language = subject.language ?? defaultLanguage;
+    const templates = templatesFor(readerRegime(templateDir, notice.regimes, subject, hasTemplates), language);
     const { regimes: _, ...fields } = notice;
-    const view = { ...context, ...fields, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
+    const dates = noticeDates(notice, dateFormat(isLanguageTag(language) ? language : defaultLanguage), new Date());
+    const view = { ...context, ...fields, ...dates, advice: notice.advice ?? templates.advice, fullName: subject.fullName, subjectId: subject.subjectId };
     // Plain-text parts must not be HTML-escaped; the HTML part must be.
     const plain = (template: string) => Mustache.render(template, view, undefined, { escape: (value: string) => value });
     const content = { subject: plain(templates.subject), text: plain(templates.text), html: Mustache.render(templates.html, view) };

@@ -5,7 +5,7 @@ import type { BreachNotice } from '../domain/notice';
 import { noticeQuery } from '../workflows/messages/breach';
 
 /** The notice a batch sends: asked of its breach, once per breach and worker process. */
-export type ReadNotice = (request: Pick<SendBatchRequest, 'breachId' | 'notice'>) => Promise<BreachNotice>;
+export type ReadNotice = (request: Pick<SendBatchRequest, 'breachId' | 'notice' | 'delayedByHold'>) => Promise<BreachNotice>;
 
 /** Breaches whose notices a worker keeps; a notice never changes once its breach has started. */
 const NOTICES_KEPT = 100;
@@ -17,8 +17,8 @@ const NOTICES_KEPT = 100;
  */
 export function noticeFromBreach(client: Client): ReadNotice {
   const kept = new Map<string, Promise<BreachNotice>>();
-  return (request) => {
-    if (request.notice) return Promise.resolve(request.notice);
+  return async (request) => {
+    if (request.notice) return forBatch(request.notice, request);
     const breachId = request.breachId!;
     let notice = kept.get(breachId);
     if (!notice) {
@@ -28,12 +28,18 @@ export function noticeFromBreach(client: Client): ReadNotice {
       kept.set(breachId, notice);
       if (kept.size > NOTICES_KEPT) kept.delete(kept.keys().next().value!);
     }
-    return notice;
+    return forBatch(await notice, request);
   };
+}
+
+/** Whether a hold delayed the notice is the batch's to say, not the breach's: the people told before the hold was placed were not delayed. */
+function forBatch(notice: BreachNotice, request: Pick<SendBatchRequest, 'delayedByHold'>): BreachNotice {
+  const { lawEnforcementDelay: _, ...rest } = notice;
+  return request.delayedByHold ? { ...rest, lawEnforcementDelay: true } : rest;
 }
 
 /** For activities run without a Temporal client (the channel tests): the request must carry its notice. */
 export const noticeInRequest: ReadNotice = async (request) => {
   if (!request.notice) throw new Error('the batch request carries no notice');
-  return request.notice;
+  return forBatch(request.notice, request);
 };

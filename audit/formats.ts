@@ -1,4 +1,4 @@
-import { exportJson, type AuditEntry, type AuditExport } from './export-schema';
+import { ENTRY_FIELD_NAMES, exportJson, type AuditEntry, type AuditExport, type EntryFields } from './export-schema';
 import { auditHtml, auditPdf } from './report-document';
 
 export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md', 'html', 'pdf'] as const;
@@ -40,7 +40,7 @@ function findingsText(report: AuditExport): string {
   return ['Findings:', ...report.findings.map((f) => `  [${f.code}] ${f.detail}`)].join('\n');
 }
 
-const CSV_COLUMNS: (keyof AuditEntry)[] = ['at', 'kind', 'actor', 'identity', 'summary', 'runId', 'eventId'];
+const CSV_COLUMNS = ['at', 'kind', 'actor', 'identity', 'summary', 'runId', 'eventId'] as const satisfies (keyof AuditEntry)[];
 
 /**
  * A CSV cell. A cell that a spreadsheet would run as a formula (starting with =, +, -, @, a tab
@@ -53,9 +53,19 @@ function csvCell(value: string | undefined): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** A field as a CSV cell: lists joined by semicolons, numbers and booleans as JSON writes them. */
+function fieldCell(value: EntryFields[keyof EntryFields]): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join('; ') : String(value);
+}
+
+/** One row per entry: its words, then a column per structured field (empty where the entry's kind has none). */
 function toCsv(report: AuditExport): string {
-  const findingRows = report.findings.map((f) => ['', 'finding', '', '', `[${f.code}] ${f.detail}`, '', ''].map(csvCell).join(','));
-  return [CSV_COLUMNS.join(','), ...report.entries.map((e) => CSV_COLUMNS.map((c) => csvCell(e[c])).join(',')), ...findingRows].join('\n') + '\n';
+  const header = [...CSV_COLUMNS, ...ENTRY_FIELD_NAMES].join(',');
+  const row = (e: AuditEntry) => [...CSV_COLUMNS.map((c) => e[c]), ...ENTRY_FIELD_NAMES.map((f) => fieldCell(e.fields?.[f]))].map(csvCell).join(',');
+  const blankFields = ENTRY_FIELD_NAMES.map(() => '');
+  const findingRows = report.findings.map((f) => ['', 'finding', '', '', `[${f.code}] ${f.detail}`, '', '', ...blankFields].map(csvCell).join(','));
+  return [header, ...report.entries.map(row), ...findingRows].join('\n') + '\n';
 }
 
 function mdCell(value: string | undefined): string {

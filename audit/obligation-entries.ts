@@ -9,9 +9,9 @@ import type { Hold } from '../domain/holds';
 import { countingFrom, type ObligationView } from '../domain/obligations';
 import { BreachRecord } from '../workflows/breach-record';
 import type { AnchorEvent } from '../domain/regimes/rule-pack';
-import type { AuditEntry } from './export-schema';
+import type { AuditEntry, EntryFields } from './export-schema';
 
-type Described = Pick<AuditEntry, 'kind' | 'summary'>;
+type Described = Pick<AuditEntry, 'kind' | 'summary' | 'fields'>;
 
 /** The regimes a breach opened under and what each obligation was then, evaluated by the breach's own record. */
 export function regimesOpened(input: BreachWorkflowInput & { regimes: BreachRegimes }): Described {
@@ -22,7 +22,8 @@ export function regimesOpened(input: BreachWorkflowInput & { regimes: BreachRegi
   const views = record.obligationViews(opened)!;
   const residents = regimes.residents ? `; residents ${Object.entries(regimes.residents).map(([code, n]) => `${code} ${n}`).join(', ')}` : '';
   const types = regimes.dataTypes ? `; data types ${regimes.dataTypes.join(', ')}` : '; data types not stated (every trigger on them counts as met)';
-  return { kind: 'regimes', summary: `regimes ${regimes.packs.map((p) => p.id).join(', ')}${residents}${types}; obligations at opening: ${views.map(describeObligation).join('; ')}` };
+  const ids = regimes.packs.map((p) => p.id);
+  return { kind: 'regimes', summary: `regimes ${ids.join(', ')}${residents}${types}; obligations at opening: ${views.map(describeObligation).join('; ')}`, fields: { regimes: ids } };
 }
 
 export function describeObligation(v: ObligationView): string {
@@ -39,9 +40,19 @@ export function anchorRecorded(request: Record<string, unknown>, views: Obligati
   return { kind: 'anchor-recorded', summary: `${request.event} recorded as at ${request.at}${reason}${started}` };
 }
 
+/** An obligation's id, status and deadline, as fields. */
+export function obligationFields(view: Pick<ObligationView, 'id' | 'status' | 'deadline'>): EntryFields {
+  return { obligationId: view.id, state: view.status, ...(view.deadline ? { deadline: view.deadline } : {}) };
+}
+
 export function obligationRecorded(view: ObligationView): Described {
-  if (view.status === 'not-required') return { kind: 'obligation-not-required', summary: `${view.id} (${view.citation}) ${view.reason}` };
-  return { kind: 'obligation-done', summary: `${describeObligation(view)}; notice to ${view.recipient} (${view.citation})${view.deadline ? `, due ${view.deadline}` : ''}` };
+  if (view.status === 'not-required') return { kind: 'obligation-not-required', summary: `${view.id} (${view.citation}) ${view.reason}`, fields: obligationFields(view) };
+  const timing = view.completion ? { acceptedAt: view.completion.at, onTime: view.completion.onTime, ...(view.completion.lateReason ? { lateReason: view.completion.lateReason } : {}) } : {};
+  return {
+    kind: 'obligation-done',
+    summary: `${describeObligation(view)}; notice to ${view.recipient} (${view.citation})${view.deadline ? `, due ${view.deadline}` : ''}`,
+    fields: { ...obligationFields(view), ...timing },
+  };
 }
 
 /** A hold as the audit followed it: as placed (in which run and event), and when a statement or release ended its first period. */
@@ -65,7 +76,13 @@ export function holdLapseEntries(input: BreachWorkflowInput, holds: Map<string, 
       const at = lapse.at.toISOString();
       const stoppedBefore = [statementAt, releasedAt].some((t) => t !== undefined && t < at);
       if (stoppedBefore || at > until) continue;
-      entries.push({ at, ...where, kind: 'hold-lapsed', summary: `${placed.holdId} (${placed.agency}, case ${placed.caseRef}, ${placed.form}) stopped delaying ${lapse.regime} notices: its period ended without a written statement` });
+      entries.push({
+        at,
+        ...where,
+        kind: 'hold-lapsed',
+        summary: `${placed.holdId} (${placed.agency}, case ${placed.caseRef}, ${placed.form}) stopped delaying ${lapse.regime} notices: its period ended without a written statement`,
+        fields: { holdId: placed.holdId, agency: placed.agency, caseRef: placed.caseRef, regimes: [lapse.regime] },
+      });
     }
   }
   return entries;

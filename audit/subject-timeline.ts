@@ -2,7 +2,7 @@ import type { Evidence } from '../domain/batch';
 import type { PersonProgress } from '../domain/cascade';
 import type { Channel } from '../domain/individuals';
 import type { CohortFact, CohortObserver, Where } from './cohort-events';
-import type { AuditEntry } from './export-schema';
+import type { AuditEntry, EntryFields } from './export-schema';
 import { reportText } from './timeline';
 
 /** What makes a resent copy recognisable as the same notice, per channel. */
@@ -36,32 +36,35 @@ export class SubjectTimeline implements CohortObserver {
   constructor(private readonly subjectId: string) {}
 
   fact(fact: CohortFact, where: Where): void {
-    const add = (kind: string, summary: string, extra: Pick<AuditEntry, 'actor' | 'identity'> = {}) => void this.entries.push({ at: where.at, kind, summary, runId: where.runId, eventId: where.eventId, ...extra });
+    const add = (kind: string, summary: string, extra: Pick<AuditEntry, 'actor' | 'identity'> & { fields?: EntryFields } = {}) =>
+      void this.entries.push({ at: where.at, kind, summary, runId: where.runId, eventId: where.eventId, ...extra, fields: { subjectId: this.subjectId, ...extra.fields } });
     switch (fact.type) {
       case 'sent':
         if (fact.subjectId !== this.subjectId) return;
         if (fact.channel === 'fax') this.faxId = fact.evidence.providerId;
-        return add(`${fact.channel}-accepted`, acceptedSummary(fact.channel, fact.evidence));
+        return add(`${fact.channel}-accepted`, acceptedSummary(fact.channel, fact.evidence), {
+          fields: { channel: fact.channel, providerId: fact.evidence.providerId, contentSha256: fact.evidence.contentSha256, attempt: fact.evidence.activityAttempt },
+        });
       case 'refused':
-        if (fact.subjectId === this.subjectId) add(`${fact.channel}-failed`, fact.reason);
+        if (fact.subjectId === this.subjectId) add(`${fact.channel}-failed`, fact.reason, { fields: { channel: fact.channel } });
         return;
       case 'batch-failed':
-        if (fact.subjectIds.includes(this.subjectId)) add(`${fact.channel}-failed`, `the batch with this notice failed: ${fact.reason}`);
+        if (fact.subjectIds.includes(this.subjectId)) add(`${fact.channel}-failed`, `the batch with this notice failed: ${fact.reason}`, { fields: { channel: fact.channel } });
         return;
       case 'fax-statuses': {
         const status = fact.statuses.find((s) => s.faxId === this.faxId && s.status !== 'pending');
         if (!status) return;
         this.faxId = undefined;
-        return add(`fax-${status.status}`, `status ${status.providerStatus}${status.failureReason ? `: ${status.failureReason}` : ''}`);
+        return add(`fax-${status.status}`, `status ${status.providerStatus}${status.failureReason ? `: ${status.failureReason}` : ''}`, { fields: { channel: 'fax', providerId: status.faxId } });
       }
       case 'report':
-        if (fact.report.subjectId === this.subjectId) add(`${fact.report.channel}-report`, `delivery report: ${reportText(fact.report)}`, { actor: fact.actor, identity: fact.identity });
+        if (fact.report.subjectId === this.subjectId) add(`${fact.report.channel}-report`, `delivery report: ${reportText(fact.report)}`, { actor: fact.actor, identity: fact.identity, fields: { channel: fact.report.channel } });
         return;
       case 'run-started': {
         const { delivered, resume } = fact.input;
         if (resume) return add('cascade-resumed', resumedSummary(resume.find((p) => p.subjectId === this.subjectId)));
         const outcome = delivered?.find((o) => o.subjectId === this.subjectId);
-        if (outcome) add('final', `${outcome.state}${outcome.reasons?.length ? `: ${outcome.reasons.join('; ')}` : ''}`);
+        if (outcome) add('final', `${outcome.state}${outcome.reasons?.length ? `: ${outcome.reasons.join('; ')}` : ''}`, { fields: { state: outcome.state, ...(outcome.reasons?.length ? { reasons: outcome.reasons } : {}) } });
         return;
       }
       default:

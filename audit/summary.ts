@@ -1,6 +1,7 @@
 /**
- * The figures an auditor asks first, worked out from an export's entries (so that the summary of
- * an archived export is the same as that of a fresh one): hours from awareness to the authority
+ * The figures an auditor asks first, worked out from an export's entries and their fields (so
+ * that the summary of an archived export is the same as that of a fresh one; exports filed as v1
+ * have no fields, and their figures are read from the entries' words): hours from awareness to the authority
  * notice, time under a hold, coverage of the individuals, and how long people waited to be told.
  */
 import type { AuditEntry, AuditExport } from './export-schema';
@@ -31,11 +32,11 @@ const hours = (from: string, to: string) => Math.round(((Date.parse(to) - Date.p
 
 export function summarizeAudit(report: AuditExport, now: Date = new Date()): AuditSummary {
   const opened = report.entries.find((e) => e.kind === 'opened');
-  const awareAt = /aware at (\S+);/.exec(opened?.summary ?? '')?.[1];
-  const deadlineHours = Number(/deadline (\d+(?:\.\d+)?) h after awareness/.exec(opened?.summary ?? '')?.[1]);
-  const deadline = awareAt && deadlineHours ? new Date(Date.parse(awareAt) + deadlineHours * HOUR).toISOString() : undefined;
+  const awareAt = opened?.fields?.awareAt ?? v1Text(opened, /aware at (\S+);/);
+  const deadlineHours = opened?.fields?.deadlineHours ?? Number(v1Text(opened, /deadline (\d+(?:\.\d+)?) h after awareness/));
+  const deadline = opened?.fields?.deadline ?? (awareAt && deadlineHours ? new Date(Date.parse(awareAt) + deadlineHours * HOUR).toISOString() : undefined);
   const notice = report.entries.find((e) => e.kind === 'authority-notified');
-  const noticeAt = notice ? (/accepted by the relay at (\S+);/.exec(notice.summary)?.[1] ?? notice.at) : undefined;
+  const noticeAt = notice ? (notice.fields?.acceptedAt ?? v1Text(notice, /accepted by the relay at (\S+);/) ?? notice.at) : undefined;
   const holds = holdIntervals(report.entries);
   const notifiedAt = report.entries.filter((e) => e.kind === 'subject-notified').map((e) => e.at).sort();
   const unreachable = report.entries.filter((e) => e.kind === 'subject-unreachable').length;
@@ -45,7 +46,7 @@ export function summarizeAudit(report: AuditExport, now: Date = new Date()): Aud
     deadline,
     noticeAt,
     noticeHours: awareAt && noticeAt ? hours(awareAt, noticeAt) : undefined,
-    onTime: notice ? !/LATE/.test(notice.summary) : undefined,
+    onTime: notice ? (notice.fields?.onTime ?? !/LATE/.test(notice.summary)) : undefined,
     heldHours: heldHours(holds, now),
     holds,
     notified: notifiedAt.length,
@@ -57,10 +58,15 @@ export function summarizeAudit(report: AuditExport, now: Date = new Date()): Aud
   };
 }
 
+/** A figure of an export filed as breach-audit/v1, whose entries give it only in words. */
+function v1Text(entry: AuditEntry | undefined, pattern: RegExp): string | undefined {
+  return entry ? pattern.exec(entry.summary)?.[1] : undefined;
+}
+
 function holdIntervals(entries: AuditEntry[]): AuditSummary['holds'] {
   const holds = new Map<string, { holdId: string; from: string; to?: string }>();
   for (const e of entries) {
-    const holdId = /^(hold-\d+)[: ]/.exec(e.summary)?.[1];
+    const holdId = e.fields?.holdId ?? v1Text(e, /^(hold-\d+)[: ]/);
     if (!holdId) continue;
     if (e.kind === 'hold-placed') holds.set(holdId, { holdId, from: e.at });
     else if (e.kind === 'hold-released' && holds.has(holdId)) holds.get(holdId)!.to = e.at;

@@ -23,11 +23,12 @@ import {
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
 import type { ObligationView } from '../domain/obligations';
-import { anchorRecorded, describeObligation, holdLapseEntries, obligationRecorded, regimesOpened, type TrackedHold } from './obligation-entries';
+import { anchorRecorded, describeObligation, holdLapseEntries, obligationFields, obligationRecorded, regimesOpened, type TrackedHold } from './obligation-entries';
 import type { CohortRetried } from '../domain/cohort-recovery';
 import { ignoredSignal } from './ignored-signals';
 import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
-import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
+import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type EntryFields, type Finding } from './export-schema';
+import { authorityDeadline } from '../domain/deadline';
 import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
 
 /** The breach's own activities the timeline describes, checked against the activities' definitions. */
@@ -134,10 +135,16 @@ export class TimelineBuilder implements HistoryObserver {
           identity: started.identity ?? undefined,
           summary: `breach ${facts.breachId} opened: ${facts.title}; aware at ${facts.awareAt}; deadline ${input.policy.deadlineHours} h after awareness` +
             (input.roster ? `; roster of ${input.roster.total} subjects (SHA-256 ${input.roster.ref.sha256})` : ''),
+          fields: {
+            awareAt: facts.awareAt,
+            deadlineHours: input.policy.deadlineHours,
+            deadline: authorityDeadline(new Date(facts.awareAt), input.policy.deadlineHours).toISOString(),
+            ...(input.roster ? { rosterSubjects: input.roster.total, rosterSha256: input.roster.ref.sha256 } : {}),
+          },
         });
         if (input.initialAssessment) {
           const a = input.initialAssessment;
-          add({ kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}` });
+          add({ kind: 'assessed', actor: a.by, summary: `risk ${a.risk}: ${a.rationale}`, fields: { risk: a.risk } });
         }
         if (input.regimes) add(regimesOpened({ ...input, regimes: input.regimes }));
         this.input = input;
@@ -207,6 +214,7 @@ export class TimelineBuilder implements HistoryObserver {
 }
 
 const CHANNEL_OF_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'post' } as const;
+const CHANNEL_OF_FINAL_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'postal' } as const;
 
 /**
  * The entries of one cohort of the breach, read from its NotifyCohort history: one per person,
@@ -222,7 +230,7 @@ export class CohortTimeline implements CohortObserver {
   constructor(readonly cohort: number) {}
 
   fact(fact: CohortFact, where: Where): void {
-    const add = (entry: Pick<AuditEntry, 'kind' | 'summary' | 'actor' | 'identity'>) => void this.entries.push({ at: where.at, runId: where.runId, eventId: where.eventId, ...entry });
+    const add = (entry: Pick<AuditEntry, 'kind' | 'summary' | 'actor' | 'identity' | 'fields'>) => void this.entries.push({ at: where.at, runId: where.runId, eventId: where.eventId, ...entry });
     switch (fact.type) {
       case 'roster-read':
         this.counts.started += fact.subjectIds.length;
@@ -244,15 +252,21 @@ export class CohortTimeline implements CohortObserver {
           this.counts[outcome.state]++;
           add(
             outcome.state === 'unreachable'
-              ? { kind: 'subject-unreachable', summary: `subject ${outcome.subjectId} unreachable: ${(outcome.reasons ?? []).join('; ')}` }
-              : { kind: 'subject-notified', summary: `subject ${outcome.subjectId} notified by ${CHANNEL_OF_STATE[outcome.state]}` },
+              ? { kind: 'subject-unreachable', summary: `subject ${outcome.subjectId} unreachable: ${(outcome.reasons ?? []).join('; ')}`, fields: { subjectId: outcome.subjectId, cohort: this.cohort, reasons: outcome.reasons ?? [] } }
+              : { kind: 'subject-notified', summary: `subject ${outcome.subjectId} notified by ${CHANNEL_OF_STATE[outcome.state]}`, fields: { subjectId: outcome.subjectId, cohort: this.cohort, channel: CHANNEL_OF_FINAL_STATE[outcome.state] } },
           );
         }
         return;
       }
       case 'report':
         if (fact.report.channel !== 'postal') return;
-        add({ kind: 'returned-mail', actor: fact.actor, identity: fact.identity, summary: `letter to subject ${fact.report.subjectId} returned: ${reportText(fact.report)}` });
+        add({
+          kind: 'returned-mail',
+          actor: fact.actor,
+          identity: fact.identity,
+          summary: `letter to subject ${fact.report.subjectId} returned: ${reportText(fact.report)}`,
+          fields: { subjectId: fact.report.subjectId, cohort: this.cohort, channel: 'postal' },
+        });
         // After the cascade a returned letter makes a person notified by post unreachable; before, the outcome already says so.
         if (fact.afterDelivery) {
           this.counts['notified-postal']--;
@@ -285,13 +299,13 @@ function describeUpdate(
   result: unknown,
   holdsPlacedAt: Map<string, string>,
   at: string,
-): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
   switch (name) {
     case assessUpdate.name: {
       // The score is the workflow's, in the update's result; assessments without one read as before.
       const scored = (result as Assessment | undefined)?.severity;
       const below = typeof request.belowRecommendation === 'string' ? `; below the recommendation because: ${request.belowRecommendation}` : '';
-      return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}${scored ? `; ${describeSeverity(scored)}` : ''}${below}` };
+      return { kind: 'assessed', summary: `risk ${request.risk}: ${request.rationale}${scored ? `; ${describeSeverity(scored)}` : ''}${below}`, fields: { risk: request.risk as Assessment['risk'] } };
     }
     case placeHoldUpdate.name: {
       const hold = result as Hold;
@@ -299,11 +313,15 @@ function describeUpdate(
       const review = hold.reviewAt ? `; review ${hold.reviewAt}` : '';
       const form = hold.form ? `; ${hold.form} request` : '';
       const regimes = hold.regimes ? `; delays notices under ${hold.regimes.join(', ')}` : '';
-      return { kind: 'hold-placed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}${form}${regimes}` };
+      return {
+        kind: 'hold-placed',
+        summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}: ${hold.reason}${review}${form}${regimes}`,
+        fields: { ...holdFields(hold), ...(hold.reviewAt ? { reviewAt: hold.reviewAt } : {}), ...(hold.regimes ? { regimes: hold.regimes } : {}) },
+      };
     }
     case recordHoldStatementUpdate.name: {
       const hold = result as Hold;
-      return { kind: 'hold-statement', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, written statement recorded: ${request.reason}` };
+      return { kind: 'hold-statement', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, written statement recorded: ${request.reason}`, fields: holdFields(hold) };
     }
     case recordAnchorUpdate.name:
       return anchorRecorded(request, result as ObligationView[] | undefined);
@@ -313,18 +331,22 @@ function describeUpdate(
       const hold = result as Hold;
       const placed = holdsPlacedAt.get(hold.holdId) ?? hold.placedAt;
       const hours = ((Date.parse(at) - Date.parse(placed)) / 3_600_000).toFixed(1);
-      return { kind: 'hold-released', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, after ${hours} h: ${request.reason}` };
+      return { kind: 'hold-released', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, after ${hours} h: ${request.reason}`, fields: { ...holdFields(hold), heldHours: Number(hours) } };
     }
     case reviewHoldUpdate.name: {
       const hold = result as Hold;
       const what = request.kind === 'confirmed' ? 'confirmed as still needed' : 'review moved later';
-      return { kind: 'hold-reviewed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, ${what}: ${request.reason}; next review ${hold.reviewAt}` };
+      return { kind: 'hold-reviewed', summary: `${hold.holdId}: ${hold.agency}, case ${hold.caseRef}, ${what}: ${request.reason}; next review ${hold.reviewAt}`, fields: { ...holdFields(hold), ...(hold.reviewAt ? { reviewAt: hold.reviewAt } : {}) } };
     }
     case provideLateReasonUpdate.name:
-      return { kind: 'late-reason', summary: `reason for the delay: ${request.reason}` };
+      return { kind: 'late-reason', summary: `reason for the delay: ${request.reason}`, fields: { lateReason: String(request.reason) } };
     case recordPortalSubmissionUpdate.name: {
       const notice = result as AuthorityNotice;
-      return { kind: 'authority-notified', summary: `on the portal, reference ${notice.portalReference}; deadline ${notice.deadline}; ${noticeTiming(notice)}` };
+      return {
+        kind: 'authority-notified',
+        summary: `on the portal, reference ${notice.portalReference}; deadline ${notice.deadline}; ${noticeTiming(notice)}`,
+        fields: { ...(notice.portalReference ? { portalReference: notice.portalReference } : {}), ...timingFields(notice.deadline, at, notice.onTime, notice.lateReason) },
+      };
     }
     case supplementAuthorityReportUpdate.name: {
       const supplement = result as Supplement;
@@ -335,13 +357,18 @@ function describeUpdate(
       const asked = typeof request.subjectId === 'string' ? ` (asked for subject ${request.subjectId})` : '';
       return {
         kind: 'cohort-retried',
+        fields: { cohort: r.cohort },
         summary:
           `cohort ${r.cohort} started again after its workflow was ${r.ended}${asked}: ${request.reason}; of its ${r.rows} row(s), ${r.final} kept their final state, ` +
           `${r.awaiting} went on waiting for a delivery report, ${r.mayHaveBeenSent} whose notice may have gone out were looked up or resent with the same notice id`,
       };
     }
     case resolveSubjectUpdate.name:
-      return { kind: 'subject-resolved', summary: `subject ${request.subjectId} of cohort ${request.cohort} recorded by hand as ${request.state}: ${request.reason}` };
+      return {
+        kind: 'subject-resolved',
+        summary: `subject ${request.subjectId} of cohort ${request.cohort} recorded by hand as ${request.state}: ${request.reason}`,
+        fields: { subjectId: String(request.subjectId), cohort: Number(request.cohort), state: String(request.state) },
+      };
     case closeUpdate.name: {
       const closed = typeof request.incompleteReason === 'string' ? `breach closed, accepting that individuals were not all notified: ${request.incompleteReason}` : 'breach closed';
       const obligations = (result as BreachSummary | undefined)?.obligations;
@@ -352,30 +379,43 @@ function describeUpdate(
   }
 }
 
-function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
   switch (type) {
     case AUTHORITY_REPORT_ACTIVITY: {
       const request = input as unknown as AuthorityReportRequest;
       const sent = authorityReportAsSent(request, result as AuthorityReportSent);
       const timing = noticeTiming({ onTime: !sent.late, lateReason: sent.lateReason });
-      return { kind: 'authority-notified', summary: `by email, Message-ID ${(result as AuthorityReportSent).messageId}, accepted by the relay at ${sent.acceptedAt}; deadline ${request.deadline}; ${timing}` };
+      const { messageId } = result as AuthorityReportSent;
+      return {
+        kind: 'authority-notified',
+        summary: `by email, Message-ID ${messageId}, accepted by the relay at ${sent.acceptedAt}; deadline ${request.deadline}; ${timing}`,
+        fields: { messageId, ...timingFields(request.deadline, sent.acceptedAt, !sent.late, sent.lateReason) },
+      };
     }
     case RESPONDER_REMINDER_ACTIVITY:
       return { kind: String(input?.kind ?? 'reminder'), summary: `responders reminded (${input?.hoursBeforeDeadline} h before the deadline; phase ${input?.phase})` };
-    case HOLD_REVIEW_REMINDER_ACTIVITY:
-      return { kind: 'hold-review-reminder', summary: `legal asked to confirm or release ${(input?.hold as Hold | undefined)?.holdId}` };
+    case HOLD_REVIEW_REMINDER_ACTIVITY: {
+      const hold = input?.hold as Hold | undefined;
+      return { kind: 'hold-review-reminder', summary: `legal asked to confirm or release ${hold?.holdId}`, ...(hold ? { fields: holdFields(hold) } : {}) };
+    }
     case OBLIGATION_REMINDER_ACTIVITY: {
       const o = input?.obligation as ObligationView | undefined;
-      return { kind: `obligation-${String(input?.kind ?? 'reminder')}`, summary: `responders reminded of ${o?.id} (${o?.citation}), due ${o?.deadline}` };
+      return { kind: `obligation-${String(input?.kind ?? 'reminder')}`, summary: `responders reminded of ${o?.id} (${o?.citation}), due ${o?.deadline}`, ...(o ? { fields: obligationFields(o) } : {}) };
     }
-    case HOLD_LAPSE_REMINDER_ACTIVITY:
-      return { kind: 'hold-lapse-reminder', summary: `legal told that ${(input?.hold as Hold | undefined)?.holdId} stops delaying ${input?.regime} notices at ${input?.lapsesAt} unless a written statement is recorded` };
+    case HOLD_LAPSE_REMINDER_ACTIVITY: {
+      const hold = input?.hold as Hold | undefined;
+      return {
+        kind: 'hold-lapse-reminder',
+        summary: `legal told that ${hold?.holdId} stops delaying ${input?.regime} notices at ${input?.lapsesAt} unless a written statement is recorded`,
+        ...(hold ? { fields: { ...holdFields(hold), regimes: [String(input?.regime)] } } : {}),
+      };
+    }
     default:
       return undefined;
   }
 }
 
-function describeFailedActivity(type: string, message: string): Pick<AuditEntry, 'kind' | 'summary'> | undefined {
+function describeFailedActivity(type: string, message: string): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
   if (type === PLAN_COHORTS_ACTIVITY) return { kind: 'fan-out-stopped', summary: message };
   if (type === AUTHORITY_REPORT_ACTIVITY) return { kind: 'authority-notice-failed', summary: message };
   return undefined;
@@ -385,6 +425,15 @@ function describeFailedActivity(type: string, message: string): Pick<AuditEntry,
 function describeRequest(request: Record<string, unknown>): string {
   const fields = Object.entries(request).filter(([key, value]) => key !== 'by' && value !== undefined && value !== '');
   return fields.length ? fields.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', ') : 'no details';
+}
+
+/** The facts of a hold every hold entry gives. */
+export function holdFields(hold: Pick<Hold, 'holdId' | 'agency' | 'caseRef'>): EntryFields {
+  return { holdId: hold.holdId, agency: hold.agency, caseRef: hold.caseRef };
+}
+
+function timingFields(deadline: string, acceptedAt: string, onTime: boolean, lateReason: string | undefined): EntryFields {
+  return { acceptedAt, deadline, onTime, ...(lateReason ? { lateReason } : {}) };
 }
 
 function noticeTiming(notice: Pick<AuthorityNotice, 'onTime' | 'lateReason'>): string {

@@ -28,7 +28,8 @@ export async function checkNotices(config: EngineConfig, facts: BreachFacts, lan
   const { templateDir, defaultLanguage, channels } = config.individuals;
   const dir = path.resolve(templateDir);
   const render = createNoticeRenderer(dir, defaultLanguage, noticeContext(config));
-  const notice = breachNotice(facts, regimes);
+  // The longest a notice can be: with the sentence on a law-enforcement delay, which a hold adds later.
+  const notice = { ...breachNotice(facts, regimes), lawEnforcementDelay: true };
   const longestName = 'W'.repeat(TEXT_LIMITS.name);
   const problems: string[] = [];
   for (const language of new Set([defaultLanguage, ...languages])) {
@@ -39,13 +40,13 @@ export async function checkNotices(config: EngineConfig, facts: BreachFacts, lan
       } catch (err) {
         throw new UsageError(`individuals.templateDir: cannot render the notice in '${language}' from ${templateDir}: ${(err as Error).message.split('\n')[0]}`);
       }
+      const regime = readerRegime(dir, notice.regimes, readers);
       if (channels.includes('postal') && html.length > MAX_INLINE_HTML) {
         throw new UsageError(
-          `the letter in '${language}' would be ${html.length} characters of HTML, and the postal provider takes at most ${MAX_INLINE_HTML}; ` +
+          `the letter in '${language}'${regime ? ` (the ${regime} template)` : ''} would be ${html.length} characters of HTML, and the postal provider takes at most ${MAX_INLINE_HTML}; ` +
             'shorten the description, consequences, measures or advice',
         );
       }
-      const regime = readerRegime(dir, notice.regimes, readers);
       for (const part of ['text', 'html'] as const) {
         const file = templateFile(dir, defaultLanguage, regime, language, part);
         const template = readFileSync(file, 'utf8');

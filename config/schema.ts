@@ -4,6 +4,7 @@ import { RETURN_PATH_PLACEHOLDER } from '../domain/ids';
 import { RISK_LEVELS } from '../domain/breach';
 import { CHANNELS } from '../domain/individuals';
 import { DEFAULT_RECOMMENDATION } from '../domain/severity';
+import { isTimeZone } from '../domain/regimes/rule-pack';
 import { regimesSchema } from './regimes';
 
 const text = z.string().trim().min(1, 'expected a non-empty string');
@@ -66,6 +67,8 @@ const controller = z.strictObject({
   dpo: text.optional(),
   /** Where replies to notices go (a monitored mailbox); notices come from `notifications.from`. */
   replyTo: email.optional(),
+  /** The zone in which notices give their dates (the breach period, when it was found, the notice's own date); UTC by default. */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').optional(),
 });
 
 export type ControllerConfig = z.infer<typeof controller>;

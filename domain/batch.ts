@@ -20,6 +20,8 @@ export interface SendBatchRequest {
   cohort: number;
   roster: RosterRef;
   items: BatchItem[];
+  /** A hold delayed these notices: the notice says so. */
+  delayedByHold?: boolean;
 }
 
 /** What a provider accepted for one person: the proof the notice went out. */

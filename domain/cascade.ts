@@ -54,6 +54,8 @@ export interface CohortInput {
   policy: CascadePolicy;
   /** Whether a hold was active when the cohort started; changes arrive as signals. */
   holdActive: boolean;
+  /** Whether a hold had delayed the notices to individuals before the cohort started (its notices say so). */
+  delayedByHold?: boolean;
   parentWorkflowId: string;
   /** Set once every person is final: the cohort continues as new and only takes returned letters until the breach closes. */
   delivered?: Outcome[];

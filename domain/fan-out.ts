@@ -47,6 +47,32 @@ export interface FanOutProgress {
   error?: string;
   /** When notifying began (workflow time); fan-outs begun before this was kept have none. */
   startedAt?: string;
+  /** How many people were final over time, for the dashboard's chart; bounded (see `recordProgress`). */
+  progress?: ProgressPoint[];
+}
+
+/** How many people were notified and how many unreachable at one moment of the fan-out. */
+export interface ProgressPoint {
+  at: string;
+  notified: number;
+  unreachable: number;
+}
+
+/**
+ * Points kept at most. When the series is full every other point is dropped, so it always spans
+ * the whole fan-out, finer for the recent past, and stays the same size whatever the roster's.
+ */
+const PROGRESS_POINTS = 120;
+
+/** Adds the fan-out's counts now to its progress series when they moved. */
+export function recordProgress(fan: FanOutProgress, now: Date): void {
+  const c = individualCounts(fan);
+  const point = { at: now.toISOString(), notified: c.notifiedByEmail + c.notifiedByFax + c.notifiedByPostal, unreachable: c.unreachable };
+  const series = (fan.progress ??= []);
+  const last = series[series.length - 1];
+  if (last && last.notified === point.notified && last.unreachable === point.unreachable) return;
+  series.push(point);
+  if (series.length > PROGRESS_POINTS) fan.progress = series.filter((_, i) => i === 0 || (series.length - 1 - i) % 2 === 0);
 }
 
 export function newFanOut(roster: RosterRef, total: number, now: Date): FanOutProgress {

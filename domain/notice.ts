@@ -19,10 +19,33 @@ export interface BreachNotice {
   informationInvolved?: string;
   /** The breach's regimes that notify individuals; absent for breaches started before regimes. */
   regimes?: NoticeRegime[];
+  /** When the company became aware of the breach, and when the breach began and ended if known (ISO 8601); the renderer words them as dates. */
+  awareAt?: string;
+  occurredFrom?: string;
+  occurredUntil?: string;
+  /**
+   * A hold delayed the notices to individuals before this one was sent (California and others ask
+   * the notice to say so). It is the batch's, not the breach's: people told before a hold was placed
+   * were not delayed.
+   */
+  lawEnforcementDelay?: boolean;
 }
 
 export function breachNotice(facts: BreachFacts, regimes?: BreachRegimes): BreachNotice {
-  const { breachId, title, description, contactPoint, likelyConsequences, measures, advice } = facts;
+  const { breachId, title, description, contactPoint, likelyConsequences, measures, advice, awareAt, occurredFrom, occurredUntil } = facts;
   const notifying = regimes?.packs.filter((p) => p.obligations.some((r) => r.completedBy === 'individual-notices')).map((p) => ({ id: p.id, jurisdiction: p.jurisdiction }));
-  return { breachId, title, description, contactPoint, likelyConsequences, measures, advice, informationInvolved: facts.dataCategories.join(', '), ...(notifying ? { regimes: notifying } : {}) };
+  return {
+    breachId,
+    title,
+    description,
+    contactPoint,
+    likelyConsequences,
+    measures,
+    advice,
+    informationInvolved: facts.dataCategories.join(', '),
+    ...(notifying ? { regimes: notifying } : {}),
+    awareAt,
+    ...(occurredFrom ? { occurredFrom } : {}),
+    ...(occurredUntil ? { occurredUntil } : {}),
+  };
 }

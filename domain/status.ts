@@ -4,6 +4,7 @@ import type { ReminderKind } from './deadline';
 import type { Hold } from './holds';
 import type { ChannelFailure } from './cascade';
 import type { ObligationView } from './obligations';
+import type { ProgressPoint } from './fan-out';
 
 export const BREACH_PHASES = [
   'awaiting-assessment',
@@ -78,6 +79,8 @@ export interface BreachStatus {
   closed?: { by: string; at: string; incompleteReason?: string };
   /** When the first cohort started, for the rate the status's ETA is worked out from. */
   fanOutStartedAt?: string;
+  /** How many people were final over time since the fan-out began (bounded; see `recordProgress`). */
+  progress?: ProgressPoint[];
   /** Each regime's obligations ordered by deadline; absent for breaches started before regimes. */
   obligations?: ObligationView[];
 }

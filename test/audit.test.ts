@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { subHours } from 'date-fns';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { archivePath } from '../audit/archive';
@@ -127,6 +128,17 @@ it('rebuilds the timeline in order, with actors and reasons, from the history', 
   const closedAt = find('closed').at;
   for (const subject of subjects) expect(subject.at >= fanOutAt && subject.at <= closedAt, `${subject.summary} between fan-out and closure`).toBe(true);
   expect(find('individual-totals').summary).toBe('3 subjects started; notified by email 2, by fax 0, by post 0; unreachable 1');
+  // The same facts as data, for tools that should not parse the words.
+  expect(find('hold-placed').fields).toEqual({ holdId: 'hold-1', agency: 'City Police', caseRef: 'CP-7' });
+  expect(find('authority-notified').fields).toMatchObject({ onTime: false, lateReason: 'Found by a contractor on day four', messageId: expect.stringMatching(/^<authority-report\./) });
+  expect(subjects.map((e) => e.fields).sort((a, b) => a!.subjectId!.localeCompare(b!.subjectId!))).toEqual([
+    { subjectId: 'a-1', cohort: 0, channel: 'email' },
+    { subjectId: 'a-2', cohort: 0, reasons: ['email: 550 mailbox unknown'] },
+    { subjectId: 'a-3', cohort: 1, channel: 'email' },
+  ]);
+  const rows = parseCsv((await breach('audit', breachId, '--format', 'csv')).stdout, { columns: true }) as Record<string, string>[];
+  expect(rows.find((r) => r.kind === 'hold-placed')).toMatchObject({ holdId: 'hold-1', agency: 'City Police', caseRef: 'CP-7', subjectId: '' });
+  expect(rows.find((r) => r.kind === 'subject-unreachable')).toMatchObject({ subjectId: 'a-2', cohort: '0', reasons: 'email: 550 mailbox unknown' });
 
   for (const format of ['table', 'csv', 'md']) {
     const text = (await breach('audit', breachId, '--format', format)).stdout;

@@ -47,7 +47,7 @@ beforeAll(async () => {
         sendingCohorts: 2,
       };
       config.channels = sandboxChannels(telnyx, lob);
-      config.controller = { name: 'Acme Payroll Ltd', address: '1 Quay Street, Dublin 2, Ireland', dpo: 'Dana DPO, dpo@company.test', replyTo: 'privacy@company.test' };
+      config.controller = { name: 'Acme Payroll Ltd', address: '1 Quay Street, Dublin 2, Ireland', dpo: 'Dana DPO, dpo@company.test', replyTo: 'privacy@company.test', timeZone: 'Europe/Dublin' };
     },
   });
 });
@@ -110,7 +110,8 @@ describe('the email → fax → postal cascade in cohorts', () => {
       's-bounce,Ben Bounce,ben@example.org,+13125550123,,,,,,,en',
       's-postal,Cy Postal,,+13125550177,210 King St,,San Francisco,CA,94107,US,en',
     ]);
-    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
+    const facts = breachFacts(breachId, { occurredFrom: '2026-10-30T22:30:00Z', occurredUntil: '2026-10-31T08:00:00Z' });
+    const handle = await startBreach(engine.client, engine.config, facts, undefined, people);
     await handle.executeUpdate(assessUpdate, { args: [high] });
 
     // Ben's email is accepted; a bounce report arrives within the bounce window.
@@ -131,7 +132,11 @@ describe('the email → fax → postal cascade in cohorts', () => {
     expect(ada.text).toContain(breachFacts(breachId).measures);
     // The notice names the company, comes from it, and answers go to its privacy mailbox.
     expect(ada).toMatchObject({ from: '"Acme Payroll Ltd" <engine@company.test>', replyTo: 'privacy@company.test', subject: 'Notice of Data Breach from Acme Payroll Ltd' });
+    // Dates in the company's zone: the breach period, when the company learned of it, and the notice's own date.
+    const day = (iso: string) => new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'Europe/Dublin' }).format(new Date(iso));
     for (const element of [
+      `${day(new Date().toISOString())}\n\nDear Ada Email`,
+      `The breach began on ${day(facts.occurredFrom!)} and ended on ${day(facts.occurredUntil!)}. We learned of it on ${day(facts.awareAt)}.`,
       'a personal data breach at Acme Payroll Ltd',
       'What information was involved\nnames, bank account numbers, salaries',
       'Data protection officer: Dana DPO, dpo@company.test',
@@ -150,7 +155,7 @@ describe('the email → fax → postal cascade in cohorts', () => {
     expect(letters[0]!.useType).toBe('operational');
     expect(letters[0]!.file).toContain('Dear Cy Postal');
     // A letter, not a web page: page size and margins, the company's letterhead, a title, a signature.
-    for (const part of ['@page { size: letter; margin: 1in; }', '<div class="letterhead"><strong style="font-size: 13pt;">Acme Payroll Ltd</strong><br>1 Quay Street, Dublin 2, Ireland</div>', '<h1>Notice of a personal data breach</h1>', '<p class="signature">Yours sincerely,<br><br>Dana DPO, dpo@company.test<br>Acme Payroll Ltd</p>']) {
+    for (const part of ['@page { size: letter; margin: 1in; }', '<div class="letterhead"><strong style="font-size: 13pt;">Acme Payroll Ltd</strong><br>1 Quay Street, Dublin 2, Ireland</div>', '<h1>Notice of a personal data breach</h1>', `<p class="date">${day(new Date().toISOString())}</p>`, '<p class="signature">Yours sincerely,<br><br>Dana DPO, dpo@company.test<br>Acme Payroll Ltd</p>']) {
       expect(letters[0]!.file).toContain(part);
     }
 
@@ -219,6 +224,12 @@ describe('the email → fax → postal cascade in cohorts', () => {
     await eventually(async () => notices(breachId).length, (n) => n === 12, 60_000);
     // Each person once: twelve distinct Message-IDs for twelve people.
     expect(new Set(notices(breachId).map((m) => m.messageId)).size).toBe(12);
+    // Those told before the hold read no delay; those told after it read that law enforcement delayed their notice.
+    const delayed = 'We delayed this notice at the request of law enforcement';
+    expect(sent.every((m) => !m.text.includes(delayed))).toBe(true);
+    const after = notices(breachId).filter((m) => !sent.some((s) => s.messageId === m.messageId));
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((m) => m.text.includes(delayed))).toBe(true);
     const done = await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 12, 60_000);
     expect(done.individuals.unreachable).toBe(0);
   });

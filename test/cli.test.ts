@@ -344,7 +344,7 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     const preview = await breach('notice', 'preview', rosterId, '--subject', 'r-1', '--out', previewFile);
     expect(preview.stderr).toBe('');
     expect(preview.stdout).toContain(`Content SHA-256 (what the evidence of this send records): ${sentTo.attempts[0]!.contentSha256}`);
-    expect(readFileSync(previewFile, 'utf8')).toMatch(/^Notice of a personal data breach that affects you\nDear Ada Lovelace,/);
+    expect(readFileSync(previewFile, 'utf8')).toMatch(/^Notice of a personal data breach that affects you\n\w+ \d{1,2}, \d{4}\n\nDear Ada Lovelace,/);
     // A channel this configuration does not send on has nothing to preview.
     const faxFile = path.join(dir, 'preview.pdf');
     expectOneLineError(await breach('notice', 'preview', rosterId, '--channel', 'fax', '--out', faxFile), 2, 'breach: this configuration has no fax channel (channels.fax)');

@@ -93,6 +93,7 @@ describe('temporal.yaml', () => {
       expect(problem).toMatch(/^temporal\.apiKeyEnv: (expected the name of an environment variable|this looks like a secret)/);
       expect(problem).not.toContain(secret);
     }
+    expect(problemOf(valid + 'controller:\n  name: Acme\n  timeZone: Europe/Atlantis\n')).toBe('controller.timeZone: must be an IANA time zone such as Europe/Berlin');
     expect(problemOf('authority: [')).toMatch(/^Flow sequence|^.*(YAML|flow|Missing|Unexpected)/i);
   });
 

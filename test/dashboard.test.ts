@@ -10,7 +10,8 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { placeHoldUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
+import { assessUpdate, placeHoldUpdate, releaseHoldUpdate } from '../workflows/messages/breach';
+import { writeRoster } from './support/cascade';
 import { spawnBreachCli } from './support/cli';
 import { breachFacts, eventually, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
@@ -25,7 +26,8 @@ const breachId = `dash-${Date.now()}`;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (the dashboard is tested in a real browser)`);
-  engine = await startDevEngine('dashboard');
+  // A short bounce window, so that a small breach's people reach a final state within the test.
+  engine = await startDevEngine('dashboard', { configure: (config) => void (config.individuals = { ...config.individuals, bounceWindow: '1 s', cohortSize: 10 }) });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-dashboard-'));
   const config = path.join(dir, 'temporal.yaml');
   writeFileSync(config, stringify(engine.config));
@@ -77,5 +79,26 @@ it('lists the breaches and shows a breach with its countdown, a hold appearing a
     expect(response.status).toBe(405);
   }
   expect((await fetch(`${base}api/breaches/no-such-breach`)).status).toBe(404);
+  await page.close();
+});
+
+it("draws the breach's notification progress over time, up to everyone final", async () => {
+  const id = `${breachId}-progress`;
+  const rows = Array.from({ length: 30 }, (_, i) => `p-${i},Person ${i},p${i}@example.org,,,,,,,,en`);
+  const roster = await writeRoster(mkdtempSync(path.join(os.tmpdir(), 'breach-dashboard-roster-')), 'progress', rows);
+  const handle = await startBreach(engine.client, engine.config, breachFacts(id), undefined, roster);
+  const page = await browser.newPage();
+  await page.goto(`${base}breaches/${id}`);
+  await page.locator('h1').waitFor();
+  // Before the fan-out there is nothing to draw.
+  expect(await page.locator('#progress-chart').count()).toBe(0);
+  await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details exposed', by: 'Ines Responder' }] });
+  await expect.poll(() => page.locator('#progress-caption').innerText().catch(() => ''), { timeout: 60_000, interval: 500 }).toMatch(/^30 of 30 final \(100%\) between the start of notifying /);
+  // The curve starts at nobody final and ends at the top of the chart: everyone final.
+  const points = ((await page.locator('#progress-chart polyline').getAttribute('points')) ?? '').split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+  expect(points.length).toBeGreaterThanOrEqual(3);
+  expect(points[0]).toEqual([0, 160]);
+  expect(points[points.length - 1]![1]).toBe(0);
+  for (let i = 1; i < points.length; i++) expect(points[i]![0]).toBeGreaterThanOrEqual(points[i - 1]![0]);
   await page.close();
 });

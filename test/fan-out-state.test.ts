@@ -1,11 +1,11 @@
 /**
  * The breach's own state for a 1,000,000-person roster: a few numbers per cohort and at most
- * 1,000 listed unreachable people, so it fits in one payload and is carried through
+ * 1,000 listed unreachable people and a progress series of at most 120 points, so it fits in one payload and is carried through
  * continue-as-new whatever the roster's size.
  */
 import { expect, it } from 'vitest';
 import type { CohortReport } from '../domain/cascade';
-import { individualCounts, newFanOut, recordCohortReport, startCohort, UNREACHABLE_LISTED } from '../domain/fan-out';
+import { individualCounts, newFanOut, recordCohortReport, recordProgress, startCohort, UNREACHABLE_LISTED } from '../domain/fan-out';
 import { UNREACHABLE_REPORTED } from '../domain/cohort-state';
 
 const PEOPLE = 1_000_000;
@@ -29,9 +29,15 @@ it('keeps the state of a 1,000,000-person breach under 512 kB, with every count 
       failing: { channel: 'email', since: '2026-12-01T07:00:00.000Z', reason: 'SMTP delivery failed (ECONNREFUSED)' },
     };
     recordCohortReport(fan, report);
+    // Each report moves the counts: the progress series gets a point every time, and must stay bounded.
+    recordProgress(fan, new Date(Date.UTC(2026, 11, 1) + offset * 10));
   }
   expect(fan.cohorts).toHaveLength(PEOPLE / COHORT);
   expect(fan.unreachable).toHaveLength(UNREACHABLE_LISTED);
+  // The series spans the whole fan-out in at most 120 points, and ends with everyone final.
+  expect(fan.progress!.length).toBeLessThanOrEqual(120);
+  expect(fan.progress![0]).toMatchObject({ notified: 450, unreachable: 50 });
+  expect(fan.progress![fan.progress!.length - 1]).toMatchObject({ notified: 900_000, unreachable: 100_000 });
   expect(individualCounts(fan)).toEqual({ pending: 0, inProgress: 0, sending: 0, awaitingReports: 0, notifiedByEmail: 800_000, notifiedByFax: 80_000, notifiedByPostal: 20_000, unreachable: 100_000 });
   const bytes = Buffer.byteLength(JSON.stringify(fan));
   console.log(`breach fan-out state for ${PEOPLE} people: ${bytes} bytes`);

@@ -184,6 +184,8 @@ describe('postal channel', () => {
     expect(evidence.activityAttempt).toBe(1);
     expect(letter.useType).toBe('operational');
     expect(letter.mailType).toBe('usps_first_class');
+    // Lob prints the addresses on a page of its own: nothing of the notice under the envelope's windows.
+    expect(letter.addressPlacement).toBe('insert_blank_page');
     expect(letter.color).toBe(false);
     expect(letter.metadata).toEqual({ notice_id: key, breach_id: notice.breachId });
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
   engine = await startDevEngine('stuck', {
     configure(config) {
       // Cohorts of two; the bounce window keeps every notice awaiting its report while cohorts are terminated and retried.
-      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '15 seconds', cohortSize: 2, sendingCohorts: 3 };
+      config.individuals = { ...config.individuals, channels: ['email'], bounceWindow: '30 seconds', cohortSize: 2, sendingCohorts: 3 };
     },
   });
   configFile = path.join(dir, 'temporal.yaml');

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowsInChild } from './bundle-workflows';
 import { Client } from '@temporalio/client';
 import { createArchiveActivities } from '../activities/archive-activities';
 import { createBreachStateActivities } from '../activities/breach-state-activities';
@@ -33,10 +34,6 @@ export interface BreachWorkerDeps {
   clock?: Clock;
   /** The task queues this process polls: the workflows' and every configured channel's by default. */
   roles?: readonly WorkerRole[];
-}
-
-export function breachWorkflowsPath(): string {
-  return path.join(__dirname, '..', 'workflows', 'index.ts');
 }
 
 /**
@@ -95,7 +92,7 @@ export class BreachWorkers {
           await Worker.create({
             ...common,
             taskQueue: config.temporal.taskQueue,
-            ...(workflowBundle ? { workflowBundle } : { workflowsPath: breachWorkflowsPath() }),
+            workflowBundle: workflowBundle ?? (await bundleWorkflowsInChild()),
             activities: {
               ...createMailActivities(config, transport, clock),
               ...createRosterActivities(),

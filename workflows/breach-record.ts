@@ -17,6 +17,7 @@ import { missingFields } from '../domain/required-fields';
 import type { BreachPhase, BreachStatus, BreachSummary, CloseRequest, ReminderRecord } from '../domain/status';
 import { channelFailures, fanOutDone, individualCounts, newFanOut, type FanOutProgress } from '../domain/fan-out';
 import type { RosterRef } from '../domain/individuals';
+import type { CohortInput } from '../domain/cascade';
 import type { BreachSnapshot } from '../domain/snapshot';
 import { evaluateObligations, holdCovers, OPEN_STATUSES, type ObligationState, type ObligationView, type RecordAnchorRequest, type RecordObligationRequest } from '../domain/obligations';
 import { holdRegimes, holdRegimesProblem } from '../domain/hold-regimes';
@@ -155,6 +156,16 @@ export class BreachRecord {
     const packs = this.input.regimes?.packs;
     if (!packs || !hold.regimes) return true;
     return packs.some((p) => holdCovers(hold, p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)));
+  }
+
+  /** Whether a hold has delayed the notices to individuals, whether or not it is still in force. */
+  noticesDelayedByHold(): boolean {
+    return this.state.holds.some((h) => this.holdDelaysIndividuals(h));
+  }
+
+  /** What a cohort starting now is told of the holds. */
+  holdsForCohort(): Pick<CohortInput, 'holdActive'> & Partial<Pick<CohortInput, 'delayedByHold'>> {
+    return { holdActive: this.holdActive(), ...(this.noticesDelayedByHold() ? { delayedByHold: true } : {}) };
   }
 
   noticeHeldBack(): boolean {
@@ -514,6 +525,7 @@ export class BreachRecord {
       closed: this.closed,
       obligations: this.obligationViews(now),
       fanOutStartedAt: this.state.fanOut?.startedAt,
+      progress: this.state.fanOut?.progress,
     };
   }
 }

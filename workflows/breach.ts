@@ -4,7 +4,7 @@ import type { ArchiveActivities } from '../activities/archive-activities';
 import type { BreachWorkflowInput } from '../domain/breach';
 import { breachNotice } from '../domain/notice';
 import { failureMessage, REQUEST_REJECTED } from '../domain/failures';
-import { recordCohortReport } from '../domain/fan-out';
+import { recordCohortReport, recordProgress } from '../domain/fan-out';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey, NextDeadlineKey } from '../domain/search-attributes';
 import { nextDeadline } from '../domain/obligations';
 import type { Hold } from '../domain/holds';
@@ -85,7 +85,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
 
   setHandler(statusQuery, () => record.status(now()));
   setHandler(holdStateQuery, () => ({ active: record.holdActive(), round: record.holdRound }));
-  setHandler(noticeQuery, () => breachNotice(input.facts, input.regimes));
+  setHandler(noticeQuery, () => ({ ...breachNotice(input.facts, input.regimes), ...(record.noticesDelayedByHold() ? { lawEnforcementDelay: true } : {}) }));
   setHandler(assessUpdate, unlessRefused(assessRequestSchema, (r) => record.assessProblem(r), (r) => record.assess(r, now())));
   setHandler(provideLateReasonUpdate, unlessRefused(lateReasonRequestSchema, (r) => record.lateReasonProblem(r), (r) => record.giveLateReason(r, now())));
   setHandler(recordPortalSubmissionUpdate, unlessRefused(portalSubmissionRequestSchema, (r) => record.portalSubmissionProblem(r, now()), (r) => record.recordPortalSubmission(r, now())));
@@ -105,13 +105,18 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
     const parsed = parseRequest(cohortReportSchema, report);
     if (!record.fanOut || 'problem' in parsed) return;
     // Reports of progress only move the counts shown; the one that lets the breach close is checked with the cohort.
-    if (parsed.value.stage !== 'final' || !patched(FINAL_REPORTS_CONFIRMED)) return recordCohortReport(record.fanOut, parsed.value);
+    if (parsed.value.stage !== 'final' || !patched(FINAL_REPORTS_CONFIRMED)) {
+      recordCohortReport(record.fanOut, parsed.value);
+      return recordProgress(record.fanOut, now());
+    }
     // One cohort's confirmations run one after another, so that an earlier answer never overwrites a later one (a returned letter).
     const { cohort } = parsed.value;
     const fanOut = record.fanOut;
     const confirming = (confirmations.get(cohort) ?? Promise.resolve()).then(async () => {
       const confirmed = await confirmedFinalReport(input.facts.breachId, parsed.value);
-      if (confirmed) recordCohortReport(fanOut, confirmed);
+      if (!confirmed) return;
+      recordCohortReport(fanOut, confirmed);
+      recordProgress(fanOut, now());
     });
     confirmations.set(cohort, confirming);
     await confirming;

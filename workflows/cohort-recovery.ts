@@ -45,7 +45,7 @@ async function startAgain(rec: BreachRecord, cohort: number): Promise<CohortRetr
     await startChild<typeof NotifyCohort>('NotifyCohort', {
       workflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ ...ended.input, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId, resume }],
+      args: [{ ...ended.input, ...rec.holdsForCohort(), parentWorkflowId: workflowInfo().workflowId, resume }],
     });
   } finally {
     rec.cohortsStarting--;

@@ -51,7 +51,7 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
           workflowId: cohortWorkflowId(rec.input.facts.breachId, cohort),
           // Cohorts outlive the run that started them: the breach continues-as-new during the fan-out.
           parentClosePolicy: ParentClosePolicy.ABANDON,
-          args: [{ breachId: rec.input.facts.breachId, cohort, roster: fan.roster, slice, policy: cascade, holdActive: rec.holdActive(), parentWorkflowId: workflowInfo().workflowId }],
+          args: [{ breachId: rec.input.facts.breachId, cohort, roster: fan.roster, slice, policy: cascade, ...rec.holdsForCohort(), parentWorkflowId: workflowInfo().workflowId }],
         });
       }),
     ).finally(() => (rec.cohortsStarting = 0));

@@ -55,6 +55,8 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   const { policy } = input;
   const state = new CohortState(policy);
   let holdActive = input.holdActive;
+  /** A hold has delayed this cohort's notices: those sent from then on say so. */
+  let delayedByHold = input.delayedByHold === true || input.holdActive;
   /** The batches in flight, one per channel at most: a hold cancels them all. */
   const sending = new Set<CancellationScope>();
   let stage: CohortReport['stage'] = 'sending';
@@ -72,6 +74,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     appliedRound = news.round;
     holdActive = news.active;
     if (!news.active) return;
+    delayedByHold = true;
     stopSending();
     // The breach's hold request completes once every cohort has stopped: tell it when the batches in flight have returned.
     void condition(() => sending.size === 0).then(() => tellBreachHeld(input, news.round));
@@ -134,7 +137,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
   const sendBatch = async (channel: Channel, items: BatchItem[]): Promise<void> => {
     state.markSending(items);
     // Cohorts started before the notice was read from the breach carry it in their input and pass it on.
-    const request: SendBatchRequest = { ...(input.notice ? { notice: input.notice } : { breachId: input.breachId }), cohort: input.cohort, roster: input.roster, items };
+    const request: SendBatchRequest = { ...(input.notice ? { notice: input.notice } : { breachId: input.breachId }), cohort: input.cohort, roster: input.roster, items, ...(delayedByHold ? { delayedByHold } : {}) };
     let scope: CancellationScope | undefined;
     try {
       const result: SendBatchResult = await CancellationScope.cancellable(async () => {

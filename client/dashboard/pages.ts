@@ -69,9 +69,22 @@ function draw(s) {
     el('h2', {}, 'Individuals'),
     el('p', { id: 'individuals' }, s.individuals.pending + ' not contacted yet, ' + s.individuals.inProgress + ' in progress, ' + s.individuals.notifiedByEmail + ' by email, ' + s.individuals.notifiedByFax + ' by fax, ' + s.individuals.notifiedByPostal + ' by post, ' + s.individuals.unreachable + ' unreachable'),
     el('div', { class: 'bar', title: c.pct + '% final' }, el('div', { style: 'width:' + c.pct + '%' })),
+    progressChart(s, c),
     el('h2', {}, 'Holds'), holds.length ? el('ul', { id: 'holds' }, ...holds) : el('p', { id: 'holds' }, 'none'),
     obligations.length ? el('div', {}, el('h2', {}, 'Obligations'), el('table', {}, el('tbody', {}, ...obligations))) : '',
     el('p', {}, el('small', {}, 'Read-only, as of ' + s.asOf + '; refreshes every two seconds.')));
+}
+// The fan-out curve: people in a final state from the fan-out's start until now, out of everyone.
+function progressChart(s, c) {
+  if (!s.fanOutStartedAt || !c.all) return '';
+  const start = Date.parse(s.fanOutStartedAt), end = Math.max(Date.parse(s.asOf), start + 1), W = 600, H = 160;
+  const now = { at: s.asOf, notified: s.individuals.notifiedByEmail + s.individuals.notifiedByFax + s.individuals.notifiedByPostal, unreachable: s.individuals.unreachable };
+  const points = [{ at: s.fanOutStartedAt, notified: 0, unreachable: 0 }, ...(s.progress || []), now];
+  const xy = (p) => (W * (Date.parse(p.at) - start) / (end - start)).toFixed(1) + ',' + (H - H * (p.notified + p.unreachable) / c.all).toFixed(1);
+  const svg = (tag, attrs) => { const e = document.createElementNS('http://www.w3.org/2000/svg', tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
+  const chart = svg('svg', { id: 'progress-chart', viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': 'people final over time' });
+  chart.append(svg('rect', { x: 0, y: 0, width: W, height: H, fill: '#f4f5fb' }), svg('polyline', { points: points.map(xy).join(' '), fill: 'none', stroke: '#4a6cf7', 'stroke-width': 2 }));
+  return el('figure', {}, chart, el('figcaption', { id: 'progress-caption' }, c.final + ' of ' + c.all + ' final (' + c.pct + '%) between the start of notifying ' + s.fanOutStartedAt + ' and ' + s.asOf));
 }
 const url = '/api/breaches/' + ${JSON.stringify(encodeURIComponent(breachId))};
 poll(draw, url); setInterval(() => poll(draw, url), 2000);`,

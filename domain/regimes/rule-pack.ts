@@ -121,7 +121,7 @@ export function obligationId(pack: Pick<RulePack, 'id'>, rule: Pick<ObligationRu
   return `${pack.id}:${rule.key}`;
 }
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

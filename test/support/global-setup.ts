@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer, type DevServer } from '../../sandbox/dev-server';
-import { breachWorkflowsPath } from '../../worker/breach-worker';
+import { breachWorkflowsPath } from '../../worker/bundle-workflows';
 import { temporalTestServerPath } from '../../scripts/temporal-binaries';
 import { freePort } from '../../sandbox/ports';
 
