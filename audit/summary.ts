@@ -1,8 +1,9 @@
 /**
- * The figures an auditor asks first, worked out from an export's entries and their fields (so
- * that the summary of an archived export is the same as that of a fresh one; exports filed as v1
- * have no fields, and their figures are read from the entries' words): hours from awareness to the authority
- * notice, time under a hold, coverage of the individuals, and how long people waited to be told.
+ * The figures an auditor asks first, worked out from an export's entries and their fields, so
+ * that the summary of an archived export is the same as that of a fresh one (exports filed as v1
+ * have no fields; their figures are read from the entries' words): hours from awareness to the
+ * authority notice, time under a hold, coverage of the individuals, and how long people waited to
+ * be told.
  */
 import type { AuditEntry, AuditExport } from './export-schema';
 

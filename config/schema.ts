@@ -47,6 +47,12 @@ const temporal = z.strictObject({
   apiKeyEnv: envVarName.optional(),
   /** Where people open a breach's workflow in the Temporal Web UI. */
   webUiUrl: z.url().default('http://localhost:8233'),
+  /**
+   * Workflows a worker keeps in memory between tasks. Every cohort of a breach stays open until the
+   * breach closes, so without a bound the worker would keep them all; one evicted is replayed from
+   * its short history when it next has work.
+   */
+  maxCachedWorkflows: z.number().int().min(40).default(100),
 });
 
 const authority = z.strictObject({

@@ -41,7 +41,7 @@ describe('temporal.yaml', () => {
   it('fills in the documented defaults', () => {
     const file = configFile(valid);
     const config = loadConfig(file, {});
-    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications', webUiUrl: 'http://localhost:8233' });
+    expect(config.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', taskQueue: 'breach-notifications', webUiUrl: 'http://localhost:8233', maxCachedWorkflows: 100 });
     expect(config.authority).toMatchObject({ notifyBy: 'email', deadlineHours: 72, holdsDelayNotice: false });
     expect(config.notifications).toMatchObject({ reminderHoursBeforeDeadline: [48, 24, 6, 1], overdueReminderEveryHours: 4 });
     const individuals = {

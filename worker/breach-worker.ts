@@ -92,6 +92,7 @@ export class BreachWorkers {
           await Worker.create({
             ...common,
             taskQueue: config.temporal.taskQueue,
+            maxCachedWorkflows: config.temporal.maxCachedWorkflows,
             workflowBundle: workflowBundle ?? (await bundleWorkflowsInChild()),
             activities: {
               ...createMailActivities(config, transport, clock),
