@@ -76,6 +76,8 @@ export interface LocalStackOptions {
 export interface StackWorker {
   /** The pids of the worker processes, in the order of `workerProcesses`; none for the in-process worker. */
   pids: number[];
+  /** The in-process worker's cached workflows; worker processes keep theirs to themselves. */
+  cachedWorkflows?(): number;
   stop(): Promise<void>;
 }
 
@@ -238,6 +240,7 @@ async function startWorker(options: LocalStackOptions, config: EngineConfig, con
     const running = workers.run();
     return {
       pids: [],
+      cachedWorkflows: () => workers.cachedWorkflows(),
       stop: once(async () => {
         workers.shutdown();
         try {

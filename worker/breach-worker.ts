@@ -123,6 +123,11 @@ export class BreachWorkers {
     return new BreachWorkers([...main, ...channelWorkers, ...faxStatuses]);
   }
 
+  /** Workflows held in memory between tasks, across this process's workers (at most `temporal.maxCachedWorkflows`). */
+  cachedWorkflows(): number {
+    return this.workers.reduce((sum, worker) => sum + worker.getStatus().numCachedWorkflows, 0);
+  }
+
   async run(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.run()));
   }

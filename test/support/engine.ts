@@ -84,6 +84,8 @@ export interface DevEngine {
   config: EngineConfig;
   client: Client;
   sink: SmtpSink;
+  /** Workflows the engine's worker holds in memory between tasks. */
+  cachedWorkflows(): number;
   stop(): Promise<void>;
 }
 
@@ -113,7 +115,7 @@ export async function startDevEngine(name: string, options: DevEngineOptions = {
     env: options.env,
     identity: `test ${name}`,
   });
-  return { config: stack.config, client: stack.client, sink: stack.sink!, stop: stack.stop };
+  return { config: stack.config, client: stack.client, sink: stack.sink!, cachedWorkflows: () => stack.worker!.cachedWorkflows!(), stop: stack.stop };
 }
 
 export async function connectClient(name: string): Promise<{ client: Client; close: () => Promise<void> }> {
