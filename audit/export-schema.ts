@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { RISK_LEVELS } from '../domain/breach';
+import { CHANNELS } from '../domain/individuals';
 
 /**
  * The JSON audit export. Auditors file these exports and check them years later, so a schema
@@ -33,7 +35,7 @@ const entryFieldsSchema = z
   .strictObject({
     subjectId: z.string().describe("The subject's id in the roster (a pseudonym, never contact data)."),
     cohort: z.number().int().nonnegative().describe('The cohort (slice of the roster) the subject or entry belongs to.'),
-    channel: z.enum(['email', 'fax', 'postal']).describe('The channel of a notice, attempt or report.'),
+    channel: z.enum(CHANNELS).describe('The channel of a notice, attempt or report.'),
     state: z.string().describe("A subject's final state (notified-email, notified-fax, notified-postal, unreachable) or an obligation's status."),
     reasons: z.array(z.string()).describe('Why each channel failed, for an unreachable subject.'),
     providerId: z.string().describe('What the provider accepted: Message-ID, Telnyx fax id or Lob letter id.'),
@@ -45,7 +47,7 @@ const entryFieldsSchema = z
     reviewAt: instant.describe("A hold's next review date."),
     regimes: z.array(z.string()).describe('The regimes a hold delays, or that the breach opened under.'),
     heldHours: z.number().nonnegative().describe('How long a released hold was in force.'),
-    risk: z.enum(['unlikely', 'risk', 'high']),
+    risk: z.enum(RISK_LEVELS),
     awareAt: instant.describe('When the company became aware of the breach.'),
     deadline: instant.describe('The deadline of the authority notice or of an obligation.'),
     deadlineHours: z.number().positive(),

@@ -9,9 +9,7 @@ import type { Hold } from '../domain/holds';
 import { countingFrom, type ObligationView } from '../domain/obligations';
 import { BreachRecord } from '../workflows/breach-record';
 import type { AnchorEvent } from '../domain/regimes/rule-pack';
-import type { AuditEntry, EntryFields } from './export-schema';
-
-type Described = Pick<AuditEntry, 'kind' | 'summary' | 'fields'>;
+import { holdFields, obligationFields, timingFields, type Described } from './entry-fields';
 
 /** The regimes a breach opened under and what each obligation was then, evaluated by the breach's own record. */
 export function regimesOpened(input: BreachWorkflowInput & { regimes: BreachRegimes }): Described {
@@ -40,14 +38,9 @@ export function anchorRecorded(request: Record<string, unknown>, views: Obligati
   return { kind: 'anchor-recorded', summary: `${request.event} recorded as at ${request.at}${reason}${started}` };
 }
 
-/** An obligation's id, status and deadline, as fields. */
-export function obligationFields(view: Pick<ObligationView, 'id' | 'status' | 'deadline'>): EntryFields {
-  return { obligationId: view.id, state: view.status, ...(view.deadline ? { deadline: view.deadline } : {}) };
-}
-
 export function obligationRecorded(view: ObligationView): Described {
   if (view.status === 'not-required') return { kind: 'obligation-not-required', summary: `${view.id} (${view.citation}) ${view.reason}`, fields: obligationFields(view) };
-  const timing = view.completion ? { acceptedAt: view.completion.at, onTime: view.completion.onTime, ...(view.completion.lateReason ? { lateReason: view.completion.lateReason } : {}) } : {};
+  const timing = view.completion ? timingFields(view.completion.at, view.completion.onTime, view.completion.lateReason) : {};
   return {
     kind: 'obligation-done',
     summary: `${describeObligation(view)}; notice to ${view.recipient} (${view.citation})${view.deadline ? `, due ${view.deadline}` : ''}`,
@@ -81,7 +74,7 @@ export function holdLapseEntries(input: BreachWorkflowInput, holds: Map<string, 
         ...where,
         kind: 'hold-lapsed',
         summary: `${placed.holdId} (${placed.agency}, case ${placed.caseRef}, ${placed.form}) stopped delaying ${lapse.regime} notices: its period ended without a written statement`,
-        fields: { holdId: placed.holdId, agency: placed.agency, caseRef: placed.caseRef, regimes: [lapse.regime] },
+        fields: { ...holdFields(placed), regimes: [lapse.regime] },
       });
     }
   }

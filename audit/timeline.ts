@@ -4,6 +4,7 @@ import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { DeliveryReport } from '../domain/cascade';
 import { individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
+import type { Channel } from '../domain/individuals';
 import type { BreachSummary } from '../domain/status';
 import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent, type MailActivities } from '../activities/mail-activities';
 import type { RosterActivities } from '../activities/roster-activities';
@@ -23,11 +24,12 @@ import {
   supplementAuthorityReportUpdate,
 } from '../workflows/messages/breach';
 import type { ObligationView } from '../domain/obligations';
-import { anchorRecorded, describeObligation, holdLapseEntries, obligationFields, obligationRecorded, regimesOpened, type TrackedHold } from './obligation-entries';
+import { anchorRecorded, describeObligation, holdLapseEntries, obligationRecorded, regimesOpened, type TrackedHold } from './obligation-entries';
+import { holdFields, obligationFields, timingFields, type Described } from './entry-fields';
 import type { CohortRetried } from '../domain/cohort-recovery';
 import { ignoredSignal } from './ignored-signals';
 import { CohortHistory, type CohortFact, type CohortObserver, type Where } from './cohort-events';
-import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type EntryFields, type Finding } from './export-schema';
+import { AUDIT_SCHEMA_VERSION, entriesSha256, type AuditEntry, type AuditExport, type Finding } from './export-schema';
 import { authorityDeadline } from '../domain/deadline';
 import { ActivityPairing, firstPayload, observeRuns, timeOf, UpdatePairing, type HistoryEvent, type HistoryObserver, type RunHistory } from './history-events';
 
@@ -213,8 +215,9 @@ export class TimelineBuilder implements HistoryObserver {
   }
 }
 
-const CHANNEL_OF_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'post' } as const;
-const CHANNEL_OF_FINAL_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'postal' } as const;
+const CHANNEL_OF_STATE = { 'notified-email': 'email', 'notified-fax': 'fax', 'notified-postal': 'postal' } as const satisfies Record<string, Channel>;
+/** A channel as the entries' words name it. */
+const CHANNEL_WORD: Record<Channel, string> = { email: 'email', fax: 'fax', postal: 'post' };
 
 /**
  * The entries of one cohort of the breach, read from its NotifyCohort history: one per person,
@@ -253,7 +256,7 @@ export class CohortTimeline implements CohortObserver {
           add(
             outcome.state === 'unreachable'
               ? { kind: 'subject-unreachable', summary: `subject ${outcome.subjectId} unreachable: ${(outcome.reasons ?? []).join('; ')}`, fields: { subjectId: outcome.subjectId, cohort: this.cohort, reasons: outcome.reasons ?? [] } }
-              : { kind: 'subject-notified', summary: `subject ${outcome.subjectId} notified by ${CHANNEL_OF_STATE[outcome.state]}`, fields: { subjectId: outcome.subjectId, cohort: this.cohort, channel: CHANNEL_OF_FINAL_STATE[outcome.state] } },
+              : { kind: 'subject-notified', summary: `subject ${outcome.subjectId} notified by ${CHANNEL_WORD[CHANNEL_OF_STATE[outcome.state]]}`, fields: { subjectId: outcome.subjectId, cohort: this.cohort, channel: CHANNEL_OF_STATE[outcome.state] } },
           );
         }
         return;
@@ -299,7 +302,7 @@ function describeUpdate(
   result: unknown,
   holdsPlacedAt: Map<string, string>,
   at: string,
-): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
+): Described | undefined {
   switch (name) {
     case assessUpdate.name: {
       // The score is the workflow's, in the update's result; assessments without one read as before.
@@ -345,7 +348,7 @@ function describeUpdate(
       return {
         kind: 'authority-notified',
         summary: `on the portal, reference ${notice.portalReference}; deadline ${notice.deadline}; ${noticeTiming(notice)}`,
-        fields: { ...(notice.portalReference ? { portalReference: notice.portalReference } : {}), ...timingFields(notice.deadline, at, notice.onTime, notice.lateReason) },
+        fields: { ...(notice.portalReference ? { portalReference: notice.portalReference } : {}), ...timingFields(at, notice.onTime, notice.lateReason, notice.deadline) },
       };
     }
     case supplementAuthorityReportUpdate.name: {
@@ -379,7 +382,7 @@ function describeUpdate(
   }
 }
 
-function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
+function describeActivity(type: string, input: Record<string, unknown> | undefined, result: unknown): Described | undefined {
   switch (type) {
     case AUTHORITY_REPORT_ACTIVITY: {
       const request = input as unknown as AuthorityReportRequest;
@@ -389,7 +392,7 @@ function describeActivity(type: string, input: Record<string, unknown> | undefin
       return {
         kind: 'authority-notified',
         summary: `by email, Message-ID ${messageId}, accepted by the relay at ${sent.acceptedAt}; deadline ${request.deadline}; ${timing}`,
-        fields: { messageId, ...timingFields(request.deadline, sent.acceptedAt, !sent.late, sent.lateReason) },
+        fields: { messageId, ...timingFields(sent.acceptedAt, !sent.late, sent.lateReason, request.deadline) },
       };
     }
     case RESPONDER_REMINDER_ACTIVITY:
@@ -415,7 +418,7 @@ function describeActivity(type: string, input: Record<string, unknown> | undefin
   }
 }
 
-function describeFailedActivity(type: string, message: string): Pick<AuditEntry, 'kind' | 'summary' | 'fields'> | undefined {
+function describeFailedActivity(type: string, message: string): Described | undefined {
   if (type === PLAN_COHORTS_ACTIVITY) return { kind: 'fan-out-stopped', summary: message };
   if (type === AUTHORITY_REPORT_ACTIVITY) return { kind: 'authority-notice-failed', summary: message };
   return undefined;
@@ -425,15 +428,6 @@ function describeFailedActivity(type: string, message: string): Pick<AuditEntry,
 function describeRequest(request: Record<string, unknown>): string {
   const fields = Object.entries(request).filter(([key, value]) => key !== 'by' && value !== undefined && value !== '');
   return fields.length ? fields.map(([key, value]) => `${key}=${JSON.stringify(value)}`).join(', ') : 'no details';
-}
-
-/** The facts of a hold every hold entry gives. */
-export function holdFields(hold: Pick<Hold, 'holdId' | 'agency' | 'caseRef'>): EntryFields {
-  return { holdId: hold.holdId, agency: hold.agency, caseRef: hold.caseRef };
-}
-
-function timingFields(deadline: string, acceptedAt: string, onTime: boolean, lateReason: string | undefined): EntryFields {
-  return { acceptedAt, deadline, onTime, ...(lateReason ? { lateReason } : {}) };
 }
 
 function noticeTiming(notice: Pick<AuthorityNotice, 'onTime' | 'lateReason'>): string {

@@ -1,3 +1,4 @@
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { instant } from '../domain/requests';
 import { UsageError } from './errors';
 
@@ -24,8 +25,16 @@ export function reviewDateFlag(flags: { reviewAt?: string; reviewIn?: string }, 
   if (flags.reviewAt !== undefined && flags.reviewIn !== undefined) throw new UsageError('give --review-at or --review-in, not both');
   if (flags.reviewAt !== undefined) return isoDateFlag('--review-at', flags.reviewAt);
   if (flags.reviewIn === undefined) return undefined;
-  const match = /^(\d{1,4})([hdw])$/.exec(flags.reviewIn.trim());
-  if (!match || Number(match[1]) === 0) throw new UsageError(`--review-in '${flags.reviewIn}' must be a number of hours, days or weeks, e.g. 36h, 14d or 2w`);
-  const hours = Number(match[1]) * { h: 1, d: 24, w: 168 }[match[2] as 'h' | 'd' | 'w'];
-  return new Date(now.getTime() + hours * 3_600_000).toISOString();
+  // Read as temporal.yaml's durations are (`14d`, `36h`, `2w`, `14 days`).
+  const ms = durationMs(flags.reviewIn.trim());
+  if (!(ms > 0)) throw new UsageError(`--review-in '${flags.reviewIn}' must be a number of hours, days or weeks, e.g. 36h, 14d or 2w`);
+  return new Date(now.getTime() + ms).toISOString();
+}
+
+function durationMs(text: string): number {
+  try {
+    return msToNumber(text as Duration);
+  } catch {
+    return NaN;
+  }
 }

@@ -50,7 +50,8 @@ const temporal = z.strictObject({
   /**
    * Workflows a worker keeps in memory between tasks. Every cohort of a breach stays open until the
    * breach closes, so without a bound the worker would keep them all; one evicted is replayed from
-   * its short history when it next has work.
+   * its short history when it next has work. At least the 40 workflow tasks a worker runs at once,
+   * each of which needs a place in the cache.
    */
   maxCachedWorkflows: z.number().int().min(40).default(100),
 });

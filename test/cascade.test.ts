@@ -13,7 +13,7 @@ import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
 import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { buildAudit } from '../audit/build-audit';
-import { assessUpdate, closeUpdate, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
+import { assessUpdate, closeUpdate, noticeQuery, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate, subjectQuery } from '../workflows/messages/cohort';
 import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
@@ -129,6 +129,8 @@ describe('the email → fax → postal cascade in cohorts', () => {
     expect(ada.messageId).toBe(noticeMessageId({ breachId, cohort: 0, subjectId: 's-email' }, 'company.test'));
     expect(ada.noticeId).toBe(`${breachId}~0~s-email`);
     expect(ada.text).toContain('Dear Ada Email');
+    expect(ada.text).not.toContain('We delayed this notice');
+    expect((await handle.query(noticeQuery)).lawEnforcementDelay).toBeUndefined();
     expect(ada.text).toContain(breachFacts(breachId).measures);
     // The notice names the company, comes from it, and answers go to its privacy mailbox.
     expect(ada).toMatchObject({ from: '"Acme Payroll Ltd" <engine@company.test>', replyTo: 'privacy@company.test', subject: 'Notice of Data Breach from Acme Payroll Ltd' });
@@ -230,7 +232,16 @@ describe('the email → fax → postal cascade in cohorts', () => {
     const after = notices(breachId).filter((m) => !sent.some((s) => s.messageId === m.messageId));
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((m) => m.text.includes(delayed))).toBe(true);
+    // `breach notice preview` reads the breach's notice: from now on it carries the sentence too.
+    expect((await handle.query(noticeQuery)).lawEnforcementDelay).toBe(true);
     const done = await eventually(() => handle.query(statusQuery), (s) => s.individuals.notifiedByEmail === 12, 60_000);
     expect(done.individuals.unreachable).toBe(0);
+    await expectHistoryReplays(handle, 'breach-hold-during-fan-out');
+    // The run of the last cohort that sent its notices, batches delayed by the hold among them.
+    const cohortId = cohortWorkflowId(breachId, 3);
+    const runs: { runId: string; startTime: Date }[] = [];
+    for await (const run of engine.client.workflow.list({ query: `WorkflowId = '${cohortId}'` })) runs.push(run);
+    const sending = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!.runId;
+    await expectHistoryReplays(engine.client.workflow.getHandle(cohortId, sending), 'cohort-delayed-by-hold', sending);
   });
 });

@@ -51,6 +51,16 @@ describe('notices per regime', () => {
     expect(before.text).toBe(texan.text.replace('Tex', 'Cal').replace('s-2', 's-1'));
   });
 
+  it('reads a roster language that is not a language tag as the default language, for the templates and the dates', async () => {
+    const config = withTemplates((dir) => writeFileSync(path.join(dir, 'notice.txt'), 'outside the language folders'));
+    const render = createNoticeRenderer(config.individuals.templateDir, 'en');
+    const english = await render(breachNotice(facts), { subjectId: 's-1', fullName: 'Lang' }, 'email');
+    for (const language of ['.', '..', 'en_US', '12', 'x'.repeat(300)]) {
+      const notice = await render(breachNotice(facts), { subjectId: 's-1', fullName: 'Lang', language }, 'email');
+      expect(notice.text, language).toBe(english.text);
+    }
+  });
+
   it('starts a breach whose templates have every element its regimes require', async () => {
     const config = withTemplates();
     await expect(checkNotices(config, facts, ['en'], regimesFor(config, ['gdpr', 'hipaa', 'california'], { 'US-CA': 3, 'US-NY': 2, DE: 1 }))).resolves.toBeUndefined();

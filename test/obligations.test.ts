@@ -229,10 +229,15 @@ describe('the breach record', () => {
     expect(record.holdProblem({ agency: 'DOJ', caseRef: 'N-1', reason: 'r', by: 'legal', regimes: ['sec'], form: 'oral' }, now)).toBe('SEC Form 8-K Item 1.05 accepts only a written law-enforcement request, not an oral one');
     record.placeHold({ agency: 'DOJ', caseRef: 'N-1', reason: 'national security', by: 'legal', regimes: ['sec'], form: 'written' }, now);
     expect(record.holdActive()).toBe(false);
+    // A hold on the SEC filing alone delays no notice to individuals, so theirs need not say it was delayed.
+    expect(record.holdsForCohort()).toEqual({ holdActive: false });
     const oral = record.placeHold({ agency: 'FBI', caseRef: 'F-2', reason: 'r', by: 'legal', regimes: ['hipaa'], form: 'oral' }, now);
     expect(record.holdActive()).toBe(true);
+    expect(record.holdsForCohort()).toEqual({ holdActive: true, delayedByHold: true });
     record.lapseHold(oral, 'hipaa', now);
     expect(record.holdActive()).toBe(false);
+    // The lapsed hold did delay the notices: those sent from now on still say so.
+    expect(record.holdsForCohort()).toEqual({ holdActive: false, delayedByHold: true });
     expect(oral.release).toMatchObject({ by: 'the engine', reason: 'its period ran out under hipaa without a written statement extending it' });
   });
 

@@ -152,15 +152,16 @@ export class BreachRecord {
     return this.state.holds.some((h) => isActive(h) && this.holdDelaysIndividuals(h));
   }
 
-  private holdDelaysIndividuals(hold: Hold): boolean {
+  /** Whether the hold delays the notices to individuals under one of its regimes where `covers` it (by default: where it has not lapsed). */
+  private holdDelaysIndividuals(hold: Hold, covers: (hold: Hold, regime: string) => boolean = holdCovers): boolean {
     const packs = this.input.regimes?.packs;
     if (!packs || !hold.regimes) return true;
-    return packs.some((p) => holdCovers(hold, p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)));
+    return packs.some((p) => covers(hold, p.id) && p.obligations.some((r) => r.completedBy === 'individual-notices' && p.lawEnforcement?.delays.includes(r.key)));
   }
 
-  /** Whether a hold has delayed the notices to individuals, whether or not it is still in force. */
+  /** Whether a hold has delayed the notices to individuals: still in force, released, or lapsed since. */
   noticesDelayedByHold(): boolean {
-    return this.state.holds.some((h) => this.holdDelaysIndividuals(h));
+    return this.state.holds.some((h) => this.holdDelaysIndividuals(h, (hold, regime) => hold.regimes!.includes(regime)));
   }
 
   /** What a cohort starting now is told of the holds. */

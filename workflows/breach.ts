@@ -68,6 +68,9 @@ const COHORT_HELD_CONFIRMED = 'cohort-held-confirmed';
 /** The patch after which a notification stopped on an error has its own phase and blocks `close`. */
 const NOTIFICATION_STOPPED_PHASE = 'notification-stopped-phase';
 
+/** The patch after which a written statement that puts a lapsed hold back over the notices tells the cohorts. */
+const STATEMENT_TELLS_COHORTS = 'statement-tells-cohorts';
+
 const now = () => new Date();
 
 /**
@@ -178,7 +181,8 @@ function recordHoldStatement(record: BreachRecord, request: Parameters<BreachRec
   const hold = record.recordHoldStatement(request, now());
   void watchHoldLapses(record, hold);
   // A statement after a lapse puts the hold back over the notices it had stopped delaying.
-  if (!held && record.holdActive()) void tellCohortsAboutHolds(record);
+  // Breaches that recorded such a statement before the cohorts were told must replay without the signals.
+  if (!held && record.holdActive() && patched(STATEMENT_TELLS_COHORTS)) void tellCohortsAboutHolds(record);
   return hold;
 }
 

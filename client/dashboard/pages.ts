@@ -78,9 +78,8 @@ function draw(s) {
 function progressChart(s, c) {
   if (!s.fanOutStartedAt || !c.all) return '';
   const start = Date.parse(s.fanOutStartedAt), end = Math.max(Date.parse(s.asOf), start + 1), W = 600, H = 160;
-  const now = { at: s.asOf, notified: s.individuals.notifiedByEmail + s.individuals.notifiedByFax + s.individuals.notifiedByPostal, unreachable: s.individuals.unreachable };
-  const points = [{ at: s.fanOutStartedAt, notified: 0, unreachable: 0 }, ...(s.progress || []), now];
-  const xy = (p) => (W * (Date.parse(p.at) - start) / (end - start)).toFixed(1) + ',' + (H - H * (p.notified + p.unreachable) / c.all).toFixed(1);
+  const points = [[s.fanOutStartedAt, 0], ...(s.progress || []).map((p) => [p.at, p.notified + p.unreachable]), [s.asOf, c.final]];
+  const xy = ([at, final]) => (W * (Date.parse(at) - start) / (end - start)).toFixed(1) + ',' + (H - H * final / c.all).toFixed(1);
   const svg = (tag, attrs) => { const e = document.createElementNS('http://www.w3.org/2000/svg', tag); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v); return e; };
   const chart = svg('svg', { id: 'progress-chart', viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': 'people final over time' });
   chart.append(svg('rect', { x: 0, y: 0, width: W, height: H, fill: '#f4f5fb' }), svg('polyline', { points: points.map(xy).join(' '), fill: 'none', stroke: '#4a6cf7', 'stroke-width': 2 }));
