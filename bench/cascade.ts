@@ -489,7 +489,7 @@ async function reportHistories(stack: LocalStack, breachId: string): Promise<voi
 
 /**
  * The same emails through the same transport, renderer and sink, without Temporal, `CEILING_RUNS`
- * times: one run's rate varies by a quarter from run to run on this machine, more than the engine's.
+ * times: one run's rate varies by a third from slowest to fastest on this machine, more than the engine's.
  * The ratio is given against the median run, and against the fastest as the least favourable.
  */
 async function runCeiling(stack: LocalStack, file: string, engineRate: number): Promise<void> {
