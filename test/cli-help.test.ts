@@ -35,6 +35,8 @@ describe('review dates', () => {
     expect(reviewDateFlag({}, now)).toBeUndefined();
     expect(() => reviewDateFlag({ reviewIn: 'a fortnight' }, now)).toThrow("--review-in 'a fortnight' must be a number of hours, days or weeks, e.g. 36h, 14d or 2w");
     expect(() => reviewDateFlag({ reviewIn: '0d' }, now)).toThrow('must be a number of hours, days or weeks');
+    // A number without a unit would otherwise be read as milliseconds, a review due at once.
+    for (const reviewIn of ['14', '30m', '90s']) expect(() => reviewDateFlag({ reviewIn }, now), reviewIn).toThrow('must be a number of hours, days or weeks');
     expect(() => reviewDateFlag({ reviewIn: '14d', reviewAt: '2026-12-20T09:00:00Z' }, now)).toThrow('give --review-at or --review-in, not both');
   });
 });

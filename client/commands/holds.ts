@@ -20,7 +20,7 @@ export function registerHolds(program: Command, run: Run): void {
     .requiredOption('--reason <text>', 'why notice would impede the investigation')
     .requiredOption('--by <name>', 'who places the hold')
     .option('--review-at <iso>', 'when legal must confirm the hold is still needed')
-    .option('--review-in <duration>', 'the review date as a time from now: 36h, 14d, 2w')
+    .option('--review-in <duration>', 'the review date as a time from now, at least an hour: 36h, 14d, 2w')
     .option('--form <form>', "whether the agency asked in writing or orally: written|oral (some regimes accept one form, or limit an oral hold's length)")
     .option('--regimes <list>', "the regimes whose notices it delays, comma-separated (default: every regime of the breach that accepts its form)")
     .option('--confidential', "keep the agency and its case out of what the authority is sent (the report says only that a hold delays the individuals' notice)")
@@ -59,7 +59,7 @@ export function registerHolds(program: Command, run: Run): void {
       .command(`${verb} <id> <holdId>`)
       .description(description)
       .option('--review-at <iso>', 'the next review date; legal is reminded then')
-      .option('--review-in <duration>', 'the next review date as a time from now: 36h, 14d, 2w')
+      .option('--review-in <duration>', 'the next review date as a time from now, at least an hour: 36h, 14d, 2w')
       .requiredOption('--reason <text>', kind === 'confirmed' ? 'why the hold is still needed (the agency\'s word, and when it was given)' : 'why the review can wait')
       .requiredOption('--by <name>', 'who reviewed it')
       .action((id: string, holdId: string, flags: { reviewAt?: string; reviewIn?: string; reason: string; by: string }) =>
