@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { BatchItem, Evidence, ItemResult, SendBatchRequest, SendBatchResult } from '../domain/batch';
 import type { NoticeRef } from '../domain/ids';
 import type { LoadSubjects, Subject } from '../domain/individuals';
+import type { HoldWatch } from './hold-watch';
 
 /**
  * A send that the recipient's side deferred (SMTP 4xx): retried with the batch, and after
@@ -23,14 +24,17 @@ export interface BatchOptions {
   maxDeferrals: number;
   /** Shared by every batch of the worker: a send begins only with a slot (for email, one per pooled SMTP connection). */
   slots?: Slots;
+  /** Shared by every batch of the worker: no send begins while the batch's breach is held. */
+  holds?: HoldWatch;
 }
 
 /**
- * Progress is heartbeated after a message at most this often: each heartbeat serialises the whole
- * progress. A hold's cancellation only reaches the batch through a heartbeat, so a timer also
- * heartbeats while the batch waits for a slot.
+ * Progress is heartbeated after a message at most this often (the worker's heartbeat throttle):
+ * each heartbeat serialises the whole progress and is a write on the server. A cancellation only
+ * reaches the batch through a heartbeat, so a timer also heartbeats while the batch waits; a hold
+ * reaches it sooner, through the worker's HoldWatch.
  */
-const HEARTBEAT_EVERY_MS = 100;
+export const HEARTBEAT_EVERY_MS = 1000;
 
 /** Progress kept in the heartbeat, so that a retry after a crash resumes instead of resending. */
 interface Progress {
@@ -41,8 +45,9 @@ interface Progress {
 /**
  * Sends a batch of notices, one evidence record or refusal per item, heartbeating after each.
  *
- * - A hold cancels the activity through its heartbeat: no new send begins after that, those in
- *   flight (at most `concurrency`) finish, and the batch returns what it sent (`stopped`).
+ * - A hold pauses the batch as soon as the worker's HoldWatch reads it: no new send begins after
+ *   that, those in flight (at most `concurrency`) finish. The cohort then cancels the activity,
+ *   which learns it from a heartbeat and returns what it sent (`stopped`).
  * - A failure on our side (relay or provider unreachable) fails the attempt after the sends in
  *   flight settle; Temporal retries it and the retry skips every item already answered.
  * - Items without a result after a retry may have been sent by the attempt that crashed; the
@@ -61,6 +66,8 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
   if (todo.length === 0) return { results: progress.results, stopped: false };
 
   const subjects = await loadSubjects(request.roster, todo.map((i) => request.items[i]!));
+  const breachId = request.breachId ?? request.notice!.breachId;
+  const hold = await options.holds?.follow(breachId);
   const pace = pacer(options.perSecond);
   let outage: Error | undefined;
   let next = 0;
@@ -78,9 +85,14 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
       if (stopped()) return;
       const release = (await options.slots?.acquire()) ?? (() => undefined);
       if (stopped()) return release();
+      if (hold?.held()) {
+        release();
+        await hold.whileHeld(ctx.cancellationSignal);
+        continue;
+      }
       const i = todo[next++]!;
       const item = request.items[i]!;
-      const ref = { breachId: request.breachId ?? request.notice!.breachId, cohort: request.cohort, subjectId: item.subjectId };
+      const ref = { breachId, cohort: request.cohort, subjectId: item.subjectId };
       const mayExist = item.mayExist === true || attempt > 1;
       try {
         const evidence = await sendOne(subjects.get(item.subjectId)!, ref, { ...item, mayExist, attempt });
@@ -104,6 +116,7 @@ export async function sendBatch(request: SendBatchRequest, loadSubjects: LoadSub
     await Promise.all(Array.from({ length: Math.min(options.concurrency, todo.length) }, lane));
   } finally {
     clearInterval(timer);
+    hold?.unfollow();
     ctx.heartbeat(progress);
   }
   if (outage) throw outage;

@@ -2,6 +2,7 @@
  * Benchmark of notifying individuals in cohorts (not a test: it prints figures).
  *
  *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts 4] [--one-worker] [--timeout-minutes 30] [--ceiling-runs 3]
+ *                    [--fallback-delay '10 seconds'] [--fax-poll-interval '30 seconds']
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
  * Starts the local stack (sandbox/local-stack.ts: an in-memory dev server, an SMTP sink, the
@@ -16,7 +17,8 @@
  * measures the time from assessment until every reachable person was sent a first notice (as
  * the SMTP sink and the fax sandbox saw it) and until every person is final (the breach's
  * status), the history events per person across the breach's workflows, the worker's and dev
- * server's memory. Last, the ceiling: the same emails sent by the same SMTP transport and
+ * server's memory, and the CPU time each process of the stack spent per email until every first
+ * notice was sent. Last, the ceiling: the same emails sent by the same SMTP transport and
  * renderer without Temporal (bench/smtp-ceiling.ts, in a process of its own), three times by
  * default, the engine compared with the median.
  *
@@ -42,7 +44,7 @@ import { assessUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { WORKER_ROLES, type WorkerRole } from '../worker/roles';
 import type { CeilingJob } from './smtp-ceiling';
-import { findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
+import { cpuMs, findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Flags and the benchmark's configuration
@@ -53,6 +55,12 @@ const PRODUCTION = argv.includes('--production-bounce-window');
 const BOUNCE_WINDOW = PRODUCTION ? '48 hours' : (flag(argv, 'bounce-window') ?? '60 seconds');
 const BOUNCE_WINDOW_MS = msToNumber(BOUNCE_WINDOW as Duration);
 const TIMEOUT_MINUTES = intFlag(argv, 'timeout-minutes', 30);
+/**
+ * As temporal.yaml ships them unless given: a shorter fallback delay or fax poll interval makes
+ * the cohorts' fax batches and polls smaller and more frequent, which costs the email phase CPU.
+ */
+const FALLBACK_DELAY = flag(argv, 'fallback-delay');
+const FAX_POLL_INTERVAL = flag(argv, 'fax-poll-interval');
 /** Cohorts sending first notices at once: the bench's knob for how many email batches are in flight. */
 const SENDING_COHORTS = intFlag(argv, 'sending-cohorts', 4);
 /** Pooled SMTP connections of the engine and of the ceiling alike. */
@@ -79,8 +87,8 @@ function configure(config: EngineConfig): void {
     sendingCohorts: SENDING_COHORTS,
     batchSize: 100,
     maxPerSecond: { email: 5000, fax: 500, postal: 500 },
-    faxPollInterval: '2 seconds',
-    fallbackDelay: '5 seconds',
+    ...(FAX_POLL_INTERVAL ? { faxPollInterval: FAX_POLL_INTERVAL } : {}),
+    ...(FALLBACK_DELAY ? { fallbackDelay: FALLBACK_DELAY } : {}),
   };
 }
 
@@ -387,7 +395,22 @@ interface BenchWorker {
   rss: ReturnType<typeof rssSampler>;
 }
 
-async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[]): Promise<{ breachId: string; file: string; emailRate: number }> {
+/**
+ * CPU time of the stack's processes over an interval, per email sent in it: steadier from run to
+ * run than the rates, and it says where the engine's time goes.
+ */
+function cpuMeter(processes: { name: string; pid: number }[]) {
+  const start = processes.map((p) => cpuMs(p.pid) ?? NaN);
+  return {
+    perEmail(emails: number): string {
+      const used = processes.map((p, i) => ((cpuMs(p.pid) ?? NaN) - start[i]!) / emails);
+      const total = used.reduce((sum, ms) => sum + ms, 0);
+      return `${processes.map((p, i) => `${p.name} ${used[i]!.toFixed(2)}`).join(', ')}; total ${total.toFixed(2)}`;
+    },
+  };
+}
+
+async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[], serverPid: number | undefined): Promise<{ breachId: string; file: string; emailRate: number }> {
   const { cohortSize } = stack.config.individuals;
   const file = path.join(dir, 'roster.jsonl');
   const roster = writeRoster(file, SUBJECTS);
@@ -407,6 +430,12 @@ async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[]
 
   log(`assessing high; ${SUBJECTS.toLocaleString('en')} people to notify`);
   for (const worker of workers) worker.rss.reset();
+  const cpu = cpuMeter([
+    ...(serverPid ? [{ name: 'dev server', pid: serverPid }] : []),
+    ...workers.map((w) => ({ name: `worker (${w.queues})`, pid: w.pid })),
+    { name: 'bench (SMTP sink, sandboxes, status polls)', pid: process.pid },
+  ]);
+  let cpuPerEmail = '';
   const t0 = Date.now();
   await handle.executeUpdate(assessUpdate, { args: [assessHigh] });
   figure('assess update latency', secs(Date.now() - t0));
@@ -433,6 +462,7 @@ async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[]
     const final = i.notifiedByEmail + i.notifiedByFax + i.notifiedByPostal + i.unreachable;
     if (firstNoticesMs === undefined && firstNoticesDone()) {
       firstNoticesMs = Math.max(watch.lastEmailAt(), watch.lastFirstFaxAt()) - t0;
+      cpuPerEmail = cpu.perEmail(watch.emails());
       log(`every reachable person was sent a first notice after ${secs(firstNoticesMs)}`);
       if (PRODUCTION) break;
     }
@@ -458,6 +488,7 @@ async function runCascade(stack: LocalStack, dir: string, workers: BenchWorker[]
   figure('assess → first email of this breach at the sink', secs(watch.firstEmailAt() - t0));
   const emailRate = rate(watch.emails(), watch.lastEmailAt() - t0);
   figure('engine: emails/s (assess → last email)', emailRate);
+  figure('engine: CPU ms per email, assess → every first notice (status polled every 0.5 s)', cpuPerEmail);
   if (watch.wrongCohort() > 0) figure('NOTICES IN ANOTHER COHORT THAN THEIR ROSTER ROW GIVES', watch.wrongCohort());
   for (const worker of workers) figure(`worker peak RSS from assess (process polling ${worker.queues}, sampled)`, mb(worker.rss.peak()));
   if (queryFailures > 0) figure('status queries failed (asked again)', queryFailures);
@@ -495,7 +526,7 @@ async function reportHistories(stack: LocalStack, breachId: string): Promise<voi
 async function runCeiling(stack: LocalStack, file: string, engineRate: number): Promise<void> {
   const { config } = stack;
   log(`ceiling: the same emails through one pooled transport (${config.smtp.maxConnections} connections), no Temporal, ${CEILING_RUNS} runs`);
-  const runs: { rate: number; sent: number; failed: number; ms: number; peakRss: number }[] = [];
+  const runs: { rate: number; sent: number; failed: number; ms: number; peakRss: number; cpu: string }[] = [];
   for (let n = 0; n < CEILING_RUNS; n++) {
     const job: CeilingJob = {
       smtp: config.smtp,
@@ -506,10 +537,13 @@ async function runCeiling(stack: LocalStack, file: string, engineRate: number): 
       roster: file,
       cohortSize: config.individuals.cohortSize,
     };
+    const sinkBefore = cpuMs(process.pid) ?? NaN;
     const run = await runMeasured(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'smtp-ceiling.ts'), JSON.stringify(job)], path.join(__dirname, '..'));
     if (run.code !== 0) throw new Error(`the ceiling exited with ${run.code}: ${run.stderr.trim()}`);
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { sent: number; failed: number; ms: number };
-    runs.push({ ...result, rate: rate(result.sent, result.ms), peakRss: run.peakRss });
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as { sent: number; failed: number; ms: number; cpuMs: number };
+    // The bench process is the SMTP sink here; its start-up (parsing the roster) is outside the ceiling's cpuMs.
+    const cpu = `ceiling ${(result.cpuMs / result.sent).toFixed(2)}, bench (SMTP sink) ${(((cpuMs(process.pid) ?? NaN) - sinkBefore) / result.sent).toFixed(2)}`;
+    runs.push({ ...result, rate: rate(result.sent, result.ms), peakRss: run.peakRss, cpu });
     // Each run's mail has been counted by its process; the sink would otherwise hold every run's messages.
     stack.sink!.messages.length = 0;
   }
@@ -520,6 +554,7 @@ async function runCeiling(stack: LocalStack, file: string, engineRate: number): 
     runs.map((r) => `${r.rate.toFixed(2)} (${r.sent.toLocaleString('en')} in ${secs(r.ms)}, ${r.failed} failed)`).join('; '),
   );
   figure(`ceiling: emails/s, median of ${runs.length}`, median.toFixed(2));
+  figure('ceiling: CPU ms per email, each run', runs.map((r) => r.cpu).join('; '));
   figure('ceiling: peak RSS of its process', mb(Math.max(...runs.map((r) => r.peakRss))));
   figure('engine emails/s ÷ median ceiling emails/s', (engineRate / median).toFixed(2));
   figure('engine emails/s ÷ fastest ceiling emails/s', (engineRate / Math.max(...rates)).toFixed(2));
@@ -547,7 +582,7 @@ async function main(): Promise<void> {
   if (serverPid) watchAlive('the Temporal dev server', serverPid);
 
   if (!PRODUCTION) await firstEmailLatency(stack, dir);
-  const cascade = await runCascade(stack, dir, workers);
+  const cascade = await runCascade(stack, dir, workers, serverPid);
   for (const worker of workers) figure(`worker VmHWM (process polling ${worker.queues}, whole life, including bundling any workflows at start)`, mb(procMemory(worker.pid)?.hwm));
   if (serverPid) figure('dev server RSS now / VmHWM', `${mb(procMemory(serverPid)?.rss)} / ${mb(procMemory(serverPid)?.hwm)}`);
   if (!PRODUCTION) {

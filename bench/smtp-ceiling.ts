@@ -7,7 +7,7 @@
  *
  *   node --require tsx/cjs bench/smtp-ceiling.ts '<CeilingJob as JSON>'
  *
- * Prints one line of JSON: { sent, failed, ms }.
+ * Prints one line of JSON: { sent, failed, ms, cpuMs } (cpuMs: this process's CPU time while sending).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -76,10 +76,12 @@ async function main(): Promise<void> {
     }
   };
   const started = Date.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: job.smtp.maxConnections }, lane));
   const ms = Date.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   transport.close();
-  console.log(JSON.stringify({ sent, failed, ms }));
+  console.log(JSON.stringify({ sent, failed, ms, cpuMs: (cpu.user + cpu.system) / 1000 }));
 }
 
 main().catch((err) => {

@@ -96,6 +96,21 @@ export function procMemory(pid: number): { rss: number; hwm: number } | undefine
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux this runs on). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs a command to its end and measures it: wall time, and peak RSS from VmHWM, which the kernel
  * keeps as a high-water mark, so a sample every 50 ms misses only a peak in the last 50 ms.

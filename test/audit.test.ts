@@ -280,7 +280,9 @@ it('raises no finding for a complete breach, and each finding for a breach with 
   await handle.executeUpdate(placeHoldUpdate, {
     args: [{ agency: 'City Police', caseRef: 'CP-9', reason: 'Suspect at large', by: 'Lena Legal', reviewAt: new Date(Date.now() + 1500).toISOString() }],
   });
-  // A cohort workflow started behind the breach's back, while its hold is active.
+  // A cohort workflow started behind the breach's back, while its hold is active. Its notice names
+  // another breach, whose hold the workers' hold watch reads (there is none), so the watch does
+  // not pause it: a way past the hold, as an older worker without the watch would have been.
   const rogue = await engine.client.workflow.start(NotifyCohort, {
     workflowId: cohortWorkflowId(flawedId, 0),
     taskQueue: engine.config.temporal.taskQueue,
@@ -288,7 +290,7 @@ it('raises no finding for a complete breach, and each finding for a breach with 
       {
         breachId: flawedId,
         cohort: 0,
-        notice: breachNotice(breachFacts(flawedId)),
+        notice: breachNotice(breachFacts(`${flawedId}-elsewhere`)),
         roster: people.ref,
         slice: { offset: Buffer.byteLength(ROSTER_HEADER) + 1, line: 2, rows: 1 },
         policy: cascadePolicy(engine.config),

@@ -2,7 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Deferred, sendBatch, type BatchOptions, type SendOne } from '../activities/batch-sender';
+import { HoldWatch } from '../activities/hold-watch';
 import type { BatchItem, SendBatchRequest, SendBatchResult } from '../domain/batch';
 import type { LoadSubjects, Subject } from '../domain/individuals';
 import type { BreachNotice } from '../domain/notice';
@@ -162,5 +164,58 @@ describe('sendBatch', () => {
     expect(calls.map((c) => c.subjectId).sort()).toEqual(people.map((p) => p.subjectId));
     // Six starts 50 ms apart: the last one begins at least 250 ms after the first (timers may round down by a millisecond).
     expect(elapsed).toBeGreaterThanOrEqual(245);
+  });
+
+  describe('with a hold watch', () => {
+    const READ_EVERY_MS = 5;
+
+    /** A breach whose hold the test places, read by a real HoldWatch; the second send places it. */
+    function heldAfterSecondSend() {
+      const breach = { held: false };
+      const holds = new HoldWatch(async () => breach.held, READ_EVERY_MS);
+      const calls: { subjectId: string; attempt: number }[] = [];
+      const send = recordingSend(calls);
+      const placing: SendOne = async (subject, ref, item) => {
+        const evidence = await send(subject, ref, item);
+        if (calls.length === 2) {
+          breach.held = true;
+          // The watch has read the hold before this send returns and its lane looks for the next person.
+          await sleep(4 * READ_EVERY_MS);
+        }
+        return evidence;
+      };
+      return { breach, options: { ...options, holds }, calls, send: placing };
+    }
+
+    it('begins no send while its breach is held, and stops there when cancelled', async () => {
+      const { options: held, calls, send } = heldAfterSecondSend();
+      const { loadSubjects } = loader();
+      const env = new MockActivityEnvironment({ attempt: 1 }, { logger: quietLogger });
+      const running: Promise<SendBatchResult> = env.run(() => sendBatch(request(5), loadSubjects, held, send));
+
+      await sleep(200);
+      expect(calls.map((c) => c.subjectId)).toEqual(['s-a', 's-b']);
+      env.cancel();
+      const result = await running;
+
+      expect(result.stopped).toBe(true);
+      expect(result.results.map((r) => r !== null)).toEqual([true, true, false, false, false]);
+      expect(calls).toHaveLength(2);
+    });
+
+    it('goes on where it paused when the hold is released before its cancellation arrives', async () => {
+      const { breach, options: held, calls, send } = heldAfterSecondSend();
+      const { loadSubjects } = loader();
+      const env = new MockActivityEnvironment({ attempt: 1 }, { logger: quietLogger });
+      const running: Promise<SendBatchResult> = env.run(() => sendBatch(request(5), loadSubjects, held, send));
+
+      await sleep(100);
+      expect(calls).toHaveLength(2);
+      breach.held = false;
+      const result = await running;
+
+      expect(result.stopped).toBe(false);
+      expect(calls.map((c) => c.subjectId)).toEqual(['s-a', 's-b', 's-c', 's-d', 's-e']);
+    });
   });
 });

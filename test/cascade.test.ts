@@ -16,6 +16,8 @@ import { buildAudit } from '../audit/build-audit';
 import { assessUpdate, closeUpdate, noticeQuery, placeHoldUpdate, releaseHoldUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate, subjectQuery } from '../workflows/messages/cohort';
 import { ROSTER_HEADER, sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
+import { HEARTBEAT_EVERY_MS } from '../activities/batch-sender';
+import { HoldWatch } from '../activities/hold-watch';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-cascade-'));
@@ -199,6 +201,24 @@ describe('the email → fax → postal cascade in cohorts', () => {
       expect(status.individuals).toMatchObject({ inProgress: 1, notifiedByEmail: 0, notifiedByFax: 1 });
     } finally {
       await waiting.stop();
+    }
+  });
+
+  it("lets a worker's batches see a hold within a read interval of its acceptance, long before their next heartbeat", async () => {
+    const breachId = `cascade-watch-${run}`;
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId));
+    const followed = await HoldWatch.ofBreaches(engine.client).follow(breachId);
+    try {
+      expect(followed.held()).toBe(false);
+      await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'FBI', caseRef: 'FBI-10', reason: 'Covert', by: 'Lena Legal' }] });
+      const placedAt = Date.now();
+      await eventually(async () => followed.held(), (held) => held, 5_000);
+      // Batches heartbeat once a second; the hold reaches them through the watch well before that.
+      expect(Date.now() - placedAt).toBeLessThan(HEARTBEAT_EVERY_MS / 2);
+      await handle.executeUpdate(releaseHoldUpdate, { args: [{ holdId: 'hold-1', reason: 'Cleared', by: 'Lena Legal' }] });
+      await eventually(async () => followed.held(), (held) => !held, 5_000);
+    } finally {
+      followed.unfollow();
     }
   });
 

@@ -108,8 +108,14 @@ describe('temporal.yaml', () => {
     expect(individuals('  cohortSize: 2001\n')).toMatch(/^individuals\.cohortSize: /);
     expect(individuals('  sendingCohorts: 1.5\n')).toBe('individuals.sendingCohorts: Invalid input: expected int, received number');
     expect(individuals('  batchSize: 1001\n')).toMatch(/^individuals\.batchSize: /);
-    expect(individuals('  fallbackDelay: soon\n')).toBe("individuals.fallbackDelay: expected a duration such as '48 hours', '30 seconds' or '5m'");
-    expect(individuals('  outageRetryFor: 0s\n')).toBe("individuals.outageRetryFor: expected a duration such as '48 hours', '30 seconds' or '5m'");
+    const durationProblem = "expected a duration with its unit, such as '48 hours', '30 seconds' or '5m'";
+    expect(individuals('  fallbackDelay: soon\n')).toBe(`individuals.fallbackDelay: ${durationProblem}`);
+    expect(individuals('  outageRetryFor: 0s\n')).toBe(`individuals.outageRetryFor: ${durationProblem}`);
+    // A bare number would be read as milliseconds: a 48 ms bounce window is a mistake, not a setting.
+    expect(individuals('  bounceWindow: 48\n')).toBe(`individuals.bounceWindow: ${durationProblem}`);
+    expect(individuals('  bounceWindow: "48"\n')).toBe(`individuals.bounceWindow: ${durationProblem}`);
+    const fromYaml = (lines: string) => loadConfig(configFile(valid + `individuals:\n  channels: [email]\n${lines}`), {}).individuals;
+    expect(fromYaml('  faxPollInterval: 30 seconds\n  fallbackDelay: 1.5m\n')).toMatchObject({ faxPollInterval: '30 seconds', fallbackDelay: '1.5m' });
     expect(problemOf(valid.replace('  port: 1025', '  port: 1025\n  maxConnections: 0'))).toMatch(/^smtp\.maxConnections: /);
   });
 

@@ -12,7 +12,8 @@ import { createMailActivities, type Clock } from '../activities/mail-activities'
 import { createNoticeRenderer, noticeContext } from '../activities/notice-renderer';
 import { createRosterActivities } from '../activities/roster-activities';
 import { messageIdDomain, type MailTransport } from '../activities/smtp';
-import type { BatchOptions } from '../activities/batch-sender';
+import { HEARTBEAT_EVERY_MS, type BatchOptions } from '../activities/batch-sender';
+import { HoldWatch } from '../activities/hold-watch';
 import type { EngineConfig } from '../config/schema';
 import { cascadePolicy } from '../config/load';
 import { channelTaskQueue, faxStatusTaskQueue } from '../domain/cascade';
@@ -51,15 +52,15 @@ function batchOptions(config: EngineConfig, channel: Channel): BatchOptions & { 
 }
 
 /** The activities of each notification channel that temporal.yaml configures. */
-function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv, readNotice: ReadNotice): Partial<Record<Channel, object>> {
+function channelActivities(config: EngineConfig, transport: MailTransport, env: NodeJS.ProcessEnv, readNotice: ReadNotice, holds: HoldWatch): Partial<Record<Channel, object>> {
   const renderNotice = createNoticeRenderer(path.resolve(config.individuals.templateDir), config.individuals.defaultLanguage, noticeContext(config));
   const from = config.notifications.from;
   const { fax, postal } = config.channels;
   const loadSubjects = loadSubjectsAt;
   return {
-    email: createEmailActivities({ transport, from, senderName: config.controller?.name, replyTo: config.controller?.replyTo, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'email') }),
-    fax: fax ? createFaxActivities({ senderName: config.controller?.name, config: fax, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'fax') }) : undefined,
-    postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: batchOptions(config, 'postal') }) : undefined,
+    email: createEmailActivities({ transport, from, senderName: config.controller?.name, replyTo: config.controller?.replyTo, returnPath: config.smtp.returnPath, domain: messageIdDomain(from), loadSubjects, renderNotice, readNotice, batch: { ...batchOptions(config, 'email'), holds } }),
+    fax: fax ? createFaxActivities({ senderName: config.controller?.name, config: fax, env, loadSubjects, renderNotice, readNotice, batch: { ...batchOptions(config, 'fax'), holds } }) : undefined,
+    postal: postal ? createPostalActivities({ config: postal, env, loadSubjects, renderNotice, readNotice, batch: { ...batchOptions(config, 'postal'), holds } }) : undefined,
   };
 }
 
@@ -69,7 +70,8 @@ function channelActivities(config: EngineConfig, transport: MailTransport, env: 
  * admits `maxPerSecond / batchSize` batches per second across all workers (Temporal enforces the
  * limit per task queue) and each batch paces its messages to `maxPerSecond`, so the channel sends
  * at most `maxPerSecond` messages a second plus one batch of burst, however many workers run.
- * Heartbeats are sent at least every 200 ms, so a hold's cancellation reaches a batch promptly.
+ * Heartbeats are sent at most once a second (each is a write of the batch's progress); a hold
+ * reaches the batches sooner, through the HoldWatch that each process shares among them.
  * On shutdown each worker stops polling and gives running activities time to finish; whatever
  * does not finish is retried by the next worker, because Temporal still holds the task.
  */
@@ -77,7 +79,7 @@ export class BreachWorkers {
   private constructor(readonly workers: Worker[]) {}
 
   static async create({ config, connection, transport, workflowBundle, env = process.env, clock, roles = ['workflows', ...config.individuals.channels] }: BreachWorkerDeps): Promise<BreachWorkers> {
-    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', maxHeartbeatThrottleInterval: '200 milliseconds' } as const;
+    const common = { connection, namespace: config.temporal.namespace, shutdownGraceTime: '30 seconds', maxHeartbeatThrottleInterval: HEARTBEAT_EVERY_MS } as const;
     const channels = config.individuals.channels.filter((channel) => roles.includes(channel));
     const unconfigured = roles.filter((role) => role !== 'workflows' && !config.individuals.channels.includes(role));
     if (unconfigured.length > 0) {
@@ -103,7 +105,7 @@ export class BreachWorkers {
           }),
         ]
       : [];
-    const perChannel = channelActivities(config, transport, env, noticeFromBreach(client));
+    const perChannel = channelActivities(config, transport, env, noticeFromBreach(client), HoldWatch.ofBreaches(client));
     const channelWorkers = await Promise.all(
       channels.map((channel) =>
         Worker.create({
