@@ -396,8 +396,8 @@ interface BenchWorker {
 }
 
 /**
- * CPU time of the stack's processes over an interval, per email sent in it: steadier from run to
- * run than the rates, and it says where the engine's time goes.
+ * CPU time of the stack's processes over an interval, per email sent in it: where the engine's
+ * time goes, and whether a slow run did more work or ran on a slower machine.
  */
 function cpuMeter(processes: { name: string; pid: number }[]) {
   const start = processes.map((p) => cpuMs(p.pid) ?? NaN);
