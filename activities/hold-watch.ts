@@ -54,32 +54,27 @@ export class HoldWatch {
 
   /** Follows a breach for one batch; the first answer is read before the batch sends anything. */
   async follow(breachId: string): Promise<FollowedBreach> {
-    let followed = this.breaches.get(breachId);
-    if (!followed) {
-      const created: Followed = { held: false, followers: 0, first: Promise.resolve() };
-      created.first = this.keepReading(breachId, created);
-      this.breaches.set(breachId, created);
-      followed = created;
-    }
+    const followed = this.breaches.get(breachId) ?? this.startReading(breachId);
     followed.followers++;
     await followed.first;
-    const entry = followed;
     let following = true;
     return {
-      held: () => entry.held,
+      held: () => followed.held,
       whileHeld: async (signal) => {
-        while (entry.held && !signal.aborted) await sleep(this.everyMs / 2, undefined, { signal }).catch(() => undefined);
+        while (followed.held && !signal.aborted) await sleep(this.everyMs / 2, undefined, { signal }).catch(() => undefined);
       },
       unfollow: () => {
         if (!following) return;
         following = false;
-        if (--entry.followers === 0) this.breaches.delete(breachId);
+        if (--followed.followers === 0) this.breaches.delete(breachId);
       },
     };
   }
 
-  /** Reads once now and resolves; then reads every interval while the breach has followers. */
-  private keepReading(breachId: string, followed: Followed): Promise<void> {
+  /** Reads once now (`first`), then every interval until the breach's last follower leaves. */
+  private startReading(breachId: string): Followed {
+    const followed: Followed = { held: false, followers: 0, first: Promise.resolve() };
+    const stillFollowed = () => this.breaches.get(breachId) === followed;
     const read = async () => {
       try {
         followed.held = await this.readHold(breachId);
@@ -87,12 +82,14 @@ export class HoldWatch {
         // Unknown for now; the last answer stands until a read succeeds.
       }
     };
-    const loop = async () => {
-      while (this.breaches.get(breachId) === followed) {
+    const keepReading = async () => {
+      while (stillFollowed()) {
         await sleep(this.everyMs);
-        if (this.breaches.get(breachId) === followed) await read();
+        if (stillFollowed()) await read();
       }
     };
-    return read().then(() => void loop());
+    followed.first = read().then(() => void keepReading());
+    this.breaches.set(breachId, followed);
+    return followed;
   }
 }

@@ -29,7 +29,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import { startBreachWorkflow } from '../client/start-breach';
 import type { EngineConfig } from '../config/schema';
 import type { BreachFacts } from '../domain/breach';
@@ -44,7 +43,8 @@ import { assessUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
 import { WORKER_ROLES, type WorkerRole } from '../worker/roles';
 import type { CeilingJob } from './smtp-ceiling';
-import { cpuMs, findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
+import { durationMs } from '../config/duration';
+import { cpuMs, durationFlag, findChildPid, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Flags and the benchmark's configuration
@@ -52,15 +52,15 @@ import { cpuMs, findChildPid, flag, intFlag, limiter, mb, percentile, procMemory
 const argv = process.argv.slice(2);
 const SUBJECTS = intFlag(argv, 'subjects', 10_000);
 const PRODUCTION = argv.includes('--production-bounce-window');
-const BOUNCE_WINDOW = PRODUCTION ? '48 hours' : (flag(argv, 'bounce-window') ?? '60 seconds');
-const BOUNCE_WINDOW_MS = msToNumber(BOUNCE_WINDOW as Duration);
+const BOUNCE_WINDOW = PRODUCTION ? '48 hours' : (durationFlag(argv, 'bounce-window') ?? '60 seconds');
+const BOUNCE_WINDOW_MS = durationMs(BOUNCE_WINDOW);
 const TIMEOUT_MINUTES = intFlag(argv, 'timeout-minutes', 30);
 /**
  * As temporal.yaml ships them unless given: a shorter fallback delay or fax poll interval makes
  * the cohorts' fax batches and polls smaller and more frequent, which costs the email phase CPU.
  */
-const FALLBACK_DELAY = flag(argv, 'fallback-delay');
-const FAX_POLL_INTERVAL = flag(argv, 'fax-poll-interval');
+const FALLBACK_DELAY = durationFlag(argv, 'fallback-delay');
+const FAX_POLL_INTERVAL = durationFlag(argv, 'fax-poll-interval');
 /** Cohorts sending first notices at once: the bench's knob for how many email batches are in flight. */
 const SENDING_COHORTS = intFlag(argv, 'sending-cohorts', 4);
 /** Pooled SMTP connections of the engine and of the ceiling alike. */

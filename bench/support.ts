@@ -1,12 +1,20 @@
 /** Small helpers for the benchmarks: flags, percentiles, memory of other processes. */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { durationMs } from '../config/duration';
 
 export function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) return argv[i + 1];
   const inline = argv.find((a) => a.startsWith(`--${name}=`));
   return inline?.slice(name.length + 3);
+}
+
+/** A duration flag with its unit ('60 seconds', '10s'), as temporal.yaml takes it; undefined when absent. */
+export function durationFlag(argv: string[], name: string): string | undefined {
+  const raw = flag(argv, name);
+  if (raw !== undefined && !(durationMs(raw) > 0)) throw new Error(`--${name} expects a duration with its unit, such as '60 seconds' or '10s', got ${raw}`);
+  return raw;
 }
 
 export function intFlag(argv: string[], name: string, fallback: number): number {

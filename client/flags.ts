@@ -1,4 +1,4 @@
-import { msToNumber, type Duration } from '@temporalio/common/lib/time';
+import { durationMs } from '../config/duration';
 import { instant } from '../domain/requests';
 import { UsageError } from './errors';
 
@@ -25,19 +25,10 @@ export function reviewDateFlag(flags: { reviewAt?: string; reviewIn?: string }, 
   if (flags.reviewAt !== undefined && flags.reviewIn !== undefined) throw new UsageError('give --review-at or --review-in, not both');
   if (flags.reviewAt !== undefined) return isoDateFlag('--review-at', flags.reviewAt);
   if (flags.reviewIn === undefined) return undefined;
-  // Read as temporal.yaml's durations are (`14d`, `36h`, `2w`, `14 days`). A review is hours away
-  // at least; the bound also refuses a bare number, which the parser would read as milliseconds.
-  const ms = durationMs(flags.reviewIn.trim());
+  // Read as temporal.yaml's durations are (`14d`, `36h`, `2w`, `14 days`); a review is an hour away at least.
+  const ms = durationMs(flags.reviewIn);
   if (!(ms >= HOUR_MS)) throw new UsageError(`--review-in '${flags.reviewIn}' must be a number of hours, days or weeks, e.g. 36h, 14d or 2w`);
   return new Date(now.getTime() + ms).toISOString();
 }
 
 const HOUR_MS = 3_600_000;
-
-function durationMs(text: string): number {
-  try {
-    return msToNumber(text as Duration);
-  } catch {
-    return NaN;
-  }
-}

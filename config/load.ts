@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { msToNumber, type Duration } from '@temporalio/common/lib/time';
+import { durationMs } from './duration';
 import type { AuthorityPolicy } from '../domain/breach';
 import { channelBatchSize, channelTaskQueue, faxStatusTaskQueue, type CascadePolicy } from '../domain/cascade';
 import { configSchema, type EngineConfig } from './schema';
@@ -79,8 +79,8 @@ export function cascadePolicy(config: EngineConfig): CascadePolicy {
       fax: channelTaskQueue(config.temporal.taskQueue, 'fax'),
       postal: channelTaskQueue(config.temporal.taskQueue, 'postal'),
     },
-    bounceWindowMs: msToNumber(i.bounceWindow as Duration),
-    faxPollIntervalMs: msToNumber(i.faxPollInterval as Duration),
+    bounceWindowMs: durationMs(i.bounceWindow),
+    faxPollIntervalMs: durationMs(i.faxPollInterval),
     emailMaxAttempts: i.emailMaxAttempts,
     cohortSize: i.cohortSize,
     sendingCohorts: i.sendingCohorts,
@@ -90,8 +90,8 @@ export function cascadePolicy(config: EngineConfig): CascadePolicy {
       postal: channelBatchSize(i.batchSize, i.maxPerSecond.postal),
     },
     faxStatusTaskQueue: faxStatusTaskQueue(config.temporal.taskQueue),
-    fallbackDelayMs: msToNumber(i.fallbackDelay as Duration),
-    outageRetryForMs: msToNumber(i.outageRetryFor as Duration),
+    fallbackDelayMs: durationMs(i.fallbackDelay),
+    outageRetryForMs: durationMs(i.outageRetryFor),
     continueAsNewAfterEvents: i.continueAsNewAfterEvents,
   };
 }

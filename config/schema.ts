@@ -1,4 +1,4 @@
-import { msToNumber, type Duration } from '@temporalio/common/lib/time';
+import { durationMs } from './duration';
 import { z } from 'zod';
 import { RETURN_PATH_PLACEHOLDER } from '../domain/ids';
 import { RISK_LEVELS } from '../domain/breach';
@@ -19,21 +19,10 @@ const envVarName = z
   .regex(/^[A-Z_][A-Z0-9_]{0,63}$/, 'expected the name of an environment variable (upper case letters, digits and _), not its value')
   .refine((name) => name.split('_').every((word) => word.length <= 24), 'this looks like a secret, not the name of an environment variable; put the secret in the environment and name the variable here');
 
-/**
- * A duration with its unit, such as '48 hours', '30s' or '2m'. The parser would read a bare
- * number as milliseconds (`bounceWindow: 48` a window of 48 ms), so a unit is required.
- */
-const duration = z.custom<string>((value) => typeof value === 'string' && /[a-z]\s*$/i.test(value) && positiveMs(value), {
+/** A positive duration with its unit, such as '48 hours', '30s' or '2m' (see durationMs). */
+const duration = z.custom<string>((value) => durationMs(value) > 0, {
   message: "expected a duration with its unit, such as '48 hours', '30 seconds' or '5m'",
 });
-
-function positiveMs(value: string): boolean {
-  try {
-    return msToNumber(value as Duration) > 0;
-  } catch {
-    return false;
-  }
-}
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +13125550100');
 
