@@ -1,7 +1,8 @@
 /**
  * Benchmark of notifying individuals in cohorts (not a test: it prints figures).
  *
- *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts 4] [--one-worker] [--timeout-minutes 30] [--ceiling-runs 3]
+ *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts N] [--batch-size 100] [--one-worker | --worker-processes workflows,fax,postal/email]
+ *                    [--timeout-minutes 30] [--ceiling-runs 3]
  *                    [--fallback-delay '10 seconds'] [--fax-poll-interval '30 seconds']
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
@@ -41,10 +42,10 @@ import type { SmtpSink } from '../sandbox/smtp-sink';
 import type { TelnyxSandbox } from '../sandbox/telnyx-sandbox';
 import { assessUpdate, statusQuery } from '../workflows/messages/breach';
 import { reportDeliveryUpdate } from '../workflows/messages/cohort';
-import { WORKER_ROLES, type WorkerRole } from '../worker/roles';
+import { WORKER_ROLES, parseWorkerRoles, type WorkerRole } from '../worker/roles';
 import type { CeilingJob } from './smtp-ceiling';
 import { durationMs } from '../config/duration';
-import { cpuMs, durationFlag, findChildPid, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
+import { cpuMs, durationFlag, findChildPid, flag, intFlag, limiter, mb, percentile, procMemory, rate, rssSampler, runMeasured, secs, sleep } from './support';
 
 // ---------------------------------------------------------------------------------------------
 // Flags and the benchmark's configuration
@@ -61,11 +62,14 @@ const TIMEOUT_MINUTES = intFlag(argv, 'timeout-minutes', 30);
  */
 const FALLBACK_DELAY = durationFlag(argv, 'fallback-delay');
 const FAX_POLL_INTERVAL = durationFlag(argv, 'fax-poll-interval');
-/** Cohorts sending first notices at once: the bench's knob for how many email batches are in flight. */
-const SENDING_COHORTS = intFlag(argv, 'sending-cohorts', 4);
+/** Cohorts sending first notices at once, as temporal.yaml ships it unless given: how many email batches are in flight. */
+const SENDING_COHORTS = intFlag(argv, 'sending-cohorts');
+/** Messages per batch activity. */
+const BATCH_SIZE = intFlag(argv, 'batch-size', 100);
 /** Pooled SMTP connections of the engine and of the ceiling alike. */
 const SMTP_CONNECTIONS = intFlag(argv, 'smtp-connections', 5);
-const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : [['workflows', 'fax', 'postal'], ['email']];
+/** The worker processes and what each polls: `--worker-processes workflows/fax,postal/email` names them, `--one-worker` runs one polling everything. */
+const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : (flag(argv, 'worker-processes') ?? 'workflows,fax,postal/email').split('/').map(parseWorkerRoles);
 /** Small breaches whose assess → first email latency is measured before the big one. */
 const LATENCY_RUNS = 3;
 const BOUNCES_AT_ONCE = 32;
@@ -84,8 +88,8 @@ function configure(config: EngineConfig): void {
     ...config.individuals,
     bounceWindow: BOUNCE_WINDOW,
     cohortSize: 500,
-    sendingCohorts: SENDING_COHORTS,
-    batchSize: 100,
+    ...(SENDING_COHORTS ? { sendingCohorts: SENDING_COHORTS } : {}),
+    batchSize: BATCH_SIZE,
     maxPerSecond: { email: 5000, fax: 500, postal: 500 },
     ...(FAX_POLL_INTERVAL ? { faxPollInterval: FAX_POLL_INTERVAL } : {}),
     ...(FALLBACK_DELAY ? { fallbackDelay: FALLBACK_DELAY } : {}),

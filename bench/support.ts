@@ -17,7 +17,10 @@ export function durationFlag(argv: string[], name: string): string | undefined {
   return raw;
 }
 
-export function intFlag(argv: string[], name: string, fallback: number): number {
+/** A positive integer flag; `fallback` (or undefined) when absent. */
+export function intFlag(argv: string[], name: string, fallback: number): number;
+export function intFlag(argv: string[], name: string): number | undefined;
+export function intFlag(argv: string[], name: string, fallback?: number): number | undefined {
   const raw = flag(argv, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);

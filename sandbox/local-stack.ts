@@ -6,7 +6,7 @@
  * what it started, in reverse order, and leaves alone what the caller lent it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -276,8 +276,8 @@ async function startWorkerProcesses(processes: (WorkerRole[] | undefined)[], con
 }
 
 async function startWorkerProcess(roles: WorkerRole[] | undefined, configFile: string, env: NodeJS.ProcessEnv): Promise<{ pid: number; stop: () => Promise<void> }> {
-  // Node itself runs the worker (tsx as a require hook, like bin/breach), so the pid is the worker's.
-  const args = [...(env.WORKER_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.WORKER_CPU_PROFILE_DIR}`] : []), '--require', 'tsx/cjs', path.join(root, 'worker', 'main.ts'), '--config', configFile, ...(roles ? ['--queues', roles.join(',')] : [])];
+  const profiling = env.WORKER_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.WORKER_CPU_PROFILE_DIR}`] : [];
+  const args = [...profiling, ...workerScriptNodeArgs(), '--config', configFile, ...(roles ? ['--queues', roles.join(',')] : [])];
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = once(() => stopProcess(child, 40_000));
   try {
@@ -300,6 +300,18 @@ async function startWorkerProcess(roles: WorkerRole[] | undefined, configFile: s
     throw err;
   }
   return { pid: child.pid!, stop };
+}
+
+/**
+ * The node arguments of package.json's `worker` script, which is how the worker is deployed, so
+ * the stack's workers run with the same flags (its heap limit above all). Node is started
+ * directly rather than through npm, so that the pid is the worker's own.
+ */
+function workerScriptNodeArgs(): string[] {
+  const script: unknown = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.worker;
+  const [command, ...args] = typeof script === 'string' ? script.trim().split(/\s+/) : [];
+  if (command !== 'node' || args.some((arg) => /["'$`\\]/.test(arg))) throw new Error(`package.json's worker script must be a plain \`node ...\` command line, not ${JSON.stringify(script)}`);
+  return args;
 }
 
 function spawnMaildev(smtpPort: number, webPort: number): ChildProcess {

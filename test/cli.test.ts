@@ -605,4 +605,20 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     writeFileSync(keyless, stringify({ ...engine.config, individuals: { ...engine.config.individuals, channels: ['email', 'fax'] }, channels: { fax } }));
     expectOneLineError(await workerWith(keyless, '--queues', 'fax'), 1, 'the worker cannot start: channels.fax.apiKeyEnv: the environment variable NO_SUCH_TELNYX_KEY is not set');
   });
+
+  it('runs `npm run worker` with its heap limit, and refuses a workflow cache that limit cannot hold', async () => {
+    // 300 cohorts of 500 need about 286 MB: more than half of the 560 MB heap the script's 512 MB old space gives, though well within node's default.
+    const bigCache = path.join(dir, 'big-cache.yaml');
+    writeFileSync(bigCache, stringify({ ...engine.config, temporal: { ...engine.config.temporal, maxCachedWorkflows: 300 }, individuals: { ...engine.config.individuals, channels: ['email'], cohortSize: 500 } }));
+    const result = await new Promise<CliResult>((resolve) => {
+      execFile('npm', ['run', '--silent', 'worker', '--', '--config', bigCache, '--queues', 'workflows'], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+      });
+    });
+    expectOneLineError(
+      result,
+      1,
+      "the worker cannot start: temporal.maxCachedWorkflows: 300 cached cohorts of 500 people need about 287 MB of the workflow thread's heap, more than half of the worker's heap limit of 560 MB; lower it, or raise --max-old-space-size in package.json's worker script",
+    );
+  });
 });
