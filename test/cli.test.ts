@@ -607,7 +607,7 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
   });
 
   it('runs `npm run worker` with its heap limit, and refuses a workflow cache that limit cannot hold', async () => {
-    // 300 cohorts of 500 need about 286 MB: more than half of the 560 MB heap the script's 512 MB old space gives, though well within node's default.
+    // 300 cohorts of 500 need about 287 MB: more than half of the 560 MB heap the script's 512 MB old space gives, though well within node's default.
     const bigCache = path.join(dir, 'big-cache.yaml');
     writeFileSync(bigCache, stringify({ ...engine.config, temporal: { ...engine.config.temporal, maxCachedWorkflows: 300 }, individuals: { ...engine.config.individuals, channels: ['email'], cohortSize: 500 } }));
     const result = await new Promise<CliResult>((resolve) => {
