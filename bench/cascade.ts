@@ -69,7 +69,16 @@ const BATCH_SIZE = intFlag(argv, 'batch-size', 100);
 /** Pooled SMTP connections of the engine and of the ceiling alike. */
 const SMTP_CONNECTIONS = intFlag(argv, 'smtp-connections', 5);
 /** The worker processes and what each polls: `--worker-processes workflows/fax,postal/email` names them, `--one-worker` runs one polling everything. */
-const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : (flag(argv, 'worker-processes') ?? 'workflows,fax,postal/email').split('/').map(parseWorkerRoles);
+const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : workerProcesses(flag(argv, 'worker-processes') ?? 'workflows,fax,postal/email');
+function workerProcesses(text: string): WorkerRole[][] {
+  try {
+    return text.split('/').map(parseWorkerRoles);
+  } catch (err) {
+    // The roles' parser speaks of the worker's own --queues; here the list came from this flag.
+    throw new Error(`--worker-processes '${text}': ${(err as Error).message.replace(' in --queues', '')}`);
+  }
+}
+
 /** Small breaches whose assess → first email latency is measured before the big one. */
 const LATENCY_RUNS = 3;
 const BOUNCES_AT_ONCE = 32;
