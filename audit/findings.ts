@@ -6,7 +6,7 @@ import { cohortOfWorkflowId } from '../domain/ids';
 import type { BreachSummary } from '../domain/status';
 import type { ObligationView } from '../domain/obligations';
 import type { AuthorityNotice } from '../domain/authority-notice';
-import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../activities/mail-activities';
+import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent } from '../domain/authority-notice';
 import { closeUpdate, placeHoldUpdate, recordPortalSubmissionUpdate, releaseHoldUpdate, reviewHoldUpdate } from '../workflows/messages/breach';
 import { CohortHistory, type CohortFact, type CohortObserver } from './cohort-events';
 import type { Finding } from './export-schema';

@@ -1,8 +1,6 @@
 import { ENTRY_FIELD_NAMES, exportJson, type AuditEntry, type AuditExport, type EntryFields } from './export-schema';
+import type { AuditFormat } from './format-names';
 import { auditHtml, auditPdf } from './report-document';
-
-export const AUDIT_FORMATS = ['table', 'json', 'csv', 'md', 'html', 'pdf'] as const;
-export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 
 /** The report in a format; a PDF is bytes, the others text. */
 export async function formatAudit(report: AuditExport, format: AuditFormat): Promise<string | Buffer> {

@@ -1,12 +1,12 @@
 import type { Assessment, BreachWorkflowInput } from '../domain/breach';
 import { describeSeverity } from '../domain/severity';
-import type { AuthorityNotice, Supplement } from '../domain/authority-notice';
 import type { DeliveryReport } from '../domain/cascade';
 import { individualCounts, type FanOutProgress } from '../domain/fan-out';
 import type { Hold } from '../domain/holds';
 import type { Channel } from '../domain/individuals';
 import type { BreachSummary } from '../domain/status';
-import { authorityReportAsSent, type AuthorityReportRequest, type AuthorityReportSent, type MailActivities } from '../activities/mail-activities';
+import type { MailActivities } from '../activities/mail-activities';
+import { authorityReportAsSent, type AuthorityNotice, type AuthorityReportRequest, type AuthorityReportSent, type Supplement } from '../domain/authority-notice';
 import type { RosterActivities } from '../activities/roster-activities';
 import {
   assessUpdate,

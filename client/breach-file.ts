@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { isAfter, addMinutes } from 'date-fns';
+import { addMinutes } from 'date-fns/addMinutes';
+import { isAfter } from 'date-fns/isAfter';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { RISK_LEVELS, type AssessRequest, type BreachFacts } from '../domain/breach';

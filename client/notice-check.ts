@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_INLINE_HTML } from '../activities/channels/postal';
+import { MAX_INLINE_HTML } from '../activities/channels/letter-document';
 import { createNoticeRenderer, noticeContext, readerRegime, templateFile } from '../activities/notice-renderer';
 import type { EngineConfig } from '../config/schema';
 import type { BreachFacts, BreachRegimes } from '../domain/breach';

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { subHours } from 'date-fns';
+import { subHours } from 'date-fns/subHours';
 import type { Client } from '@temporalio/client';
 import { findSubjectCohort } from '../client/subject-cohort';
 import { loadConfig } from '../config/load';

@@ -1,4 +1,7 @@
-import { addHours, differenceInMilliseconds, isAfter, subHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
+import { differenceInMilliseconds } from 'date-fns/differenceInMilliseconds';
+import { isAfter } from 'date-fns/isAfter';
+import { subHours } from 'date-fns/subHours';
 
 /** Art. 33(1): the authority must be notified within `hours` of the company becoming aware. */
 export function authorityDeadline(awareAt: Date, hours: number): Date {

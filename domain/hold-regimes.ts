@@ -3,7 +3,7 @@
  * under, the forms of request they accept, and when a hold of a limited form stops delaying their
  * notices (an oral HIPAA request after 30 days, unless a written statement follows).
  */
-import { addDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
 import { TZDate } from '@date-fns/tz';
 import type { Hold, PlaceHoldRequest } from './holds';
 import type { RulePack } from './regimes/rule-pack';

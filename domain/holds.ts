@@ -1,4 +1,5 @@
-import { parseISO, isAfter } from 'date-fns';
+import { isAfter } from 'date-fns/isAfter';
+import { parseISO } from 'date-fns/parseISO';
 import type { HoldForm } from './regimes/rule-pack';
 import { missingFields } from './required-fields';
 

@@ -4,7 +4,8 @@
  * its deadlines count from, its holds, the people who could not be reached) into a status and a
  * deadline. Evaluation is pure, so it runs in the workflow, in the audit and in tests alike.
  */
-import { isAfter, parseISO } from 'date-fns';
+import { isAfter } from 'date-fns/isAfter';
+import { parseISO } from 'date-fns/parseISO';
 import { RISK_LEVELS, type RiskLevel } from './breach';
 import { isActive, type Hold } from './holds';
 import { endOfYearIn, obligationDeadline } from './regimes/obligation-deadline';

@@ -2,7 +2,9 @@
  * The 72-hour clock on the time-skipping test server, with the real policy (no shortened
  * durations) and a real SMTP server receiving what the activities send.
  */
-import { addHours, differenceInMinutes, subHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
+import { differenceInMinutes } from 'date-fns/differenceInMinutes';
+import { subHours } from 'date-fns/subHours';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeSkippingEngine, type TimeSkippingEngine } from './support/time-skipping';
 import type { BreachStatus } from '../domain/status';

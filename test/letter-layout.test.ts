@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { letterDocument, MAX_INLINE_HTML } from '../activities/channels/postal';
+import { letterDocument, MAX_INLINE_HTML } from '../activities/channels/letter-document';
 import { createNoticeRenderer, noticeContext } from '../activities/notice-renderer';
 import { breachNotice } from '../domain/notice';
 import { checkNotices } from '../client/notice-check';

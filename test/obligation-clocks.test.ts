@@ -4,7 +4,8 @@
  * escalation, a late completion with its reason, a hold that delays state and HIPAA notices but
  * not the GDPR authority notice, and an oral HIPAA hold that lapses after 30 days.
  */
-import { addDays, differenceInMinutes } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { differenceInMinutes } from 'date-fns/differenceInMinutes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTimeSkippingEngine, type TimeSkippingEngine } from './support/time-skipping';
 import type { WorkflowHandle } from '@temporalio/client';

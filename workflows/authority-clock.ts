@@ -5,7 +5,7 @@
  * of its state.
  */
 import { condition, proxyActivities, sleep } from '@temporalio/workflow';
-import { parseISO } from 'date-fns';
+import { parseISO } from 'date-fns/parseISO';
 import type { MailActivities } from '../activities/mail-activities';
 import type { Supplement, SupplementRequest } from '../domain/authority-notice';
 import { millisecondsUntil, upcomingCheckpoints, type Checkpoint } from '../domain/deadline';

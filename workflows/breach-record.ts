@@ -1,5 +1,6 @@
-import { isAfter, parseISO } from 'date-fns';
-import type { AuthorityReportSent } from '../activities/mail-activities';
+import { isAfter } from 'date-fns/isAfter';
+import { parseISO } from 'date-fns/parseISO';
+import type { AuthorityReportSent } from '../domain/authority-notice';
 import { RISK_LEVELS, type AssessRequest, type Assessment, type BreachRegimes, type BreachWorkflowInput } from '../domain/breach';
 import { assessSeverity, describeSeverity, severityProblem, type SeverityInputs } from '../domain/severity';
 import type {

@@ -4,7 +4,8 @@
  * period a regime limits. Each function takes the breach's record, the one owner of its state.
  */
 import { condition } from '@temporalio/workflow';
-import { isAfter, subDays } from 'date-fns';
+import { isAfter } from 'date-fns/isAfter';
+import { subDays } from 'date-fns/subDays';
 import { upcomingCheckpoints, type Checkpoint } from '../domain/deadline';
 import { fanOutDone } from '../domain/fan-out';
 import { holdLapses } from '../domain/hold-regimes';

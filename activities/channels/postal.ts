@@ -5,7 +5,6 @@
  * Contact data is personal data. It goes to Lob and nowhere else: failure messages carry HTTP
  * status codes, Lob error codes and deliverability values only, and nothing is logged here.
  */
-import { createHash } from 'node:crypto';
 import {
   Configuration,
   LettersApi,
@@ -17,8 +16,9 @@ import {
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { noticeId } from '../../domain/ids';
-import type { LoadSubjects, NoticeContent, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
+import type { LoadSubjects, PostalAddress, RenderNotice, Subject } from '../../domain/individuals';
 import type { ReadNotice } from '../notice-source';
+import { letterDocument } from './letter-document';
 import { sendBatch, type BatchOptions } from '../batch-sender';
 import { LETTER_REJECTED, NO_CONTACT_DATA, POSTAL_NOT_CONFIGURED, UNDELIVERABLE_ADDRESS } from '../../domain/failures';
 
@@ -50,9 +50,6 @@ export interface PostalActivityDeps {
 
 const LOB_API = 'https://api.lob.com/v1';
 
-/** Lob refuses inline HTML longer than this (html_string in its spec); a template or URL would be needed. */
-export const MAX_INLINE_HTML = 10_000;
-
 /** Lob's limit for `name`. A longer name is shortened: a letter with a cut name still reaches the person, a refused one does not. */
 const MAX_NAME = 40;
 
@@ -72,12 +69,6 @@ const RETRYABLE_STATUS = new Set([408, 429]);
  * Letters in batches. Each letter's Idempotency-Key is its notice id, so whatever a crash or a
  * retry makes us send again, Lob returns the letter it already made instead of mailing a second.
  */
-/** The letter's HTML as Lob receives it, and its SHA-256 as the evidence records it (`breach notice preview` shows the same). */
-export function letterDocument(content: NoticeContent): { file: string; contentSha256: string } {
-  const file = noticeFile(content.html);
-  return { file, contentSha256: sha256(file) };
-}
-
 export function createPostalActivities(deps: PostalActivityDeps) {
   return {
     async sendLetterBatch(request: SendBatchRequest): Promise<SendBatchResult> {
@@ -187,14 +178,6 @@ function recipientOf(fullName: string, address: PostalAddress): AddressEditable 
   });
 }
 
-/** The HTML Lob prints. Lob renders inline HTML itself, so the notice is sent as is. */
-function noticeFile(html: string): string {
-  if (html.length > MAX_INLINE_HTML) {
-    throw ApplicationFailure.nonRetryable(`notice HTML is ${html.length} characters; Lob accepts at most ${MAX_INLINE_HTML} inline`, LETTER_REJECTED);
-  }
-  return html;
-}
-
 interface LetterOrder {
   to: AddressEditable;
   from: PostalChannelConfig['from'];
@@ -276,8 +259,4 @@ function lobFailure(err: unknown, step: 'address verification' | 'letter'): Erro
  */
 function sdkModel<T>(fields: Record<string, unknown>): T {
   return fields as unknown as T;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -1,12 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { AUDIT_FORMATS, formatAudit, type AuditFormat } from '../../audit/formats';
-import { openAuditArchive } from '../../audit/archive';
-import { buildAudit, type AuditProgress } from '../../audit/build-audit';
+import { AUDIT_FORMATS, type AuditFormat } from '../../audit/format-names';
 import { InvalidExport, readExport, type AuditExport } from '../../audit/export-schema';
 import { CommandFailed, describeError, UsageError } from '../errors';
 import type { Run } from '../run';
-import { printable, say, warn } from '../terminal';
+import { say, warn } from '../terminal';
 
 export function registerAudit(program: Command, run: Run): void {
   program
@@ -18,34 +16,11 @@ export function registerAudit(program: Command, run: Run): void {
     .action((id: string, file: string | undefined, flags: { format: string; out?: string; subject?: string }) =>
       id === 'verify' ? verifyCommand(file) : run(async (session) => {
         if (!AUDIT_FORMATS.includes(flags.format as AuditFormat)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(', ')}`);
-        const fromHistory = await buildAudit(await session.client(), id, flags.subject, progressLine());
-        // Once Temporal's retention has deleted the history, the archived export is the record.
-        const report = fromHistory ?? (flags.subject ? undefined : await openAuditArchive(session.config.audit).read(id));
-        if (!report) throw new CommandFailed(flags.subject ? `no subject '${flags.subject}' in breach '${id}'` : `no breach '${id}' found`);
-        if (!fromHistory) warn(`(from the archive: Temporal no longer holds the history of breach '${id}')`);
-        if (flags.format === 'pdf' && !flags.out) throw new UsageError('--format pdf needs --out FILE');
-        const text = await formatAudit(report, flags.format as AuditFormat);
-        if (flags.out) {
-          writeFileSync(flags.out, text);
-          say(`Audit of breach ${id} written to ${flags.out}.`);
-        } else {
-          // JSON escapes control characters itself; every other format is shown as a terminal can print it.
-          process.stdout.write(flags.format === 'json' ? text : printable(text as string));
-        }
-        if (flags.format === 'table') say(`Web UI: ${session.webUiLink(id)}`);
+        // Loaded on use: the report's PDF and the S3 archive bring PDFKit and the AWS SDK, which every other command would wait for.
+        const { printAudit } = require('../audit-report') as typeof import('../audit-report');
+        await printAudit(session, id, { ...flags, format: flags.format as AuditFormat });
       }, id),
     );
-}
-
-/** On a terminal, how far the reading of the cohorts' histories has come, redrawn on one line of stderr. */
-function progressLine(): AuditProgress | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  let last = 0;
-  return (read, total) => {
-    if (read < total && Date.now() - last < 250) return;
-    last = Date.now();
-    process.stderr.write(`\rreading the histories of the cohorts: ${read} of ${total}${read === total ? '\n' : ''}`);
-  };
 }
 
 /** Verification needs neither the configuration nor Temporal, so it runs without a session. */

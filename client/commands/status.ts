@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { differenceInMilliseconds } from 'date-fns';
+import { differenceInMilliseconds } from 'date-fns/differenceInMilliseconds';
 import { statusQuery } from '../../workflows/messages/breach';
 import type { Run } from '../run';
 import { formatStatus } from '../status-view';

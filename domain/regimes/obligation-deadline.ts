@@ -6,7 +6,9 @@
  * says so, US federal holidays.
  */
 import { TZDate } from '@date-fns/tz';
-import { addDays, addHours, getDay } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addHours } from 'date-fns/addHours';
+import { getDay } from 'date-fns/getDay';
 import type { RulePack } from './rule-pack';
 
 export function obligationDeadline(anchor: Date, deadline: NonNullable<RulePack['obligations'][number]['deadline']>, pack: Pick<RulePack, 'timeZone' | 'holidays'>): Date {
