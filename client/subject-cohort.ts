@@ -14,15 +14,17 @@ const ASKED_AT_ONCE = 16;
  * this is for people typing a subject id.
  */
 export async function findSubjectCohort(client: Client, breachId: string, subjectId: string): Promise<SubjectView | undefined> {
-  const running: number[] = [];
-  const closed: number[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}' AND ExecutionStatus != 'ContinuedAsNew'` })) {
+  const running = new Set<number>();
+  const closed = new Set<number>();
+  // Runs that continued as new are listed too: visibility may not show the run that followed yet,
+  // and a handle without a run id reaches the latest run of the cohort's workflow id anyway.
+  for await (const execution of client.workflow.list({ query: `WorkflowId STARTS_WITH '${cohortWorkflowIdPrefix(breachId)}'` })) {
     const cohort = cohortOfWorkflowId(execution.workflowId);
     if (cohort?.breachId !== breachId) continue;
-    (execution.status.name === 'RUNNING' ? running : closed).push(cohort.cohort);
+    (execution.status.name === 'RUNNING' ? running : closed).add(cohort.cohort);
   }
-  for (const cohorts of [running, closed]) {
-    const ordered = [...new Set(cohorts)].sort((a, b) => a - b);
+  for (const cohorts of [[...running], [...closed].filter((cohort) => !running.has(cohort))]) {
+    const ordered = cohorts.sort((a, b) => a - b);
     for (let i = 0; i < ordered.length; i += ASKED_AT_ONCE) {
       const answers = await Promise.all(
         ordered.slice(i, i + ASKED_AT_ONCE).map((cohort) =>

@@ -337,10 +337,10 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(started.stdout).toContain('Roster: 3 row(s), SHA-256 ');
 
     // Ada's email was accepted; the bounce window is open until a report comes.
-    await eventually(
+    const sentTo = (await eventually(
       () => findSubjectCohort(engine.client, rosterId, 'r-1'),
       (view) => view?.state === 'awaiting-report' && view.channel === 'email',
-    );
+    ))!;
     // Who is where, by id only: the cohorts are asked, never the roster.
     expect((await breach('subjects', rosterId, '--state', 'awaiting-report')).stdout.trim()).toBe('r-1');
 
@@ -350,7 +350,6 @@ p-1,Jos`), Buffer.from([0xe9]), Buffer.from(' Mart\xednez,jose@example.org,,,,,,
     expect(bounced.code).toBe(0);
     expect(bounced.stdout).toContain(`Reported: the email notice to subject r-1 of breach ${rosterId} did not arrive`);
     // The preview is what was sent: the same document, and the SHA-256 the evidence of the send records.
-    const sentTo = (await findSubjectCohort(engine.client, rosterId, 'r-1'))!;
     const previewFile = path.join(dir, 'preview-r-1.txt');
     const preview = await breach('notice', 'preview', rosterId, '--subject', 'r-1', '--out', previewFile);
     expect(preview.stderr).toBe('');
