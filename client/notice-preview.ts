@@ -15,6 +15,7 @@ import { CommandFailed, UsageError } from './errors';
 import type { Session } from './session';
 import { say } from './terminal';
 
+/** Whom a preview is addressed to without --subject: nobody's data, a name of typical length. */
 const SAMPLE_READER: Subject = { subjectId: 'preview', fullName: 'Alex Example' };
 
 /** Renders the notice of breach `id` as `channel` would send it, for one person of the roster or a sample reader, into `out`. */
