@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local stand-in for Telnyx's v2 Programmable Fax and Media Storage API: the same paths, bodies,
+ * A local stand-in for Telnyx's v2 Programmable Fax API: the same paths, bodies,
  * status codes and `{"data": ...}` / `{"errors": [...]}` shapes, so the official `telnyx` SDK runs
  * unchanged against it. Only the far end (the fax line) is simulated, and tests script it.
  */
@@ -18,17 +18,8 @@ export interface ReceivedFax {
   clientState?: string;
   mediaName?: string;
   mediaUrl?: string;
-  /** The document the fax carries (from Media Storage), when it was uploaded. */
+  /** The document the fax carries, when it was sent with the create request (`contents`). */
   pdf?: Buffer;
-  createdAt: Date;
-}
-
-/** A file kept in the sandbox's Media Storage. */
-export interface StoredMedia {
-  mediaName: string;
-  contentType: string;
-  bytes: Buffer;
-  ttlSecs: number;
   createdAt: Date;
 }
 
@@ -61,19 +52,16 @@ export interface TelnyxSandbox {
   baseUrl: string;
   apiKey: string;
   faxes: ReceivedFax[];
-  media: Map<string, StoredMedia>;
   requests: RecordedRequest[];
   script: TelnyxSandboxScript;
   stop(): Promise<void>;
 }
 
 const E164 = /^\+[1-9]\d{1,14}$/;
-const DEFAULT_MEDIA_TTL_SECS = 2 * 24 * 3600;
 
 export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: number; port?: number } = {}): Promise<TelnyxSandbox> {
   const apiKey = options.apiKey ?? `KEY${randomBytes(16).toString('hex').toUpperCase()}`;
   const faxes: ReceivedFax[] = [];
-  const media = new Map<string, StoredMedia>();
   const requests: RecordedRequest[] = [];
   const pending = { before503: 0, after503: 0 };
   const script: TelnyxSandboxScript = {
@@ -84,7 +72,7 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
     failCreatesWith503: (n) => void (pending.before503 += n),
     createThen503: (n) => void (pending.after503 += n),
   };
-  const state: SandboxState = { apiKey, faxes, media, script, pending };
+  const state: SandboxState = { apiKey, faxes, faxesById: new Map(), script, pending };
 
   const server = createServer((req, res) => {
     handle(state, req, res)
@@ -98,7 +86,6 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
     baseUrl: `http://127.0.0.1:${port}/v2`,
     apiKey,
     faxes,
-    media,
     requests,
     script,
     stop: () =>
@@ -113,7 +100,8 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
 interface SandboxState {
   apiKey: string;
   faxes: ReceivedFax[];
-  media: Map<string, StoredMedia>;
+  /** The same faxes by id: a bench polls tens of thousands of them. */
+  faxesById: Map<string, ReceivedFax>;
   script: TelnyxSandboxScript;
   pending: { before503: number; after503: number };
 }
@@ -127,45 +115,22 @@ async function handle(state: SandboxState, req: IncomingMessage, res: ServerResp
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
   const faxId = /^\/v2\/faxes\/([^/]+)$/.exec(url.pathname)?.[1];
 
-  if (route === 'POST /v2/media') return uploadMedia(state, req, body, res);
   if (route === 'POST /v2/faxes') return createFax(state, req, body, res);
   if (route === 'GET /v2/faxes') return listFaxes(state, url.searchParams, res);
   if (req.method === 'GET' && faxId) return retrieveFax(state, decodeURIComponent(faxId), res);
   send(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
 }
 
-/** POST /v2/media, multipart/form-data with the file in `media` (Telnyx's documented upload). */
-async function uploadMedia(state: SandboxState, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
-  if (!isMultipart(req)) {
-    // A media_url upload would make Telnyx fetch a public URL; notices are never published.
-    return send(res, 422, errorBody('10015', 'Invalid parameter', 'The sandbox only accepts multipart uploads.', '/media'));
-  }
-  const form = await parseForm(req, body);
-  const file = form.get('media');
-  if (!(file instanceof Blob)) {
-    return send(res, 422, errorBody('10015', 'Invalid parameter', 'The media file is required.', '/media'));
-  }
-  const mediaName = stringField(form, 'media_name') ?? randomUUID();
-  const ttlSecs = Number(stringField(form, 'ttl_secs') ?? DEFAULT_MEDIA_TTL_SECS);
-  const stored: StoredMedia = {
-    mediaName,
-    contentType: file.type || 'application/octet-stream',
-    bytes: Buffer.from(await file.arrayBuffer()),
-    ttlSecs,
-    createdAt: new Date(),
-  };
-  state.media.set(mediaName, stored);
-  send(res, 201, { data: mediaResource(stored) });
-}
-
-/** POST /v2/faxes, JSON or multipart form fields; answers 202 with the queued fax. */
+/** POST /v2/faxes, JSON or multipart form fields (the document itself in `contents`); answers 202 with the queued fax. */
 async function createFax(state: SandboxState, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
   if (state.pending.before503 > 0) {
     state.pending.before503--;
     return send(res, 503, errorBody('10011', 'Service unavailable', 'Please retry later.'));
   }
-  const params = isMultipart(req) ? formToParams(await parseForm(req, body)) : parseJson(body);
-  const invalid = validateFaxParams(state, params);
+  const form = isMultipart(req) ? await parseForm(req, body) : undefined;
+  const params = form ? formToParams(form) : parseJson(body);
+  const contents = form?.get('contents');
+  const invalid = validateFaxParams(state, params, contents instanceof Blob);
   if (invalid) return send(res, 422, invalid);
 
   const fax: ReceivedFax = {
@@ -178,8 +143,9 @@ async function createFax(state: SandboxState, req: IncomingMessage, body: Buffer
     mediaUrl: optionalString(params.media_url),
     createdAt: new Date(),
   };
-  if (fax.mediaName) fax.pdf = state.media.get(fax.mediaName)?.bytes;
+  if (contents instanceof Blob) fax.pdf = Buffer.from(await contents.arrayBuffer());
   state.faxes.push(fax);
+  state.faxesById.set(fax.id, fax);
 
   if (state.pending.after503 > 0) {
     state.pending.after503--;
@@ -188,7 +154,7 @@ async function createFax(state: SandboxState, req: IncomingMessage, body: Buffer
   send(res, 202, { data: faxResource(state, fax) });
 }
 
-function validateFaxParams(state: SandboxState, params: Record<string, unknown>): ErrorBody | undefined {
+function validateFaxParams(state: SandboxState, params: Record<string, unknown>, hasContents: boolean): ErrorBody | undefined {
   for (const field of ['connection_id', 'from', 'to']) {
     if (typeof params[field] !== 'string' || params[field] === '') {
       return errorBody('10015', 'Invalid parameter', `The '${field}' parameter is required.`, `/${field}`);
@@ -203,10 +169,11 @@ function validateFaxParams(state: SandboxState, params: Record<string, unknown>)
   }
   const mediaName = optionalString(params.media_name);
   const mediaUrl = optionalString(params.media_url);
-  if (Boolean(mediaName) === Boolean(mediaUrl)) {
-    return errorBody('10015', 'Invalid parameter', 'Exactly one of media_url and media_name is required.', '/media_name');
+  if ([mediaName, mediaUrl, hasContents].filter(Boolean).length !== 1) {
+    return errorBody('10015', 'Invalid parameter', 'Exactly one of media_url, media_name and contents is required.', '/media_name');
   }
-  if (mediaName && !state.media.has(mediaName)) {
+  if (mediaName) {
+    // The sandbox keeps no Media Storage, so no media_name can point anywhere.
     return errorBody('10015', 'Invalid parameter', 'No media with this media_name exists.', '/media_name');
   }
   const clientState = optionalString(params.client_state);
@@ -255,7 +222,7 @@ function matchesFilter(fax: ReceivedFax, query: URLSearchParams): boolean {
 }
 
 function retrieveFax(state: SandboxState, id: string, res: ServerResponse): void {
-  const fax = state.faxes.find((candidate) => candidate.id === id);
+  const fax = state.faxesById.get(id);
   if (!fax) return send(res, 404, errorBody('10005', 'Resource not found', 'The requested fax could not be found.'));
   send(res, 200, { data: faxResource(state, fax) });
 }
@@ -288,16 +255,6 @@ function faxResource(state: SandboxState, fax: ReceivedFax): Record<string, unkn
     internal_failure_reason: isFailed ? script.failureReason : null,
     created_at: fax.createdAt.toISOString(),
     updated_at: new Date(fax.createdAt.getTime() + step * Math.max(script.stepMs, 0)).toISOString(),
-  };
-}
-
-function mediaResource(media: StoredMedia): Record<string, unknown> {
-  return {
-    media_name: media.mediaName,
-    content_type: media.contentType,
-    created_at: media.createdAt.toISOString(),
-    updated_at: media.createdAt.toISOString(),
-    expires_at: new Date(media.createdAt.getTime() + media.ttlSecs * 1000).toISOString(),
   };
 }
 
@@ -347,11 +304,6 @@ function parseJson(body: Buffer): Record<string, unknown> {
   } catch {
     return {};
   }
-}
-
-function stringField(form: FormData, key: string): string | undefined {
-  const value = form.get(key);
-  return typeof value === 'string' ? value : undefined;
 }
 
 function optionalString(value: unknown): string | undefined {

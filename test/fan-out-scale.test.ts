@@ -1,14 +1,15 @@
 /**
  * 2,000 people with the production bounce window of 48 hours: every email goes out promptly
- * (sending never waits on a bounce window), the breach continues-as-new on the way, and its state
- * stays proportional to its cohorts.
+ * (sending never waits on a bounce window), the breach continues-as-new on the way, its state
+ * stays proportional to its cohorts, and it is listed once, as its latest run.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { validateRosterFile } from '../roster/roster-file';
-import { assessUpdate, closeUpdate, statusQuery } from '../workflows/messages/breach';
+import { listBreachRuns } from '../client/breach-list';
+import { assessUpdate, closeUpdate, placeHoldUpdate, statusQuery } from '../workflows/messages/breach';
 import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, type DevEngine } from './support/engine';
 
 const PEOPLE = 2000;
@@ -50,5 +51,12 @@ it('sends all 2,000 emails promptly with a 48-hour bounce window, each person on
   for await (const execution of engine.client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(execution.status.name);
   expect(runs.filter((s) => s === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(1);
   expect(runs.filter((s) => s === 'RUNNING')).toHaveLength(1);
+
+  // `breach list` shows the breach once, as its latest run; a run it continued from no longer speaks for it.
+  const listed = async (...filters: string[]) => (await listBreachRuns(engine.client, [`BreachId = '${breachId}'`, ...filters])).map((run) => run.status.name);
+  expect(await listed()).toEqual(['RUNNING']);
+  await handle.executeUpdate(placeHoldUpdate, { args: [{ agency: 'City Police', caseRef: 'CP-9', reason: 'Suspect at large', by: 'Lena Legal' }] });
+  await eventually(() => listed('HoldActive = true'), (found) => found.join() === 'RUNNING');
+  expect(await listed('HoldActive = false')).toEqual([]);
   await expectHistoryReplays(handle, 'cohort-fan-out-after-continue-as-new');
 }, 300_000);

@@ -236,9 +236,9 @@ describe('fax channel (official telnyx SDK against the Telnyx sandbox)', () => {
       expect(fax.clientState).toBe(faxClientState(ref(subjectId)));
       expect(noticeOfFaxClientState(fax.clientState)).toEqual(ref(subjectId));
 
-      // The PDF went through Media Storage, not a public URL.
+      // The PDF went with the create request: neither a public URL nor a copy in Media Storage.
       expect(fax.mediaUrl).toBeUndefined();
-      expect(sandbox.media.get(fax.mediaName ?? '')?.contentType).toBe('application/pdf');
+      expect(fax.mediaName).toBeUndefined();
       const pdf = fax.pdf!;
       expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
       const content = await renderNotice(notice, person, 'fax');
@@ -345,15 +345,8 @@ describe('fax channel (official telnyx SDK against the Telnyx sandbox)', () => {
     expect(evidenceOf(resumed, 1).activityAttempt).toBe(2);
     expect(evidenceOf(resumed, 2).activityAttempt).toBe(2);
     expect(['s-0001', 's-0002', 's-0003'].map((id) => faxesTo(id).length)).toEqual([1, 1, 1]);
-    // The answered item cost no request at all: two lookups, two uploads, two creates.
-    expect(sandbox.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
-      'GET /v2/faxes',
-      'POST /v2/media',
-      'POST /v2/faxes',
-      'GET /v2/faxes',
-      'POST /v2/media',
-      'POST /v2/faxes',
-    ]);
+    // The answered item cost no request at all: a lookup and a create for each of the other two.
+    expect(sandbox.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(['GET /v2/faxes', 'POST /v2/faxes', 'GET /v2/faxes', 'POST /v2/faxes']);
   });
 
   it('stops before the next fax when the batch is cancelled, returning the evidence of those sent', async () => {

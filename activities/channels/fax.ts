@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import Telnyx, { APIError, toFile } from 'telnyx';
 import type { Fax } from 'telnyx/resources/faxes/faxes';
-import type { MediaUploadParams } from 'telnyx/resources/media';
 import type { FaxStatus, SendBatchRequest, SendBatchResult } from '../../domain/batch';
 import { faxClientState } from '../../domain/ids';
 import type { LoadSubjects, NoticeContent, RenderNotice, Subject } from '../../domain/individuals';
@@ -21,12 +20,6 @@ export interface FaxChannelConfig {
   /** Telnyx API base URL including `/v2`; the SDK's default (api.telnyx.com) when absent. */
   baseUrl?: string;
 }
-
-/**
- * The uploaded notice only has to live until Telnyx has processed it into the fax; it contains
- * personal data, so it should not stay in Media Storage for Telnyx's default of two days.
- */
-const MEDIA_TTL_SECS = 6 * 3600;
 
 /**
  * Activities of the fax channel. Neither returns nor throws contact data, so nothing personal
@@ -62,8 +55,7 @@ export function createFaxActivities(deps: { senderName?: string; config: FaxChan
           const earlier = await findFaxByClientState(client, to, clientState);
           if (earlier?.id) return { providerId: earlier.id, contentSha256 };
         }
-        const mediaName = await uploadPdf(client, pdf);
-        const faxId = await createFax(client, { connection_id: config.connectionId, from: config.from, to, media_name: mediaName, client_state: clientState });
+        const faxId = await createFax(client, { connection_id: config.connectionId, from: config.from, to, client_state: clientState }, pdf);
         return { providerId: faxId, contentSha256 };
       });
     },
@@ -114,21 +106,14 @@ async function findFaxByClientState(client: Telnyx, to: string, clientState: str
 }
 
 /**
- * Uploads the PDF to Telnyx Media Storage, so the notice is never published at a public URL for
- * Telnyx to fetch. The API documents this multipart upload (the file in `media`) and the SDK sends
- * any file-valued body as multipart, but its generated params only describe the `media_url`
- * variant, hence the cast.
+ * Creates the fax with the PDF in the request itself (`contents`, multipart), so the notice is
+ * never published at a public URL for Telnyx to fetch, nor kept in Media Storage (`store_media`
+ * stays off), and each fax is one request. The API documents `contents` beside `media_url` and
+ * `media_name`, and the SDK sends any file-valued body as multipart, but its generated params do
+ * not describe the field, hence the cast.
  */
-async function uploadPdf(client: Telnyx, pdf: Buffer): Promise<string> {
-  const media = await toFile(pdf, 'notice.pdf', { type: 'application/pdf' });
-  const params = { media, ttl_secs: MEDIA_TTL_SECS } as unknown as MediaUploadParams;
-  const uploaded = await call('media upload', () => client.media.upload(params));
-  const mediaName = uploaded.data?.media_name;
-  if (!mediaName) throw new Error('Telnyx media upload answered without a media_name');
-  return mediaName;
-}
-
-async function createFax(client: Telnyx, params: Telnyx.FaxCreateParams): Promise<string> {
+async function createFax(client: Telnyx, fields: Omit<Telnyx.FaxCreateParams, 'media_url' | 'media_name'>, pdf: Buffer): Promise<string> {
+  const params = { ...fields, contents: await toFile(pdf, 'notice.pdf', { type: 'application/pdf' }) } as Telnyx.FaxCreateParams;
   const created = await call('create', () => client.faxes.create(params));
   const faxId = created.data?.id;
   if (!faxId) throw new Error('Telnyx fax create answered without a fax id');

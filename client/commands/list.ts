@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { BREACH_PHASES, type BreachPhase } from '../../domain/status';
 import { AuthorityDeadlineKey, BreachIdKey, BreachPhaseKey, HoldActiveKey, NextDeadlineKey } from '../../domain/search-attributes';
+import { listBreachRuns } from '../breach-list';
 import { UsageError } from '../errors';
 import { isoDateFlag } from '../flags';
 import type { Run } from '../run';
@@ -45,10 +46,10 @@ export function registerList(program: Command, run: Run): void {
     .option('--json', 'machine-readable output')
     .action((flags: ListFlags) =>
       run(async (session) => {
-        const query = listQuery(flags);
+        const filters = listFilters(flags);
         const client = await session.client();
         const breaches: ListedBreach[] = [];
-        for await (const execution of client.workflow.list({ query })) {
+        for (const execution of await listBreachRuns(client, filters)) {
           const attributes = execution.typedSearchAttributes;
           breaches.push({
             breachId: attributes.get(BreachIdKey) ?? execution.workflowId,
@@ -66,9 +67,9 @@ export function registerList(program: Command, run: Run): void {
     );
 }
 
-/** The visibility query for the filters; only the latest run of each breach is listed. */
-function listQuery(flags: ListFlags): string {
-  const clauses = ["WorkflowType = 'BreachWorkflow'", "ExecutionStatus != 'ContinuedAsNew'"];
+/** The visibility query clauses of the filters. */
+function listFilters(flags: ListFlags): string[] {
+  const clauses: string[] = [];
   if (flags.phase !== undefined) {
     if (!BREACH_PHASES.includes(flags.phase as BreachPhase)) throw new UsageError(`--phase must be one of ${BREACH_PHASES.join(', ')}`);
     clauses.push(`BreachPhase = '${flags.phase}'`);
@@ -83,7 +84,7 @@ function listQuery(flags: ListFlags): string {
   time('--next-deadline-after', flags.nextDeadlineAfter, (iso) => `${NextDeadlineKey.name} > '${iso}'`);
   time('--opened-after', flags.openedAfter, (iso) => `StartTime > '${iso}'`);
   time('--opened-before', flags.openedBefore, (iso) => `StartTime < '${iso}'`);
-  return clauses.join(' AND ');
+  return clauses;
 }
 
 function formatTable(breaches: ListedBreach[]): string {
