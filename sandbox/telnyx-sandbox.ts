@@ -39,6 +39,8 @@ export interface TelnyxSandboxScript {
   failCreatesWith503(n: number): void;
   /** The next `n` creates create the fax, then answer 503: the response is lost, the fax is not. */
   createThen503(n: number): void;
+  /** Creates wait, unanswered, until the function returned is called: a fax queue that does not move. */
+  holdCreates(): () => void;
 }
 
 export interface RecordedRequest {
@@ -63,7 +65,7 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
   const apiKey = options.apiKey ?? `KEY${randomBytes(16).toString('hex').toUpperCase()}`;
   const faxes: ReceivedFax[] = [];
   const requests: RecordedRequest[] = [];
-  const pending = { before503: 0, after503: 0 };
+  const pending = { before503: 0, after503: 0, createsHeld: Promise.resolve() };
   const script: TelnyxSandboxScript = {
     failNumbers: new Set(),
     failureReason: 'receiver_no_answer',
@@ -71,6 +73,11 @@ export async function startTelnyxSandbox(options: { apiKey?: string; stepMs?: nu
     stepMs: options.stepMs ?? 10,
     failCreatesWith503: (n) => void (pending.before503 += n),
     createThen503: (n) => void (pending.after503 += n),
+    holdCreates: () => {
+      let release!: () => void;
+      pending.createsHeld = new Promise<void>((resolve) => (release = resolve));
+      return release;
+    },
   };
   const state: SandboxState = { apiKey, faxes, faxesById: new Map(), script, pending };
 
@@ -103,7 +110,7 @@ interface SandboxState {
   /** The same faxes by id: a bench polls tens of thousands of them. */
   faxesById: Map<string, ReceivedFax>;
   script: TelnyxSandboxScript;
-  pending: { before503: number; after503: number };
+  pending: { before503: number; after503: number; createsHeld: Promise<void> };
 }
 
 async function handle(state: SandboxState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -123,6 +130,7 @@ async function handle(state: SandboxState, req: IncomingMessage, res: ServerResp
 
 /** POST /v2/faxes, JSON or multipart form fields (the document itself in `contents`); answers 202 with the queued fax. */
 async function createFax(state: SandboxState, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  await state.pending.createsHeld;
   if (state.pending.before503 > 0) {
     state.pending.before503--;
     return send(res, 503, errorBody('10011', 'Service unavailable', 'Please retry later.'));

@@ -183,6 +183,42 @@ describe('the email → fax → postal cascade in cohorts', () => {
     await expectHistoryReplays(cohort, 'cohort-bounce-then-fax');
   });
 
+  it("gives a cohort's sending slot to the next once its last first notice has begun: a fax queue that does not move holds back nobody's email", async () => {
+    const breachId = `cascade-fax-queue-${run}`;
+    // Two cohorts send at once; the first two each have someone reachable only by fax.
+    const people = await roster('fax-queue', [
+      'fq-1,Fay Fax,,+13125550161,,,,,,,en',
+      'fq-2,Sam Mail,sam@example.org,,,,,,,,en',
+      'fq-3,Sue Mail,sue@example.org,,,,,,,,en',
+      'fq-4,Fred Fax,,+13125550164,,,,,,,en',
+      'fq-5,Tom Mail,tom@example.org,,,,,,,,en',
+      'fq-6,Uma Mail,uma@example.org,,,,,,,,en',
+      'fq-7,Eve Mail,eve@example.org,,,,,,,,en',
+    ]);
+    const ours = () => telnyx.faxes.filter((f) => ['fq-1', 'fq-4'].some((subjectId) => f.clientState === faxClientState({ breachId, cohort: subjectId === 'fq-1' ? 0 : 1, subjectId })));
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
+    const release = telnyx.script.holdCreates();
+    try {
+      await handle.executeUpdate(assessUpdate, { args: [high] });
+      // The third cohort is emailed while the first two cohorts' faxes cannot be created.
+      await eventually(async () => notices(breachId).flatMap((m) => m.to), (to) => to.includes('eve@example.org'), 20_000);
+      expect(ours()).toHaveLength(0);
+    } finally {
+      release();
+    }
+    const status = await eventually(() => handle.query(statusQuery), (s) => s.phase === 'individuals-notified', 60_000);
+    expect(status.individuals).toMatchObject({ notifiedByEmail: 5, notifiedByFax: 2, unreachable: 0 });
+    expect(ours()).toHaveLength(2);
+    // The run that sent, before the cohort continued as new with its outcomes.
+    const workflowId = cohortWorkflowId(breachId, 0);
+    const continued = async () => {
+      for await (const execution of engine.client.workflow.list({ query: `WorkflowId = '${workflowId}' AND ExecutionStatus = 'ContinuedAsNew'` })) return execution.runId;
+      return undefined;
+    };
+    const sendingRun = await eventually(continued, (runId) => runId !== undefined);
+    await expectHistoryReplays(engine.client.workflow.getHandle(workflowId, sendingRun), 'cohort-slot-freed-while-fax-queued', sendingRun);
+  });
+
   it('shows people notified by fax in the breach status while others still wait out a long bounce window', async () => {
     const waiting = await startDevEngine('cascade-report', {
       env: sandboxEnv(telnyx, lob),

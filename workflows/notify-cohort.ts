@@ -33,6 +33,13 @@ const now = () => Date.now();
 const HOLDS_READ_FROM_BREACH = 'holds-read-from-breach';
 
 /**
+ * The patch after which a cohort gives up its sending slot as soon as its last first notice has
+ * begun, not once that batch (and every other tier's) has returned: a slow channel, such as a fax
+ * queue behind other cohorts' fallbacks, no longer holds back the next cohort's emails.
+ */
+const SLOT_FREED_ONCE_ALL_BEGUN = 'slot-freed-once-all-begun';
+
+/**
  * How often, at most, a cohort tells its breach that its counts moved between stages: often enough
  * that status shows people notified by fax or post long before a 48-hour bounce window ends, rarely
  * enough that the breach's history stays small.
@@ -109,6 +116,14 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     const report = { cohort: input.cohort, stage, counts, unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure(), ...(error ? { error } : {}) };
     return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, report);
   };
+  /** The report that the cohort left the sending stage, sent while its last batches may still run. */
+  let waitingReported: Promise<void> | undefined;
+  const leaveSendingOnceAllBegun = () => {
+    if (stage === 'sending' && state.allContacted() && !state.allFinal() && patched(SLOT_FREED_ONCE_ALL_BEGUN)) {
+      stage = 'waiting';
+      waitingReported = tellBreach();
+    }
+  };
   /** When the counts have moved since the last report, the time the next report is due. */
   const reportDueAt = () => (JSON.stringify(state.counts()) === reported.counts ? undefined : reported.at + REPORT_EVERY_MS);
 
@@ -136,6 +151,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
 
   const sendBatch = async (channel: Channel, items: BatchItem[]): Promise<void> => {
     state.markSending(items);
+    leaveSendingOnceAllBegun();
     // Cohorts started before the notice was read from the breach carry it in their input and pass it on.
     const request: SendBatchRequest = { ...(input.notice ? { notice: input.notice } : { breachId: input.breachId }), cohort: input.cohort, roster: input.roster, items, ...(delayedByHold ? { delayedByHold } : {}) };
     let scope: CancellationScope | undefined;
@@ -171,6 +187,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     state.expireBounceWindows(now());
     // The tiers run side by side: a cohort's faxes and letters do not wait for its emails, nor its emails for a fax poll.
     await Promise.all([pollFaxes(), ...(holdActive ? [] : policy.channels.map(sendTier))]);
+    await waitingReported;
     if (stage === 'sending' && state.allContacted() && !state.allFinal()) {
       stage = 'waiting';
       await tellBreach();
