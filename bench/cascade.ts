@@ -1,16 +1,17 @@
 /**
  * Benchmark of notifying individuals in cohorts (not a test: it prints figures).
  *
- *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts N] [--batch-size 100] [--one-worker | --worker-processes workflows,fax,postal/email]
+ *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts N] [--batch-size 100] [--one-worker | --worker-processes workflows/fax,postal/email]
  *                    [--timeout-minutes 30] [--ceiling-runs 3]
  *                    [--fallback-delay '10 seconds'] [--fax-poll-interval '30 seconds']
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
  * Starts the local stack (sandbox/local-stack.ts: an in-memory dev server, an SMTP sink, the
  * Telnyx and Lob sandboxes) with the worker as `npm run worker` in processes of their own, so that
- * their memory is their own: one for the workflows, faxes and letters, one for the email channel
- * (`--queues email`), so that email sending has a core to itself; `--one-worker` runs one process
- * that polls everything. First three small breaches measure how long an assessment takes to put
+ * their memory is their own: one for the workflows, one for faxes and letters (so that rendering
+ * PDFs and the vendors' calls never delay a workflow task), one for the email channel (`--queues
+ * email`), so that email sending has a core to itself; `--one-worker` runs one process that polls
+ * everything. First three small breaches measure how long an assessment takes to put
  * the first email into the sink. Then one breach with a synthetic roster: 80% email accepted;
  * 10% email accepted, then bounced at a random time within the bounce window (reported to the
  * person's cohort, as a bounce processor would), then fax delivered; 10% without email whose fax
@@ -69,7 +70,7 @@ const BATCH_SIZE = intFlag(argv, 'batch-size', 100);
 /** Pooled SMTP connections of the engine and of the ceiling alike. */
 const SMTP_CONNECTIONS = intFlag(argv, 'smtp-connections', 5);
 /** The worker processes and what each polls: `--worker-processes workflows/fax,postal/email` names them, `--one-worker` runs one polling everything. */
-const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : workerProcesses(flag(argv, 'worker-processes') ?? 'workflows,fax,postal/email');
+const WORKER_PROCESSES: WorkerRole[][] = argv.includes('--one-worker') ? [[...WORKER_ROLES]] : workerProcesses(flag(argv, 'worker-processes') ?? 'workflows/fax,postal/email');
 function workerProcesses(text: string): WorkerRole[][] {
   try {
     return text.split('/').map(parseWorkerRoles);
