@@ -14,23 +14,26 @@ const VISIBILITY_LAG_MS = 5 * 60_000;
  * run stands for its breach (the run that follows starts with its search attributes) unless
  * visibility already shows a later run, which then did not match the filters.
  */
-export async function listBreachRuns(client: Client, filters: string[], now = new Date()): Promise<WorkflowExecutionInfo[]> {
-  const recentlyContinued = `CloseTime > '${new Date(now.getTime() - VISIBILITY_LAG_MS).toISOString()}'`;
-  const query = ["WorkflowType = 'BreachWorkflow'", `(ExecutionStatus != 'ContinuedAsNew' OR ${recentlyContinued})`, ...filters].join(' AND ');
-  const latest = new Map<string, WorkflowExecutionInfo>();
-  for await (const execution of client.workflow.list({ query })) {
-    const known = latest.get(execution.workflowId);
-    if (!known || execution.startTime > known.startTime) latest.set(execution.workflowId, execution);
+export async function listBreachRuns(client: Client, filters: string[]): Promise<WorkflowExecutionInfo[]> {
+  const lately = [
+    "WorkflowType = 'BreachWorkflow'",
+    `(ExecutionStatus != 'ContinuedAsNew' OR CloseTime > '${new Date(Date.now() - VISIBILITY_LAG_MS).toISOString()}')`,
+  ];
+  const matching = await latestRuns(client, [...lately, ...filters]);
+  const ended = [...matching.values()].filter((run) => run.status.name === 'CONTINUED_AS_NEW');
+  if (ended.length > 0) {
+    const newest = await latestRuns(client, [...lately, `WorkflowId IN (${ended.map((run) => `'${run.workflowId}'`).join(', ')})`]);
+    for (const run of ended) if (newest.get(run.workflowId)?.runId !== run.runId) matching.delete(run.workflowId);
   }
-  for (const execution of [...latest.values()]) {
-    if (execution.status.name === 'CONTINUED_AS_NEW' && (await hasLaterRun(client, execution))) latest.delete(execution.workflowId);
-  }
-  return [...latest.values()].sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
+  return [...matching.values()].sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
 }
 
-async function hasLaterRun(client: Client, ended: WorkflowExecutionInfo): Promise<boolean> {
-  for await (const later of client.workflow.list({ query: `WorkflowId = '${ended.workflowId}' AND StartTime > '${ended.startTime.toISOString()}'` })) {
-    if (later.runId !== ended.runId) return true;
+/** The latest-started run of each workflow the query lists. */
+async function latestRuns(client: Client, clauses: string[]): Promise<Map<string, WorkflowExecutionInfo>> {
+  const latest = new Map<string, WorkflowExecutionInfo>();
+  for await (const run of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const known = latest.get(run.workflowId);
+    if (!known || run.startTime > known.startTime) latest.set(run.workflowId, run);
   }
-  return false;
+  return latest;
 }

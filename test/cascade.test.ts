@@ -195,7 +195,8 @@ describe('the email → fax → postal cascade in cohorts', () => {
       'fq-6,Uma Mail,uma@example.org,,,,,,,,en',
       'fq-7,Eve Mail,eve@example.org,,,,,,,,en',
     ]);
-    const ours = () => telnyx.faxes.filter((f) => ['fq-1', 'fq-4'].some((subjectId) => f.clientState === faxClientState({ breachId, cohort: subjectId === 'fq-1' ? 0 : 1, subjectId })));
+    const faxStates = [faxClientState({ breachId, cohort: 0, subjectId: 'fq-1' }), faxClientState({ breachId, cohort: 1, subjectId: 'fq-4' })];
+    const ours = () => telnyx.faxes.filter((f) => faxStates.includes(f.clientState ?? ''));
     const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
     const release = telnyx.script.holdCreates();
     try {

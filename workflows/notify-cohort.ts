@@ -116,10 +116,12 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     const report = { cohort: input.cohort, stage, counts, unreachable: stage === 'final' ? state.unreachable() : [], failing: state.currentFailure(), ...(error ? { error } : {}) };
     return getExternalWorkflowHandle(input.parentWorkflowId).signal(cohortReportSignal, report);
   };
+  /** Every first notice has begun: the cohort no longer needs its sending slot. */
+  const allBegun = () => stage === 'sending' && state.allContacted() && !state.allFinal();
   /** The report that the cohort left the sending stage, sent while its last batches may still run. */
   let waitingReported: Promise<void> | undefined;
   const leaveSendingOnceAllBegun = () => {
-    if (stage === 'sending' && state.allContacted() && !state.allFinal() && patched(SLOT_FREED_ONCE_ALL_BEGUN)) {
+    if (allBegun() && patched(SLOT_FREED_ONCE_ALL_BEGUN)) {
       stage = 'waiting';
       waitingReported = tellBreach();
     }
@@ -188,7 +190,7 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     // The tiers run side by side: a cohort's faxes and letters do not wait for its emails, nor its emails for a fax poll.
     await Promise.all([pollFaxes(), ...(holdActive ? [] : policy.channels.map(sendTier))]);
     await waitingReported;
-    if (stage === 'sending' && state.allContacted() && !state.allFinal()) {
+    if (allBegun()) {
       stage = 'waiting';
       await tellBreach();
     } else if ((reportDueAt() ?? Infinity) <= now() && !state.allFinal()) {
