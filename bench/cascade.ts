@@ -296,7 +296,8 @@ function bounceReporter(client: Client, breachId: string, cohortSize: number) {
     for (let attempt = 1; ; attempt++) {
       const asked = Date.now();
       try {
-        await handle.executeUpdate(reportDeliveryUpdate, { args: [bounce] });
+        // A cohort that cannot take the report (its workflow task failing) must not hold a slot for ever.
+        await client.withDeadline(Date.now() + 10_000, () => handle.executeUpdate(reportDeliveryUpdate, { args: [bounce] }));
         stats.accepted++;
         stats.latencies.push(Date.now() - asked);
         return;

@@ -45,6 +45,8 @@ export class BreachRecord {
   holdRound = 0;
   /** Cohort workflows whose start is under way. */
   cohortsStarting = 0;
+  /** Cohort reports received by this run: each is an event of its history, so the fan-out may look at the history's length then. */
+  cohortReportsReceived = 0;
   readonly cohortsHeld = new Map<number, number>();
   /** Cohorts whose retry or resolution is under way. */
   readonly cohortsRecovering = new Set<number>();

@@ -71,6 +71,14 @@ const NOTIFICATION_STOPPED_PHASE = 'notification-stopped-phase';
 /** The patch after which a written statement that puts a lapsed hold back over the notices tells the cohorts. */
 const STATEMENT_TELLS_COHORTS = 'statement-tells-cohorts';
 
+/**
+ * The patch after which the search attributes are compared at the time of the event that woke the
+ * breach, and a timer wakes it when the deadline passes. Compared at the clock's time, they could
+ * change in a workflow task that carries only a refused update, which leaves no event: the upsert
+ * made there could not be replayed.
+ */
+const SEARCH_ATTRIBUTES_ON_EVENTS_ONLY = 'search-attributes-on-events-only';
+
 const now = () => new Date();
 
 /**
@@ -105,6 +113,7 @@ export async function BreachWorkflow(input: BreachWorkflowInput): Promise<Breach
   // A signal cannot be refused to its sender: one of the wrong shape is ignored, and the audit,
   // which checks every signal in the history against the same schemas, lists it as refused.
   setHandler(cohortReportSignal, async (report: unknown) => {
+    record.cohortReportsReceived++;
     const parsed = parseRequest(cohortReportSchema, report);
     if (!record.fanOut || 'problem' in parsed) return;
     // Reports of progress only move the counts shown; the one that lets the breach close is checked with the cohort.
@@ -226,16 +235,18 @@ async function keepSearchAttributesCurrent(rec: BreachRecord): Promise<void> {
   const { facts } = rec.input;
   let published = '';
   // Breaches started before regimes have no obligations: their upserts stay as they were recorded.
-  const next = () => {
-    const views = rec.obligationViews(now());
+  const next = (at: Date) => {
+    const views = rec.obligationViews(at);
     return views ? (nextDeadline(views) ?? null) : undefined;
   };
-  const describe = () => `${rec.phase(now())}|${rec.holdActive()}${rec.obligations ? `|${next()}` : ''}`;
+  const describe = (at: Date) => `${rec.phase(at)}|${rec.holdActive()}${rec.obligations ? `|${next(at)}` : ''}`;
+  const onEventsOnly = patched(SEARCH_ATTRIBUTES_ON_EVENTS_ONLY);
   for (;;) {
-    const phase = rec.phase(now());
+    const at = now();
+    const phase = rec.phase(at);
     const holdActive = rec.holdActive();
-    const nextAt = next();
-    const current = describe();
+    const nextAt = next(at);
+    const current = describe(at);
     if (current !== published) {
       // The Web UI's current details: no command, so breaches recorded before it replay unchanged.
       setCurrentDetails(`Phase ${phase}${holdActive ? ', held by a law-enforcement hold' : ''}; authority deadline ${rec.deadline.toISOString()}.`);
@@ -249,6 +260,13 @@ async function keepSearchAttributesCurrent(rec: BreachRecord): Promise<void> {
       published = current;
     }
     if (phase === 'closed') return;
-    await condition(() => describe() !== published);
+    if (!onEventsOnly) {
+      await condition(() => describe(now()) !== published);
+      continue;
+    }
+    // The deadline passing turns the phase, and no event records it: a timer wakes the loop then.
+    const untilDeadline = rec.deadline.getTime() - at.getTime();
+    if (untilDeadline > 0) await condition(() => describe(at) !== published, untilDeadline);
+    else await condition(() => describe(at) !== published);
   }
 }

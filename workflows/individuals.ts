@@ -3,7 +3,7 @@
  * bounded number of cohorts send at once, and each cohort reports its counts back. The breach
  * keeps a few numbers per cohort, never a record per person.
  */
-import { ParentClosePolicy, condition, getExternalWorkflowHandle, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, condition, getExternalWorkflowHandle, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RosterActivities } from '../activities/roster-activities';
 import { failureMessage, ROSTER_CHANGED } from '../domain/failures';
 import { allStarted, fanOutDone, sendingCohorts, startCohort, type FanOutProgress } from '../domain/fan-out';
@@ -17,6 +17,13 @@ const rosterReader = proxyActivities<RosterActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10, nonRetryableErrorTypes: [ROSTER_CHANGED] },
 });
+
+/**
+ * The patch after which the breach looks at its history's length only when a cohort's report (an
+ * event) has woken it. A condition that reads the length changes in a workflow task that carries
+ * only a refused update, which leaves no event: continuing as new there could not be replayed.
+ */
+const HISTORY_READ_ON_REPORTS = 'history-read-on-reports';
 
 /** Cohort boundaries planned per roster read: a few kilobytes of offsets. */
 const COHORTS_PER_PLAN = 100;
@@ -56,8 +63,15 @@ export async function notifyIndividuals(rec: BreachRecord): Promise<boolean> {
       }),
     ).finally(() => (rec.cohortsStarting = 0));
   }
-  await condition(() => fanOutDone(fan) || historyFull());
-  return !fanOutDone(fan);
+  if (!patched(HISTORY_READ_ON_REPORTS)) {
+    await condition(() => fanOutDone(fan) || historyFull());
+    return !fanOutDone(fan);
+  }
+  for (let seen = rec.cohortReportsReceived; !fanOutDone(fan); seen = rec.cohortReportsReceived) {
+    if (historyFull()) return true;
+    await condition(() => fanOutDone(fan) || rec.cohortReportsReceived !== seen);
+  }
+  return false;
 }
 
 async function planCohorts(fan: FanOutProgress, cohortSize: number, count: number): Promise<void> {

@@ -40,6 +40,14 @@ const HOLDS_READ_FROM_BREACH = 'holds-read-from-breach';
 const SLOT_FREED_ONCE_ALL_BEGUN = 'slot-freed-once-all-begun';
 
 /**
+ * The patch after which a cohort wakes only for something its history records (a report, a
+ * batch's result, a timer), never because the clock has passed a send's due time. A workflow task
+ * that carries only a refused report leaves no event, so a send begun in it cannot be replayed:
+ * the cohort's next workflow task fails as nondeterministic and the cohort stops.
+ */
+const WAKES_ON_EVENTS_ONLY = 'wakes-on-events-only';
+
+/**
  * How often, at most, a cohort tells its breach that its counts moved between stages: often enough
  * that status shows people notified by fax or post long before a 48-hour bounce window ends, rarely
  * enough that the breach's history stays small.
@@ -179,11 +187,13 @@ async function notify(input: CohortInput): Promise<Outcome[]> {
     if (faxes.length > 0) state.recordFaxStatuses(await activities.faxStatus.faxStatuses({ faxIds: faxes }), now());
   };
 
+  const wakesOnEventsOnly = patched(WAKES_ON_EVENTS_ONLY);
   while (!state.allFinal()) {
     const wakeAt = earliest(state.nextWakeAt(!holdActive), reportDueAt());
     const version = state.version;
     const held = holdActive;
-    const woken = () => state.version !== version || held !== holdActive || (!holdActive && state.hasDue(now()));
+    // A send falls due by the timer below; cohorts started before the patch also woke when the clock alone had passed it.
+    const woken = () => state.version !== version || held !== holdActive || (!wakesOnEventsOnly && !holdActive && state.hasDue(now()));
     if (wakeAt === undefined) await condition(woken);
     else await condition(woken, Math.max(1, wakeAt - now()));
     state.expireBounceWindows(now());

@@ -1,0 +1,157 @@
+/**
+ * Refused delivery reports leave no event in a cohort's history (Temporal discards the workflow
+ * task that carried only refused updates), so nothing may happen in that task: a send begun there,
+ * because the clock alone had passed its due time, could not be replayed, and the cohort's next
+ * workflow task failed as nondeterministic, leaving its people unnotified and every later report
+ * unanswered. Found by the benchmark at 100,000 people (two cohorts stuck). Here every workflow
+ * task replays the whole history (no workflow cache), which both widens the moment at which a
+ * refused report can meet a due send and turns any such mistake into a failed task.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cohortWorkflowId, noticeOfMessageId } from '../domain/ids';
+import { startLobSandbox, type LobSandbox } from '../sandbox/lob-sandbox';
+import { startTelnyxSandbox, type TelnyxSandbox } from '../sandbox/telnyx-sandbox';
+import { assessUpdate, statusQuery } from '../workflows/messages/breach';
+import { reportDeliveryUpdate } from '../workflows/messages/cohort';
+import { sandboxChannels, sandboxEnv, writeRoster } from './support/cascade';
+import { breachFacts, eventually, expectHistoryReplays, startBreach, startDevEngine, workflowBundle, type DevEngine } from './support/engine';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'breach-refused-'));
+const PEOPLE = 60;
+const COHORT_SIZE = 5;
+let telnyx: TelnyxSandbox;
+let lob: LobSandbox;
+let engine: DevEngine;
+
+beforeAll(async () => {
+  telnyx = await startTelnyxSandbox({ stepMs: 20 });
+  lob = await startLobSandbox();
+  engine = await startDevEngine('refused-reports', {
+    env: sandboxEnv(telnyx, lob),
+    configure(config) {
+      // No cache: each workflow task replays the history, slowly, and fails on anything it cannot replay.
+      config.temporal.maxCachedWorkflows = 0;
+      config.individuals = {
+        ...config.individuals,
+        channels: ['email', 'fax', 'postal'],
+        bounceWindow: '20 seconds',
+        faxPollInterval: '200 ms',
+        // A bounced person's fax falls due this long after the report: the cohort waits for it with a timer.
+        fallbackDelay: '1 second',
+        cohortSize: COHORT_SIZE,
+        batchSize: COHORT_SIZE,
+        sendingCohorts: 4,
+      };
+      config.channels = sandboxChannels(telnyx, lob);
+    },
+  });
+});
+
+afterAll(async () => {
+  await engine?.stop();
+  await telnyx?.stop();
+  await lob?.stop();
+});
+
+/** Reports for someone in no cohort, as a stray webhook would send them, until `stop`; each cohort's validator refuses them. */
+function strayReports(breachId: string, cohorts: number) {
+  let running = true;
+  let refused = 0;
+  const loops = Array.from({ length: cohorts }, async (_, cohort) => {
+    const handle = engine.client.workflow.getHandle(cohortWorkflowId(breachId, cohort));
+    while (running) {
+      try {
+        await handle.executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: 'not-in-this-cohort', channel: 'email', reason: '550 5.1.1 (stray)', source: 'test' }] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) refused++;
+        // Before the cohort has started there is nothing to report to.
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  });
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await Promise.all(loops);
+      return refused;
+    },
+  };
+}
+
+/** Reports each email of the breach as bounced as soon as the sink has it, as a bounce processor would: the person's fax falls due a fallback delay later. */
+function bounceEveryEmail(breachId: string) {
+  let running = true;
+  let seen = 0;
+  let bounced = 0;
+  const reported = new Set<string>();
+  const loop = (async () => {
+    while (running) {
+      const mail = engine.sink.messages[seen];
+      if (!mail) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        continue;
+      }
+      seen++;
+      const notice = noticeOfMessageId(mail.messageId);
+      // A batch retried under this load may send a copy again, with the same Message-ID: one bounce per person.
+      if (notice?.breachId !== breachId || reported.has(notice.subjectId)) continue;
+      reported.add(notice.subjectId);
+      await engine.client.workflow.getHandle(cohortWorkflowId(breachId, notice.cohort)).executeUpdate(reportDeliveryUpdate, { args: [{ subjectId: notice.subjectId, channel: 'email', reason: '550 5.1.1 mailbox unknown', source: 'test' }] });
+      bounced++;
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await loop;
+      return bounced;
+    },
+  };
+}
+
+describe('refused delivery reports during a cascade', () => {
+  it('change nothing in the cohorts: every person is final and every cohort history replays', async () => {
+    const breachId = `refused-${Date.now()}`;
+    // Every email bounces and every third fax fails: each cohort waits for its faxes to fall due, and
+    // stray reports arrive all the while.
+    const rows = Array.from({ length: PEOPLE }, (_, i) => {
+      const fax = `+1312555${2000 + i}`;
+      if (i % 3 === 0) telnyx.script.failNumbers.add(fax);
+      return `p${i},Person ${i},p${i}@example.org,${fax},210 King St,,San Francisco,CA,94107,US,en`;
+    });
+    engine.sink.messages.length = 0;
+    const people = await writeRoster(dir, 'refused', rows);
+    const handle = await startBreach(engine.client, engine.config, breachFacts(breachId), undefined, people);
+    const cohorts = PEOPLE / COHORT_SIZE;
+    const stray = strayReports(breachId, cohorts);
+    const bounces = bounceEveryEmail(breachId);
+    try {
+      await handle.executeUpdate(assessUpdate, { args: [{ risk: 'high', rationale: 'Bank details exposed', by: 'Ines Responder' }] });
+      const status = await eventually(() => handle.query(statusQuery), (s) => s.individuals.pending + s.individuals.inProgress === 0, 120_000);
+      expect(status.individuals).toMatchObject({ notifiedByEmail: 0, notifiedByFax: 40, notifiedByPostal: 20, unreachable: 0 });
+    } finally {
+      expect(await bounces.stop()).toBe(PEOPLE);
+      expect(await stray.stop()).toBeGreaterThan(100);
+    }
+
+    const sendingRuns = [];
+    for (let cohort = 0; cohort < cohorts; cohort++) {
+      // The delivered run continued from the sending run, which holds the cascade.
+      const delivered = await engine.client.workflow.getHandle(cohortWorkflowId(breachId, cohort)).fetchHistory();
+      const sendingRunId = delivered.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+      expect(sendingRunId).toBeTruthy();
+      const sending = engine.client.workflow.getHandle(cohortWorkflowId(breachId, cohort), sendingRunId!);
+      const history = await sending.fetchHistory();
+      expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)).toEqual([]);
+      sendingRuns.push({ handle: sending, runId: sendingRunId!, history });
+    }
+    await expectHistoryReplays(handle, 'breach-refused-reports');
+    await expectHistoryReplays(sendingRuns[0]!.handle, 'cohort-refused-reports', sendingRuns[0]!.runId);
+    for (const { handle: run, history } of sendingRuns.slice(1)) await Worker.runReplayHistory({ workflowBundle: workflowBundle(), replayName: run.workflowId }, history, run.workflowId);
+  }, 180_000);
+});
