@@ -3,7 +3,7 @@
  *
  *   npm run bench -- --subjects 10000 [--bounce-window '60 seconds'] [--sending-cohorts N] [--batch-size 100] [--one-worker | --worker-processes workflows/fax,postal/email]
  *                    [--timeout-minutes 30] [--ceiling-runs 3]
- *                    [--fallback-delay '10 seconds'] [--fax-poll-interval '30 seconds']
+ *                    [--fallback-delay '10 seconds'] [--fax-poll-interval '30 seconds'] [--max-cached-workflows N]
  *   npm run bench -- --subjects 100000 --production-bounce-window
  *
  * Starts the local stack (sandbox/local-stack.ts: an in-memory dev server, an SMTP sink, the
@@ -67,6 +67,8 @@ const FAX_POLL_INTERVAL = durationFlag(argv, 'fax-poll-interval');
 const SENDING_COHORTS = intFlag(argv, 'sending-cohorts');
 /** Messages per batch activity. */
 const BATCH_SIZE = intFlag(argv, 'batch-size', 100);
+/** Workflows each worker process keeps in memory between tasks, as temporal.yaml ships it unless given. */
+const MAX_CACHED_WORKFLOWS = intFlag(argv, 'max-cached-workflows');
 /** Pooled SMTP connections of the engine and of the ceiling alike. */
 const SMTP_CONNECTIONS = intFlag(argv, 'smtp-connections', 5);
 /** The worker processes and what each polls: `--worker-processes workflows/fax,postal/email` names them, `--one-worker` runs one polling everything. */
@@ -94,6 +96,7 @@ const CEILING_RUNS = intFlag(argv, 'ceiling-runs', 3);
 function configure(config: EngineConfig): void {
   config.temporal.taskQueue = `bench-${process.pid}`;
   config.smtp.maxConnections = SMTP_CONNECTIONS;
+  if (MAX_CACHED_WORKFLOWS) config.temporal.maxCachedWorkflows = MAX_CACHED_WORKFLOWS;
   config.individuals = {
     ...config.individuals,
     bounceWindow: BOUNCE_WINDOW,
@@ -589,7 +592,7 @@ async function main(): Promise<void> {
   log(`starting the local stack (dev server in memory, SMTP sink, Telnyx and Lob sandboxes, worker processes polling ${WORKER_PROCESSES.map((p) => p.join(',')).join(' / ')})`);
   stack = await startLocalStack({ configure, telnyx: { stepMs: 20 }, worker: 'process', workerProcesses: WORKER_PROCESSES, workerLogLevel: 'ERROR', identity: 'cascade bench' });
   const i = stack.config.individuals;
-  figure('config', `cohortSize ${i.cohortSize}, sendingCohorts ${i.sendingCohorts}, batchSize ${i.batchSize}, smtp.maxConnections ${stack.config.smtp.maxConnections}, fallbackDelay ${i.fallbackDelay}, faxPollInterval ${i.faxPollInterval}`);
+  figure('config', `cohortSize ${i.cohortSize}, sendingCohorts ${i.sendingCohorts}, batchSize ${i.batchSize}, maxCachedWorkflows ${stack.config.temporal.maxCachedWorkflows}, smtp.maxConnections ${stack.config.smtp.maxConnections}, fallbackDelay ${i.fallbackDelay}, faxPollInterval ${i.faxPollInterval}`);
   figure('channel rates (messages/s)', `email ${i.maxPerSecond.email}, fax ${i.maxPerSecond.fax}, postal ${i.maxPerSecond.postal}`);
   const workers = stack.worker!.pids.map((pid, i): BenchWorker => ({ pid, queues: WORKER_PROCESSES[i]!.join(','), rss: rssSampler(pid) }));
   const serverPid = findChildPid(['start-dev', stack.config.temporal.address.split(':').pop()!]);
